@@ -1,0 +1,45 @@
+"""The audit log of a workspace, newest first."""
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+from sqlmodel import col, select
+
+from app.audit.models import AuditEvent, AuditRead
+from app.db import SessionDep
+from app.rows import PageDep, paginate
+from app.workspaces.deps import WorkspaceDep
+
+router = APIRouter(prefix="/workspaces/{ws}/audit", tags=["audit"])
+
+
+class AuditPage(BaseModel):
+    items: list[AuditRead]
+    total: int
+    limit: int
+    offset: int
+
+
+@router.get("", response_model=AuditPage, summary="List audit events")
+def list_audit(
+    ctx: WorkspaceDep,
+    session: SessionDep,
+    page: PageDep,
+    entity: Annotated[str | None, Query(max_length=64)] = None,
+    entity_id: int | None = None,
+    actor_id: int | None = None,
+    since: datetime | None = None,
+) -> Any:
+    stmt = select(AuditEvent).where(AuditEvent.workspace_id == ctx.id)
+    if entity:
+        stmt = stmt.where(AuditEvent.entity == entity)
+    if entity_id is not None:
+        stmt = stmt.where(AuditEvent.entity_id == entity_id)
+    if actor_id is not None:
+        stmt = stmt.where(AuditEvent.actor_id == actor_id)
+    if since is not None:
+        stmt = stmt.where(AuditEvent.at >= since)
+    rows, total = paginate(session, stmt, page, order_by=(col(AuditEvent.id).desc(),))
+    return {"items": rows, "total": total, "limit": page.limit, "offset": page.offset}

@@ -1,0 +1,64 @@
+"""Users and their API tokens (personal tokens and sign-in tokens, both stored hashed)."""
+
+from datetime import datetime
+
+from pydantic import EmailStr
+from sqlmodel import Field, SQLModel
+
+from app.db import Timestamped, UTCDateTime
+
+
+class User(Timestamped, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=320, unique=True, index=True)
+    name: str = Field(default="", max_length=200)
+    password_hash: str = Field(max_length=255)
+    is_active: bool = Field(default=True)
+
+
+class ApiToken(Timestamped, table=True):
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    name: str = Field(max_length=200)
+    # "personal" tokens are made on purpose and never expire; "session" tokens come from sign-in.
+    kind: str = Field(default="personal", max_length=16)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    prefix: str = Field(max_length=12, description="First characters, to recognise a token.")
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class UserCreate(SQLModel):
+    email: EmailStr
+    password: str = Field(min_length=8, max_length=200)
+    name: str = Field(default="", max_length=200)
+
+
+class UserRead(SQLModel):
+    id: int
+    email: str
+    name: str
+
+
+class TokenCreate(SQLModel):
+    name: str = Field(min_length=1, max_length=200)
+
+
+class TokenRead(SQLModel):
+    id: int
+    name: str
+    kind: str
+    prefix: str
+    created_at: datetime
+    expires_at: datetime | None
+
+
+class TokenCreated(TokenRead):
+    token: str = Field(description="Shown once; only its hash is stored.")
+
+
+class AccessToken(SQLModel):
+    access_token: str
+    token_type: str = "bearer"

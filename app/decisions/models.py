@@ -1,0 +1,51 @@
+"""Decisions: append-only, each with the scorecard frozen as the deciders saw it."""
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import JSON, String, Text
+from sqlmodel import Field, SQLModel
+
+from app.db import DomainRow
+from app.enums import DecisionKind, Recommendation
+from app.research.models import RowRead
+
+
+class Decision(DomainRow, table=True):
+    problem_id: int = Field(foreign_key="problem.id", index=True)
+    kind: DecisionKind = Field(sa_type=String(16))
+    rationale: str = Field(sa_type=Text)
+    decided_by: int | None = Field(default=None, foreign_key="user.id", index=True)
+    dissent: str = Field(default="", sa_type=Text)
+    customer_advocate_notes: str = Field(default="", sa_type=Text)
+    review_on: date | None = None
+    recommendation: Recommendation | None = Field(default=None, sa_type=String(16))
+    scorecard: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+
+
+class DecisionCreate(SQLModel):
+    problem_id: int
+    kind: DecisionKind
+    rationale: str = Field(min_length=1, max_length=20_000)
+    dissent: str = Field(default="", max_length=20_000)
+    customer_advocate_notes: str = Field(default="", max_length=20_000)
+    review_on: date | None = None
+
+
+class DecisionUpdate(SQLModel):
+    """Decisions are append-only; only the review date can move."""
+
+    version: int
+    review_on: date | None = None
+
+
+class DecisionRead(RowRead):
+    problem_id: int
+    kind: DecisionKind
+    rationale: str
+    decided_by: int | None
+    dissent: str
+    customer_advocate_notes: str
+    review_on: date | None
+    recommendation: Recommendation | None
+    scorecard: dict[str, Any] | None

@@ -1,0 +1,103 @@
+"""Assumptions behind a problem and the tests that check them, criteria fixed in advance."""
+
+from datetime import datetime
+
+from sqlalchemy import String, Text
+from sqlmodel import Field, SQLModel
+
+from app.db import DomainRow, UTCDateTime
+from app.enums import AssumptionCategory, CriterionOperator, TestMethod, TestOutcome, TestStatus
+from app.research.models import RowRead
+
+
+class Assumption(DomainRow, table=True):
+    problem_id: int = Field(foreign_key="problem.id", index=True)
+    statement: str = Field(max_length=1000)
+    category: AssumptionCategory = Field(sa_type=String(16), index=True)
+    critical: bool = Field(default=False)
+
+
+class AssumptionTest(DomainRow, table=True):
+    __tablename__ = "assumption_test"
+
+    assumption_id: int = Field(foreign_key="assumption.id", index=True)
+    problem_id: int = Field(foreign_key="problem.id", index=True)
+    method: TestMethod = Field(sa_type=String(32))
+    metric: str = Field(max_length=500)
+    operator: CriterionOperator = Field(sa_type=String(8))
+    threshold: float | None = None
+    criterion_fixed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    status: TestStatus = Field(default=TestStatus.planned, sa_type=String(16), index=True)
+    observed_value: float | None = None
+    outcome: TestOutcome | None = Field(default=None, sa_type=String(16))
+    learning: str = Field(default="", sa_type=Text)
+    started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    concluded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+# ---- schemas -------------------------------------------------------------------------------
+
+
+class AssumptionCreate(SQLModel):
+    problem_id: int
+    statement: str = Field(min_length=1, max_length=1000)
+    category: AssumptionCategory
+    critical: bool = False
+
+
+class AssumptionUpdate(SQLModel):
+    version: int
+    statement: str | None = Field(default=None, min_length=1, max_length=1000)
+    category: AssumptionCategory | None = None
+    critical: bool | None = None
+
+
+class AssumptionRead(RowRead):
+    problem_id: int
+    statement: str
+    category: AssumptionCategory
+    critical: bool
+
+
+class TestCreate(SQLModel):
+    __test__ = False
+
+    assumption_id: int
+    method: TestMethod
+    metric: str = Field(min_length=1, max_length=500)
+    operator: CriterionOperator
+    threshold: float | None = Field(default=None, description="Needed for >=, >, <=, <.")
+    status: TestStatus = TestStatus.planned
+
+
+class TestUpdate(SQLModel):
+    """Edit a test card. Concluding sets `observed_value` (and `learning`); the outcome follows."""
+
+    __test__ = False
+
+    version: int
+    method: TestMethod | None = None
+    metric: str | None = Field(default=None, min_length=1, max_length=500)
+    operator: CriterionOperator | None = None
+    threshold: float | None = None
+    status: TestStatus | None = None
+    observed_value: float | None = None
+    learning: str | None = Field(default=None, max_length=20_000)
+
+
+class TestRead(RowRead):
+    __test__ = False
+
+    assumption_id: int
+    problem_id: int
+    method: TestMethod
+    metric: str
+    operator: CriterionOperator
+    threshold: float | None
+    criterion_fixed_at: datetime | None
+    status: TestStatus
+    observed_value: float | None
+    outcome: TestOutcome | None
+    learning: str
+    started_at: datetime | None
+    concluded_at: datetime | None

@@ -1,0 +1,30 @@
+"""Every table, imported once so the metadata (and Alembic) sees the whole schema."""
+
+from app.audit.models import AuditEvent
+from app.auth.models import ApiToken, User
+from app.decisions.models import Decision
+from app.experiments.models import Assumption, AssumptionTest
+from app.problems.models import KillCriteriaChange, Problem, ProblemTag
+from app.scoring.store import ProblemScorecard
+from app.research.models import EvidenceItem, Interview, InterviewProblem, Participant, Segment
+from app.workspaces.models import Membership, Workspace
+
+__all__ = [
+    "ApiToken",
+    "Assumption",
+    "AssumptionTest",
+    "AuditEvent",
+    "Decision",
+    "EvidenceItem",
+    "Interview",
+    "InterviewProblem",
+    "KillCriteriaChange",
+    "Membership",
+    "Participant",
+    "Problem",
+    "ProblemScorecard",
+    "ProblemTag",
+    "Segment",
+    "User",
+    "Workspace",
+]

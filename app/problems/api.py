@@ -1,0 +1,46 @@
+"""JSON routes of the problems domain."""
+
+from typing import Any
+
+from sqlmodel import col
+
+from app.collections import CollectionSpec, collection_router
+from app.problems import repository, service
+from app.problems.models import (
+    KillCriteriaChangeRead,
+    Problem,
+    ProblemCreate,
+    ProblemRead,
+    ProblemUpdate,
+)
+from app.db import SessionDep
+from app.research.api import _refresh_scores
+from app.rows import get_row
+from app.workspaces.deps import WorkspaceDep
+
+problems = CollectionSpec(
+    path="problems",
+    model=Problem,
+    read_schema=ProblemRead,
+    create_schema=ProblemCreate,
+    update_schema=ProblemUpdate,
+    create=service.create_problem,
+    update=service.update_problem,
+    to_reads=service.problem_reads,
+    filters=repository.ProblemFilters,
+    apply_filters=repository.filter_problems,
+    order_by=lambda: (col(Problem.updated_at).desc(), col(Problem.id).desc()),
+    after_write=_refresh_scores,
+)
+
+router = collection_router(problems)
+
+
+@router.get(
+    "/{row_id}/kill-criteria",
+    response_model=list[KillCriteriaChangeRead],
+    summary="History of a problem's kill criteria",
+)
+def kill_criteria_history(ctx: WorkspaceDep, session: SessionDep, row_id: int) -> Any:
+    get_row(session, Problem, ctx, row_id, include_deleted=True)
+    return repository.kill_criteria_history(session, ctx, row_id)

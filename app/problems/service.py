@@ -1,0 +1,148 @@
+"""Rules of the problems domain: tags, owners and kill criteria kept with every change."""
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sqlmodel import Session, col, delete, select
+
+from app.auth.models import User
+from app.errors import InvalidInput
+from app.problems import repository
+from app.problems.models import (
+    KillCriteria,
+    KillCriteriaChange,
+    Problem,
+    ProblemCreate,
+    ProblemRead,
+    ProblemTag,
+    ProblemUpdate,
+)
+from app.rows import add_row, update_row
+from app.workspaces.deps import WorkspaceContext
+from app.workspaces.models import Membership
+
+KILL_FIELDS = {
+    "pain": "kill_pain",
+    "reach": "kill_reach",
+    "feasibility": "kill_feasibility",
+    "min_participants": "kill_min_participants",
+}
+
+
+def clean_tags(tags: Sequence[str]) -> list[str]:
+    cleaned = []
+    for i, tag in enumerate(tags):
+        tag = tag.strip().lower()
+        if not tag or len(tag) > 64 or "," in tag:
+            raise InvalidInput(
+                f"tags.{i}: a tag is 1 to 64 characters, without commas.",
+                details=[{"field": f"tags.{i}", "message": "1 to 64 characters, no commas"}],
+            )
+        cleaned.append(tag)
+    return sorted(set(cleaned))
+
+
+def _check_owner(session: Session, ctx: WorkspaceContext, owner_id: int | None) -> None:
+    if owner_id is None:
+        return
+    member = session.exec(
+        select(Membership).where(Membership.workspace_id == ctx.id, Membership.user_id == owner_id)
+    ).first()
+    if member is None:
+        raise InvalidInput(
+            f"owner_id: user {owner_id} is not a member of this workspace.",
+            details=[{"field": "owner_id", "message": "not a member of this workspace"}],
+        )
+
+
+def _set_tags(session: Session, problem: Problem, tags: list[str]) -> None:
+    session.exec(delete(ProblemTag).where(col(ProblemTag.problem_id) == problem.id))  # type: ignore[call-overload]
+    for tag in tags:
+        session.add(ProblemTag(problem_id=problem.id or 0, tag=tag))
+    session.flush()
+
+
+def kill_criteria_of(problem: Problem) -> KillCriteria:
+    return KillCriteria(**{name: getattr(problem, column) for name, column in KILL_FIELDS.items()})
+
+
+def _set_kill_criteria(
+    session: Session, ctx: WorkspaceContext, problem: Problem, criteria: KillCriteria
+) -> None:
+    """Apply new kill criteria and keep the change, time-stamped, when anything moved."""
+    before = kill_criteria_of(problem)
+    if before == criteria:
+        return
+    for name, column in KILL_FIELDS.items():
+        setattr(problem, column, getattr(criteria, name))
+    session.add(
+        KillCriteriaChange(
+            workspace_id=ctx.id,
+            problem_id=problem.id or 0,
+            changed_by=ctx.user_id,
+            before=before.model_dump(),
+            after=criteria.model_dump(),
+        )
+    )
+
+
+def create_problem(*, session: Session, ctx: WorkspaceContext, payload: ProblemCreate) -> Problem:
+    """Add a problem; its owner defaults to its author."""
+    owner_id = payload.owner_id or ctx.user_id
+    _check_owner(session, ctx, owner_id)
+    tags = clean_tags(payload.tags)
+    problem = Problem.model_validate(
+        payload.model_dump(exclude={"tags", "kill_criteria", "owner_id"}) | {"owner_id": owner_id},
+        update={"workspace_id": ctx.id},
+    )
+    add_row(session, ctx, problem)
+    _set_tags(session, problem, tags)
+    if payload.kill_criteria is not None:
+        _set_kill_criteria(session, ctx, problem, payload.kill_criteria)
+        session.flush()
+    return problem
+
+
+def update_problem(
+    *,
+    session: Session,
+    ctx: WorkspaceContext,
+    row: Problem,
+    payload: ProblemUpdate,
+    current: Callable[[], Any],
+) -> Problem:
+    """Edit a problem, its tags and its kill criteria (each change of criteria is kept)."""
+    changes = payload.model_dump(exclude_unset=True, exclude={"version", "tags", "kill_criteria"})
+    if changes.get("owner_id") is not None:
+        _check_owner(session, ctx, changes["owner_id"])
+    for key in ("title", "status"):
+        if key in changes and changes[key] is None:
+            raise InvalidInput(
+                f"{key}: cannot be empty.", details=[{"field": key, "message": "required"}]
+            )
+    tags = clean_tags(payload.tags) if payload.tags is not None else None
+    row = update_row(session, ctx, row, changes, version=payload.version, current=current)
+    if tags is not None:
+        _set_tags(session, row, tags)
+    if "kill_criteria" in payload.model_fields_set:
+        _set_kill_criteria(session, ctx, row, payload.kill_criteria or KillCriteria())
+        session.flush()
+    return row
+
+
+def problem_reads(
+    session: Session, ctx: WorkspaceContext, rows: Sequence[Problem]
+) -> list[ProblemRead]:
+    tags = repository.tags_of(session, [row.id for row in rows if row.id is not None])
+    return [
+        ProblemRead.model_validate(
+            row.model_dump()
+            | {"tags": tags.get(row.id or 0, []), "kill_criteria": kill_criteria_of(row)}
+        )
+        for row in rows
+    ]
+
+
+def owner_name(session: Session, owner_id: int | None) -> str:
+    user = session.get(User, owner_id) if owner_id else None
+    return user.name if user else ""

@@ -1,0 +1,207 @@
+"""Segments, participants, interviews (any research encounter) and evidence items."""
+
+from datetime import date, datetime
+
+from pydantic import model_validator
+from sqlalchemy import Column, ForeignKey, Integer, String, Text
+from sqlmodel import Field, SQLModel
+
+from app.db import DomainRow
+from app.enums import Frequency, InterviewKind, Signal, Stance
+
+NOTES_MAX = 20_000
+QUOTE_MAX = 2_000
+
+
+class Segment(DomainRow, table=True):
+    name: str = Field(max_length=200)
+    description: str = Field(default="", max_length=2000)
+    size: int | None = Field(default=None, ge=0, description="Accounts or customers in it.")
+
+
+class Participant(DomainRow, table=True):
+    name: str = Field(max_length=200, description="Display name or pseudonym.")
+    organisation: str = Field(default="", max_length=200)
+    title: str = Field(default="", max_length=200, description="Role or job title.")
+    segment_id: int | None = Field(default=None, foreign_key="segment.id", index=True)
+    contact: str = Field(default="", max_length=500, description="Personal data: erasable.")
+
+
+class Interview(DomainRow, table=True):
+    kind: InterviewKind = Field(sa_type=String(32), index=True)
+    occurred_on: date = Field(index=True)
+    participant_id: int | None = Field(default=None, foreign_key="participant.id", index=True)
+    conducted_by: int | None = Field(default=None, foreign_key="user.id", index=True)
+    title: str = Field(default="", max_length=200)
+    notes: str = Field(default="", sa_type=Text)
+
+
+class InterviewProblem(SQLModel, table=True):
+    """A problem an interview covered on purpose: silence on it is evidence too."""
+
+    __tablename__ = "interview_problem"
+
+    interview_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("interview.id", ondelete="CASCADE"), primary_key=True)
+    )
+    problem_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("problem.id", ondelete="CASCADE"), primary_key=True, index=True
+        )
+    )
+
+
+class EvidenceItem(DomainRow, table=True):
+    __tablename__ = "evidence_item"
+
+    problem_id: int = Field(foreign_key="problem.id", index=True)
+    interview_id: int | None = Field(default=None, foreign_key="interview.id", index=True)
+    participant_id: int | None = Field(default=None, foreign_key="participant.id", index=True)
+    quote: str = Field(sa_type=Text)
+    stance: Stance = Field(sa_type=String(16), index=True)
+    signal: Signal = Field(sa_type=String(32), index=True)
+    severity: int | None = Field(default=None)
+    frequency: Frequency | None = Field(default=None, sa_type=String(16))
+
+
+# ---- schemas -------------------------------------------------------------------------------
+
+
+class SegmentCreate(SQLModel):
+    name: str = Field(min_length=1, max_length=200)
+    description: str = Field(default="", max_length=2000)
+    size: int | None = Field(default=None, ge=0, le=10**12)
+
+
+class SegmentUpdate(SQLModel):
+    version: int
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    description: str | None = Field(default=None, max_length=2000)
+    size: int | None = Field(default=None, ge=0, le=10**12)
+
+
+class RowRead(SQLModel):
+    id: int
+    created_at: datetime
+    updated_at: datetime
+    created_by: int | None
+    deleted_at: datetime | None
+    version: int
+
+
+class SegmentRead(RowRead):
+    name: str
+    description: str
+    size: int | None
+
+
+class ParticipantCreate(SQLModel):
+    name: str = Field(min_length=1, max_length=200)
+    organisation: str = Field(default="", max_length=200)
+    title: str = Field(default="", max_length=200)
+    segment_id: int | None = None
+    contact: str = Field(default="", max_length=500)
+
+
+class ParticipantUpdate(SQLModel):
+    version: int
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    organisation: str | None = Field(default=None, max_length=200)
+    title: str | None = Field(default=None, max_length=200)
+    segment_id: int | None = None
+    contact: str | None = Field(default=None, max_length=500)
+
+
+class ParticipantRead(RowRead):
+    name: str
+    organisation: str
+    title: str
+    segment_id: int | None
+    contact: str
+
+
+class EvidenceFields(SQLModel):
+    quote: str = Field(min_length=1, max_length=QUOTE_MAX, description="Quote or observation.")
+    signal: Signal
+    stance: Stance | None = Field(default=None, description="Implied by the signal when omitted.")
+    severity: int | None = Field(default=None, ge=1, le=5, description="1..5, for `stated` pain.")
+    frequency: Frequency | None = None
+
+    @model_validator(mode="after")
+    def _stance_matches_signal(self) -> "EvidenceFields":
+        if self.stance is None:
+            self.stance = self.signal.stance
+        elif self.stance != self.signal.stance:
+            raise ValueError(
+                f"signal '{self.signal.value}' {self.signal.stance.value} the problem, "
+                f"so the stance cannot be '{self.stance.value}'"
+            )
+        return self
+
+
+class Highlight(EvidenceFields):
+    """An evidence item logged with its interview."""
+
+    problem_id: int
+
+
+class EvidenceCreate(EvidenceFields):
+    problem_id: int
+    interview_id: int | None = None
+    participant_id: int | None = Field(
+        default=None, description="Taken from the interview when one is given."
+    )
+
+
+class EvidenceUpdate(SQLModel):
+    version: int
+    quote: str | None = Field(default=None, min_length=1, max_length=QUOTE_MAX)
+    signal: Signal | None = None
+    stance: Stance | None = None
+    severity: int | None = Field(default=None, ge=1, le=5)
+    frequency: Frequency | None = None
+    problem_id: int | None = None
+
+
+class EvidenceRead(RowRead):
+    problem_id: int
+    interview_id: int | None
+    participant_id: int | None
+    quote: str
+    stance: Stance
+    signal: Signal
+    severity: int | None
+    frequency: Frequency | None
+
+
+class InterviewCreate(SQLModel):
+    kind: InterviewKind = InterviewKind.interview
+    occurred_on: date
+    participant_id: int | None = None
+    conducted_by: int | None = Field(default=None, description="Defaults to you.")
+    title: str = Field(default="", max_length=200)
+    notes: str = Field(default="", max_length=NOTES_MAX, description="Markdown.")
+    problem_ids: list[int] = Field(default_factory=list, description="Problems it covered.")
+    highlights: list[Highlight] = Field(default_factory=list, max_length=200)
+
+
+class InterviewUpdate(SQLModel):
+    version: int
+    kind: InterviewKind | None = None
+    occurred_on: date | None = None
+    participant_id: int | None = None
+    conducted_by: int | None = None
+    title: str | None = Field(default=None, max_length=200)
+    notes: str | None = Field(default=None, max_length=NOTES_MAX)
+    problem_ids: list[int] | None = None
+
+
+class InterviewRead(RowRead):
+    kind: InterviewKind
+    occurred_on: date
+    participant_id: int | None
+    conducted_by: int | None
+    title: str
+    notes: str
+    problem_ids: list[int] = Field(default_factory=list)
+    evidence: list[EvidenceRead] = Field(default_factory=list)

@@ -1,0 +1,110 @@
+"""Queries of the research domain, always scoped by workspace."""
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date
+
+from pydantic import BaseModel
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
+
+from app.enums import InterviewKind, Signal, Stance
+from app.research.models import EvidenceItem, Interview, InterviewProblem
+from app.workspaces.deps import WorkspaceContext
+
+
+class InterviewFilters(BaseModel):
+    participant_id: int | None = None
+    kind: InterviewKind | None = None
+    occurred_from: date | None = None
+    occurred_to: date | None = None
+    problem_id: int | None = None
+
+
+class EvidenceFilters(BaseModel):
+    problem_id: int | None = None
+    interview_id: int | None = None
+    participant_id: int | None = None
+    stance: Stance | None = None
+    signal: Signal | None = None
+
+
+class ParticipantFilters(BaseModel):
+    segment_id: int | None = None
+    q: str | None = None
+
+
+def filter_interviews(
+    stmt: SelectOfScalar[Interview], f: InterviewFilters, ctx: WorkspaceContext
+) -> SelectOfScalar[Interview]:
+    if f.participant_id is not None:
+        stmt = stmt.where(Interview.participant_id == f.participant_id)
+    if f.kind is not None:
+        stmt = stmt.where(Interview.kind == f.kind)
+    if f.occurred_from is not None:
+        stmt = stmt.where(Interview.occurred_on >= f.occurred_from)
+    if f.occurred_to is not None:
+        stmt = stmt.where(Interview.occurred_on <= f.occurred_to)
+    if f.problem_id is not None:
+        covered = select(InterviewProblem.interview_id).where(
+            InterviewProblem.problem_id == f.problem_id
+        )
+        stmt = stmt.where(col(Interview.id).in_(covered))
+    return stmt
+
+
+def filter_evidence(
+    stmt: SelectOfScalar[EvidenceItem], f: EvidenceFilters, ctx: WorkspaceContext
+) -> SelectOfScalar[EvidenceItem]:
+    for name in ("problem_id", "interview_id", "participant_id", "stance", "signal"):
+        value = getattr(f, name)
+        if value is not None:
+            stmt = stmt.where(getattr(EvidenceItem, name) == value)
+    return stmt
+
+
+def filter_participants(
+    stmt: SelectOfScalar, f: ParticipantFilters, ctx: WorkspaceContext
+) -> SelectOfScalar:  # type: ignore[type-arg]
+    from app.research.models import Participant
+
+    if f.segment_id is not None:
+        stmt = stmt.where(Participant.segment_id == f.segment_id)
+    if f.q:
+        stmt = stmt.where(col(Participant.name).ilike(f"%{f.q.strip()}%"))
+    return stmt
+
+
+def covered_problems(session: Session, interview_ids: Sequence[int]) -> dict[int, list[int]]:
+    """Problem ids covered by each interview."""
+    result: dict[int, list[int]] = defaultdict(list)
+    if not interview_ids:
+        return result
+    rows = session.exec(
+        select(InterviewProblem).where(col(InterviewProblem.interview_id).in_(interview_ids))
+    ).all()
+    for link in sorted(rows, key=lambda r: (r.interview_id, r.problem_id)):
+        result[link.interview_id].append(link.problem_id)
+    return result
+
+
+def evidence_of_interviews(
+    session: Session, ctx: WorkspaceContext, interview_ids: Sequence[int]
+) -> dict[int, list[EvidenceItem]]:
+    """Live evidence items of each interview."""
+    result: dict[int, list[EvidenceItem]] = defaultdict(list)
+    if not interview_ids:
+        return result
+    rows = session.exec(
+        select(EvidenceItem)
+        .where(
+            EvidenceItem.workspace_id == ctx.id,
+            col(EvidenceItem.interview_id).in_(interview_ids),
+            col(EvidenceItem.deleted_at).is_(None),
+        )
+        .order_by(col(EvidenceItem.id))
+    ).all()
+    for item in rows:
+        assert item.interview_id is not None
+        result[item.interview_id].append(item)
+    return result

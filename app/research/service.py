@@ -1,0 +1,249 @@
+"""Rules of the research domain: segments, participants, interviews and evidence."""
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sqlmodel import Session, col, delete, select
+
+from app.audit.service import record
+from app.problems.models import Problem
+from app.research import repository
+from app.research.models import (
+    EvidenceCreate,
+    EvidenceItem,
+    EvidenceRead,
+    Highlight,
+    Interview,
+    InterviewCreate,
+    InterviewProblem,
+    InterviewRead,
+    InterviewUpdate,
+    Participant,
+    ParticipantCreate,
+    Segment,
+    SegmentCreate,
+)
+from app.scoring.store import mark_dirty
+from app.rows import add_row, ensure_in_workspace, update_row
+from app.workspaces.deps import WorkspaceContext
+
+
+def create_segment(*, session: Session, ctx: WorkspaceContext, payload: SegmentCreate) -> Segment:
+    """Add a segment of the customer base."""
+    return add_row(session, ctx, Segment.model_validate(payload, update={"workspace_id": ctx.id}))
+
+
+def create_participant(
+    *, session: Session, ctx: WorkspaceContext, payload: ParticipantCreate
+) -> Participant:
+    """Add a participant, in a segment of this workspace when one is given."""
+    ensure_in_workspace(session, Segment, ctx, payload.segment_id, "segment_id")
+    return add_row(
+        session, ctx, Participant.model_validate(payload, update={"workspace_id": ctx.id})
+    )
+
+
+def update_participant(
+    *,
+    session: Session,
+    ctx: WorkspaceContext,
+    row: Participant,
+    payload: Any,
+    current: Callable[[], Any],
+) -> Participant:
+    """Edit a participant; a new segment must belong to the workspace."""
+    changes = payload.model_dump(exclude_unset=True, exclude={"version"})
+    if changes.get("segment_id") is not None:
+        ensure_in_workspace(session, Segment, ctx, changes["segment_id"], "segment_id")
+    return update_row(session, ctx, row, changes, version=payload.version, current=current)
+
+
+def _check_problems(
+    session: Session, ctx: WorkspaceContext, problem_ids: Sequence[int], field: str
+) -> None:
+    for problem_id in dict.fromkeys(problem_ids):
+        ensure_in_workspace(session, Problem, ctx, problem_id, field)
+
+
+def _set_coverage(session: Session, interview: Interview, problem_ids: Sequence[int]) -> None:
+    assert interview.id is not None
+    session.exec(delete(InterviewProblem).where(col(InterviewProblem.interview_id) == interview.id))  # type: ignore[call-overload]
+    for problem_id in dict.fromkeys(problem_ids):
+        session.add(InterviewProblem(interview_id=interview.id, problem_id=problem_id))
+    session.flush()
+
+
+def create_interview(
+    *, session: Session, ctx: WorkspaceContext, payload: InterviewCreate
+) -> Interview:
+    """Log an interview with the problems it covered and its highlights, in one go."""
+    ensure_in_workspace(session, Participant, ctx, payload.participant_id, "participant_id")
+    _check_conductor(session, ctx, payload.conducted_by)
+    _check_problems(session, ctx, payload.problem_ids, "problem_ids")
+    for i, highlight in enumerate(payload.highlights):
+        ensure_in_workspace(
+            session, Problem, ctx, highlight.problem_id, f"highlights.{i}.problem_id"
+        )
+    interview = Interview.model_validate(
+        payload.model_dump(exclude={"problem_ids", "highlights"})
+        | {"conducted_by": payload.conducted_by or ctx.user_id},
+        update={"workspace_id": ctx.id},
+    )
+    add_row(session, ctx, interview)
+    # A highlight on a problem means the interview covered it, even if not ticked.
+    covered = [*payload.problem_ids, *(h.problem_id for h in payload.highlights)]
+    _set_coverage(session, interview, covered)
+    for highlight in payload.highlights:
+        _add_evidence(session, ctx, highlight, interview)
+    return interview
+
+
+def _check_conductor(session: Session, ctx: WorkspaceContext, user_id: int | None) -> None:
+    if user_id is None:
+        return
+    from app.errors import InvalidInput
+    from app.workspaces.models import Membership
+
+    member = session.exec(
+        select(Membership).where(Membership.workspace_id == ctx.id, Membership.user_id == user_id)
+    ).first()
+    if member is None:
+        raise InvalidInput(
+            f"conducted_by: user {user_id} is not a member of this workspace.",
+            details=[{"field": "conducted_by", "message": "not a member of this workspace"}],
+        )
+
+
+def update_interview(
+    *,
+    session: Session,
+    ctx: WorkspaceContext,
+    row: Interview,
+    payload: InterviewUpdate,
+    current: Callable[[], Any],
+) -> Interview:
+    """Edit an interview, including the problems it covered."""
+    changes = payload.model_dump(exclude_unset=True, exclude={"version", "problem_ids"})
+    if "participant_id" in changes:
+        ensure_in_workspace(session, Participant, ctx, changes["participant_id"], "participant_id")
+    if changes.get("conducted_by") is not None:
+        _check_conductor(session, ctx, changes["conducted_by"])
+    if payload.problem_ids is not None:
+        _check_problems(session, ctx, payload.problem_ids, "problem_ids")
+    before_coverage = repository.covered_problems(session, [row.id or 0]).get(row.id or 0, [])
+    mark_dirty(session, before_coverage)
+    row = update_row(session, ctx, row, changes, version=payload.version, current=current)
+    if payload.problem_ids is not None and sorted(set(payload.problem_ids)) != before_coverage:
+        _set_coverage(session, row, payload.problem_ids)
+        record(
+            session=session,
+            workspace_id=ctx.id,
+            actor_id=ctx.user_id,
+            action="update",
+            entity="interview_problem",
+            entity_id=row.id,
+            before={"problem_ids": before_coverage},
+            after={"problem_ids": sorted(set(payload.problem_ids))},
+        )
+    if "participant_id" in changes:
+        # Evidence follows its interview's participant, so the scorecard counts the right person.
+        for item in repository.evidence_of_interviews(session, ctx, [row.id or 0]).get(
+            row.id or 0, []
+        ):
+            item.participant_id = row.participant_id
+            session.add(item)
+    return row
+
+
+def interview_reads(
+    session: Session, ctx: WorkspaceContext, rows: Sequence[Interview]
+) -> list[InterviewRead]:
+    ids = [row.id for row in rows if row.id is not None]
+    coverage = repository.covered_problems(session, ids)
+    evidence = repository.evidence_of_interviews(session, ctx, ids)
+    return [
+        InterviewRead.model_validate(
+            row.model_dump()
+            | {
+                "problem_ids": coverage.get(row.id or 0, []),
+                "evidence": [
+                    EvidenceRead.model_validate(e, from_attributes=True)
+                    for e in evidence.get(row.id or 0, [])
+                ],
+            }
+        )
+        for row in rows
+    ]
+
+
+def _add_evidence(
+    session: Session,
+    ctx: WorkspaceContext,
+    fields: Highlight | EvidenceCreate,
+    interview: Interview | None,
+) -> EvidenceItem:
+    data = fields.model_dump(exclude={"interview_id", "participant_id"})
+    item = EvidenceItem.model_validate(
+        data
+        | {
+            "interview_id": interview.id if interview else None,
+            "participant_id": interview.participant_id
+            if interview
+            else getattr(fields, "participant_id", None),
+        },
+        update={"workspace_id": ctx.id},
+    )
+    return add_row(session, ctx, item)
+
+
+def create_evidence(
+    *, session: Session, ctx: WorkspaceContext, payload: EvidenceCreate
+) -> EvidenceItem:
+    """Add a highlight to a problem, from an interview or standalone (e.g. analytics)."""
+    ensure_in_workspace(session, Problem, ctx, payload.problem_id, "problem_id")
+    interview = ensure_in_workspace(session, Interview, ctx, payload.interview_id, "interview_id")
+    if interview is None:
+        ensure_in_workspace(session, Participant, ctx, payload.participant_id, "participant_id")
+    else:
+        covered = repository.covered_problems(session, [interview.id or 0]).get(
+            interview.id or 0, []
+        )
+        if payload.problem_id not in covered:
+            session.add(
+                InterviewProblem(interview_id=interview.id or 0, problem_id=payload.problem_id)
+            )
+            session.flush()
+    return _add_evidence(session, ctx, payload, interview)
+
+
+def update_evidence(
+    *,
+    session: Session,
+    ctx: WorkspaceContext,
+    row: EvidenceItem,
+    payload: Any,
+    current: Callable[[], Any],
+) -> EvidenceItem:
+    """Edit a highlight; the stance must still agree with the signal."""
+    from app.enums import Signal
+    from app.errors import InvalidInput
+
+    changes = payload.model_dump(exclude_unset=True, exclude={"version"})
+    if changes.get("problem_id") is not None:
+        ensure_in_workspace(session, Problem, ctx, changes["problem_id"], "problem_id")
+        mark_dirty(session, [row.problem_id])
+    signal = Signal(changes.get("signal") or row.signal)
+    if "signal" in changes and "stance" not in changes:
+        changes["stance"] = signal.stance
+    stance = changes.get("stance") or row.stance
+    if stance != signal.stance:
+        raise InvalidInput(
+            f"stance: signal '{signal.value}' {signal.stance.value} the problem, so the stance cannot be '{stance}'.",
+            details=[{"field": "stance", "message": "does not match the signal"}],
+        )
+    for key in ("problem_id", "signal", "stance", "quote"):
+        if key in changes and changes[key] is None:
+            raise InvalidInput(
+                f"{key}: cannot be empty.", details=[{"field": key, "message": "required"}]
+            )
+    return update_row(session, ctx, row, changes, version=payload.version, current=current)

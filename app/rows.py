@@ -1,0 +1,205 @@
+"""The life of a workspace row, the same for every domain: scoped reads, audited writes,
+optimistic concurrency on update, soft delete and restore."""
+
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Depends, Query, Request
+from pydantic import BaseModel
+from sqlalchemy import func
+from sqlmodel import Session, SQLModel, select
+from sqlmodel.sql.expression import SelectOfScalar
+
+from app.audit.service import record, snapshot
+from app.db import DomainRow, utcnow
+from app.errors import Conflict, NotFound
+from app.workspaces.deps import WorkspaceContext
+
+Row = TypeVar("Row", bound=DomainRow)
+
+
+class Page(BaseModel):
+    limit: int
+    offset: int
+
+
+def page_params(
+    request: Request,
+    limit: Annotated[int | None, Query(ge=1, description="Page size.")] = None,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> Page:
+    settings = request.app.state.settings
+    size = min(limit or settings.page_size, settings.max_page_size)
+    return Page(limit=size, offset=offset)
+
+
+PageDep = Annotated[Page, Depends(page_params)]
+
+
+def entity_name(model: type[SQLModel]) -> str:
+    return str(model.__tablename__)
+
+
+def scoped(
+    model: type[Row], ctx: WorkspaceContext, *, include_deleted: bool = False
+) -> SelectOfScalar[Row]:
+    """A select of the workspace's rows; every query of a domain row starts here."""
+    stmt = select(model).where(model.workspace_id == ctx.id)
+    if not include_deleted:
+        stmt = stmt.where(model.deleted_at.is_(None))  # type: ignore[union-attr]
+    return stmt
+
+
+def paginate(
+    session: Session, stmt: SelectOfScalar[Row], page: Page, *, order_by: Any
+) -> tuple[list[Row], int]:
+    """One page of rows and the total count of the whole selection."""
+    total = session.exec(select(func.count()).select_from(stmt.order_by(None).subquery())).one()
+    rows = session.exec(stmt.order_by(*order_by).limit(page.limit).offset(page.offset)).all()
+    return list(rows), int(total)
+
+
+def get_row(
+    session: Session,
+    model: type[Row],
+    ctx: WorkspaceContext,
+    row_id: int,
+    *,
+    include_deleted: bool = False,
+) -> Row:
+    """The row with this id in the workspace, or 404."""
+    row = session.exec(
+        scoped(model, ctx, include_deleted=include_deleted).where(model.id == row_id)
+    ).first()
+    if row is None:
+        raise NotFound(f"No {entity_name(model).replace('_', ' ')} {row_id} in this workspace.")
+    return row
+
+
+def get_for_update(session: Session, model: type[Row], ctx: WorkspaceContext, row_id: int) -> Row:
+    """Like get_row, but locks the row (PostgreSQL) so two writers cannot both pass the version check."""
+    stmt = scoped(model, ctx).where(model.id == row_id).with_for_update()
+    row = session.exec(stmt).first()
+    if row is None:
+        raise NotFound(f"No {entity_name(model).replace('_', ' ')} {row_id} in this workspace.")
+    return row
+
+
+def add_row(session: Session, ctx: WorkspaceContext, row: Row) -> Row:
+    """Insert a row of the workspace and audit it."""
+    row.workspace_id = ctx.id
+    row.created_by = ctx.user_id
+    session.add(row)
+    session.flush()
+    record(
+        session=session,
+        workspace_id=ctx.id,
+        actor_id=ctx.user_id,
+        action="create",
+        entity=entity_name(type(row)),
+        entity_id=row.id,
+        after=snapshot(row),
+    )
+    return row
+
+
+def check_version(row: DomainRow, version: int, current: Callable[[], Any]) -> None:
+    """Refuse an edit made against an older version: 409 with the row as it is now."""
+    if version != row.version:
+        raise Conflict(
+            f"Someone else changed this since you loaded it (you sent version {version}, "
+            f"it is now {row.version}). Reload, then apply your change again.",
+            code="stale_version",
+            details={"current": current()},
+        )
+
+
+def update_row(
+    session: Session,
+    ctx: WorkspaceContext,
+    row: Row,
+    changes: dict[str, Any],
+    *,
+    version: int,
+    current: Callable[[], Any],
+) -> Row:
+    """Apply changes to a row after the version check; bump its version; audit it."""
+    check_version(row, version, current)
+    before = snapshot(row)
+    for field, value in changes.items():
+        setattr(row, field, value)
+    row.version += 1
+    row.updated_at = utcnow()
+    session.add(row)
+    session.flush()
+    record(
+        session=session,
+        workspace_id=ctx.id,
+        actor_id=ctx.user_id,
+        action="update",
+        entity=entity_name(type(row)),
+        entity_id=row.id,
+        before=before,
+        after=snapshot(row),
+    )
+    return row
+
+
+def soft_delete(session: Session, ctx: WorkspaceContext, row: Row) -> Row:
+    """Mark a row deleted; it keeps every link and can be restored."""
+    before = snapshot(row)
+    row.deleted_at = utcnow()
+    row.version += 1
+    session.add(row)
+    session.flush()
+    record(
+        session=session,
+        workspace_id=ctx.id,
+        actor_id=ctx.user_id,
+        action="delete",
+        entity=entity_name(type(row)),
+        entity_id=row.id,
+        before=before,
+        after=snapshot(row),
+    )
+    return row
+
+
+def restore(session: Session, ctx: WorkspaceContext, row: Row) -> Row:
+    """Bring back a soft-deleted row."""
+    if row.deleted_at is None:
+        return row
+    before = snapshot(row)
+    row.deleted_at = None
+    row.version += 1
+    row.updated_at = utcnow()
+    session.add(row)
+    session.flush()
+    record(
+        session=session,
+        workspace_id=ctx.id,
+        actor_id=ctx.user_id,
+        action="restore",
+        entity=entity_name(type(row)),
+        entity_id=row.id,
+        before=before,
+        after=snapshot(row),
+    )
+    return row
+
+
+def ensure_in_workspace(
+    session: Session, model: type[Row], ctx: WorkspaceContext, row_id: int | None, field: str
+) -> Row | None:
+    """Check a reference to another row: it must exist, live and belong to this workspace."""
+    if row_id is None:
+        return None
+    row = session.exec(scoped(model, ctx).where(model.id == row_id)).first()
+    if row is None:
+        from app.errors import InvalidInput
+
+        raise InvalidInput(
+            f"{field}: no {entity_name(model).replace('_', ' ')} {row_id} in this workspace.",
+            details=[{"field": field, "message": "not found in this workspace"}],
+        )
+    return row

@@ -1,0 +1,400 @@
+"""The database side of scoring: load a problem's rows as plain inputs (optionally as they were
+at a moment), compute, and keep the current scorecard per problem so reads never recompute.
+
+Every write that can change a scorecard calls `refresh_after_write` in its own transaction, so
+the stored card always equals a fresh computation.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, ForeignKey, Integer, String, or_
+from sqlmodel import Field, Session, SQLModel, col, select
+
+from app.db import DomainRow, UTCDateTime, utcnow
+from app.decisions.models import Decision
+from app.enums import (
+    AssumptionCategory,
+    DecisionKind,
+    Frequency,
+    Recommendation,
+    Signal,
+    Stance,
+    TestMethod,
+    TestOutcome,
+    TestStatus,
+)
+from app.experiments.models import Assumption, AssumptionTest
+from app.problems.models import KillCriteriaChange, Problem
+from app.research.models import EvidenceItem, Interview, InterviewProblem, Participant, Segment
+from app.scoring import inputs as si
+from app.scoring.engine import compute_scorecard
+from app.scoring.scorecard import Scorecard
+from app.workspaces.models import Workspace
+
+DIRTY_KEY = "evident_dirty_problems"
+
+
+class ProblemScorecard(SQLModel, table=True):
+    """The current scorecard of a problem, with its headline figures as columns to sort on."""
+
+    __tablename__ = "problem_scorecard"
+
+    problem_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("problem.id", ondelete="CASCADE"), primary_key=True)
+    )
+    workspace_id: int = Field(foreign_key="workspace.id", index=True, ondelete="CASCADE")
+    computed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    pain: float = 0
+    reach: float = 0
+    reach_upper: float = 0
+    feasibility: float = 0
+    confidence: str = Field(default="low", sa_type=String(8))
+    recommendation: str = Field(default="investigate", sa_type=String(16), index=True)
+    participants: int = 0
+    evidence_items: int = 0
+    flags: list[str] = Field(default_factory=list, sa_type=JSON)
+    data: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+
+
+# ---- loading inputs ------------------------------------------------------------------------
+
+
+def _alive(model: type[DomainRow], as_of: datetime | None) -> Any:
+    """Rows that existed at `as_of`: created by then and not deleted by then."""
+    if as_of is None:
+        return col(model.deleted_at).is_(None)
+    return (col(model.created_at) <= as_of) & or_(
+        col(model.deleted_at).is_(None), col(model.deleted_at) > as_of
+    )
+
+
+def thresholds_of(workspace: Workspace) -> si.Thresholds:
+    return si.Thresholds(
+        pain=workspace.pain_threshold,
+        reach=workspace.reach_threshold,
+        feasibility=workspace.feasibility_threshold,
+        min_participants=workspace.min_participants,
+    )
+
+
+def _threshold_change(raw: dict[str, Any] | None, base: si.Thresholds) -> si.Thresholds | None:
+    if raw is None:
+        return None
+    return si.Thresholds(
+        pain=raw.get("pain") if raw.get("pain") is not None else base.pain,
+        reach=raw.get("reach") if raw.get("reach") is not None else base.reach,
+        feasibility=raw.get("feasibility")
+        if raw.get("feasibility") is not None
+        else base.feasibility,
+        min_participants=raw.get("min_participants")
+        if raw.get("min_participants") is not None
+        else base.min_participants,
+    )
+
+
+def load_inputs(
+    session: Session,
+    workspace: Workspace,
+    problems: Sequence[Problem],
+    as_of: datetime | None = None,
+) -> dict[int, si.ScoringInput]:
+    """Every problem's scoring input, loaded in a handful of queries whatever their number."""
+    ws_id = workspace.id
+    problem_ids = [p.id for p in problems if p.id is not None]
+    if not problem_ids:
+        return {}
+    moment = as_of or utcnow()
+    base = thresholds_of(workspace)
+
+    segments = tuple(
+        si.SegmentIn(id=s.id or 0, name=s.name, size=s.size)
+        for s in session.exec(
+            select(Segment).where(Segment.workspace_id == ws_id, _alive(Segment, as_of))
+        ).all()
+    )
+    live_segment_ids = {s.id for s in segments}
+
+    coverage_rows = session.exec(
+        select(
+            InterviewProblem.problem_id,
+            Interview.id,
+            Interview.participant_id,
+            Interview.occurred_on,
+        )
+        .join(Interview, col(Interview.id) == col(InterviewProblem.interview_id))
+        .where(
+            Interview.workspace_id == ws_id,
+            col(InterviewProblem.problem_id).in_(problem_ids),
+            _alive(Interview, as_of),
+        )
+    ).all()
+    coverage: dict[int, list[si.CoverageIn]] = defaultdict(list)
+    interview_dates: dict[int, Any] = {}
+    for problem_id, interview_id, participant_id, occurred_on in coverage_rows:
+        coverage[problem_id].append(si.CoverageIn(interview_id, participant_id, occurred_on))
+        interview_dates[interview_id] = occurred_on
+
+    evidence_rows = session.exec(
+        select(EvidenceItem).where(
+            EvidenceItem.workspace_id == ws_id,
+            col(EvidenceItem.problem_id).in_(problem_ids),
+            _alive(EvidenceItem, as_of),
+        )
+    ).all()
+    # Evidence of a deleted interview no longer counts either.
+    evidence_interviews = {e.interview_id for e in evidence_rows if e.interview_id is not None}
+    missing_dates = evidence_interviews - set(interview_dates)
+    if missing_dates:
+        for interview_id, occurred_on in session.exec(
+            select(Interview.id, Interview.occurred_on).where(
+                col(Interview.id).in_(missing_dates), _alive(Interview, as_of)
+            )
+        ).all():
+            interview_dates[interview_id or 0] = occurred_on
+    evidence: dict[int, list[si.EvidenceIn]] = defaultdict(list)
+    for e in evidence_rows:
+        if e.interview_id is not None and e.interview_id not in interview_dates:
+            continue
+        evidence[e.problem_id].append(
+            si.EvidenceIn(
+                id=e.id or 0,
+                participant_id=e.participant_id,
+                interview_id=e.interview_id,
+                stance=Stance(e.stance),
+                signal=Signal(e.signal),
+                severity=e.severity,
+                frequency=Frequency(e.frequency) if e.frequency else None,
+                logged_by=e.created_by,
+                logged_at=e.created_at,
+                observed_on=interview_dates.get(e.interview_id) if e.interview_id else None,
+                quote=e.quote,
+            )
+        )
+
+    participant_ids = {c.participant_id for cs in coverage.values() for c in cs} | {
+        e.participant_id for es in evidence.values() for e in es
+    }
+    participant_ids.discard(None)
+    participants: dict[int, si.ParticipantIn] = {}
+    if participant_ids:
+        for p in session.exec(
+            select(Participant).where(
+                Participant.workspace_id == ws_id,
+                col(Participant.id).in_(participant_ids),
+                _alive(Participant, as_of),
+            )
+        ).all():
+            segment_id = p.segment_id if p.segment_id in live_segment_ids else None
+            participants[p.id or 0] = si.ParticipantIn(
+                id=p.id or 0, name=p.name, segment_id=segment_id
+            )
+
+    assumptions: dict[int, list[si.AssumptionIn]] = defaultdict(list)
+    for a in session.exec(
+        select(Assumption).where(
+            Assumption.workspace_id == ws_id,
+            col(Assumption.problem_id).in_(problem_ids),
+            _alive(Assumption, as_of),
+        )
+    ).all():
+        assumptions[a.problem_id].append(
+            si.AssumptionIn(a.id or 0, a.statement, AssumptionCategory(a.category), a.critical)
+        )
+    tests: dict[int, list[si.TestIn]] = defaultdict(list)
+    for t in session.exec(
+        select(AssumptionTest).where(
+            AssumptionTest.workspace_id == ws_id,
+            col(AssumptionTest.problem_id).in_(problem_ids),
+            _alive(AssumptionTest, as_of),
+        )
+    ).all():
+        concluded = t.concluded_at is not None and (as_of is None or t.concluded_at <= as_of)
+        started = t.started_at is not None and (as_of is None or t.started_at <= as_of)
+        status = (
+            TestStatus.concluded
+            if concluded
+            else TestStatus.running
+            if started
+            else TestStatus.planned
+        )
+        tests[t.problem_id].append(
+            si.TestIn(
+                id=t.id or 0,
+                assumption_id=t.assumption_id,
+                method=TestMethod(t.method),
+                status=status,
+                outcome=TestOutcome(t.outcome) if concluded and t.outcome else None,
+                concluded_at=t.concluded_at if concluded else None,
+            )
+        )
+
+    changes: dict[int, list[si.KillCriteriaChange]] = defaultdict(list)
+    change_stmt = select(KillCriteriaChange).where(
+        KillCriteriaChange.workspace_id == ws_id,
+        col(KillCriteriaChange.problem_id).in_(problem_ids),
+    )
+    if as_of is not None:
+        change_stmt = change_stmt.where(col(KillCriteriaChange.changed_at) <= as_of)
+    for ch in session.exec(change_stmt).all():
+        after = _threshold_change(ch.after, base)
+        assert after is not None
+        changes[ch.problem_id].append(
+            si.KillCriteriaChange(
+                ch.changed_at, ch.changed_by, _threshold_change(ch.before, base), after
+            )
+        )
+
+    decisions: dict[int, list[si.DecisionIn]] = defaultdict(list)
+    for d in session.exec(
+        select(Decision).where(
+            Decision.workspace_id == ws_id,
+            col(Decision.problem_id).in_(problem_ids),
+            _alive(Decision, as_of),
+        )
+    ).all():
+        decisions[d.problem_id].append(
+            si.DecisionIn(
+                id=d.id or 0,
+                kind=DecisionKind(d.kind),
+                recommendation=Recommendation(d.recommendation) if d.recommendation else None,
+                decided_at=d.created_at,
+            )
+        )
+
+    result = {}
+    for p in problems:
+        pid = p.id or 0
+        cov = tuple(
+            c for c in coverage[pid] if c.participant_id is None or c.participant_id in participants
+        )
+        evs = tuple(
+            e for e in evidence[pid] if e.participant_id is None or e.participant_id in participants
+        )
+        referenced = {c.participant_id for c in cov} | {e.participant_id for e in evs}
+        result[pid] = si.ScoringInput(
+            problem=si.ProblemIn(
+                id=pid,
+                title=p.title,
+                owner_id=p.owner_id,
+                feasibility_estimate=p.feasibility_estimate,
+                feasibility_rationale=p.feasibility_rationale or None,
+            ),
+            workspace_thresholds=base,
+            segments=segments,
+            participants=tuple(
+                participants[i] for i in sorted(x for x in referenced if x is not None)
+            ),
+            coverage=cov,
+            evidence=evs,
+            assumptions=tuple(assumptions[pid]),
+            tests=tuple(tests[pid]),
+            kill_criteria=tuple(changes[pid]),
+            decisions=tuple(decisions[pid]),
+            as_of=moment,
+        )
+    return result
+
+
+def compute(
+    session: Session, workspace: Workspace, problem: Problem, as_of: datetime | None = None
+) -> Scorecard:
+    """A fresh scorecard of one problem, from the rows that existed at `as_of` (default now)."""
+    return compute_scorecard(load_inputs(session, workspace, [problem], as_of)[problem.id or 0])
+
+
+# ---- the stored current scorecards ----------------------------------------------------------
+
+
+def _store(session: Session, workspace_id: int, card: Scorecard) -> ProblemScorecard:
+    row = session.get(ProblemScorecard, card.problem_id)
+    if row is None:
+        row = ProblemScorecard(problem_id=card.problem_id, workspace_id=workspace_id)
+    row.computed_at = card.as_of
+    row.pain = card.pain.value
+    row.reach = card.reach.value
+    row.reach_upper = card.reach.upper
+    row.feasibility = card.feasibility.value
+    row.confidence = card.confidence.level.value
+    row.recommendation = card.recommendation.value.value
+    row.participants = card.counts.participants
+    row.evidence_items = card.counts.evidence_items
+    row.flags = [flag.code.value for flag in card.flags]
+    row.data = card.model_dump(mode="json")
+    session.add(row)
+    return row
+
+
+def refresh(session: Session, workspace: Workspace, problem_ids: Iterable[int]) -> None:
+    """Recompute and store the current scorecards of these problems."""
+    ids = sorted(set(problem_ids))
+    if not ids:
+        return
+    session.flush()
+    for chunk_start in range(0, len(ids), 500):
+        chunk = ids[chunk_start : chunk_start + 500]
+        problems = session.exec(
+            select(Problem).where(Problem.workspace_id == workspace.id, col(Problem.id).in_(chunk))
+        ).all()
+        for problem_id, inp in load_inputs(session, workspace, problems).items():
+            _store(session, workspace.id or 0, compute_scorecard(inp))
+    session.flush()
+
+
+def mark_dirty(session: Session, problem_ids: Iterable[int]) -> None:
+    """Note problems whose scorecard a write in this transaction is about to change."""
+    session.info.setdefault(DIRTY_KEY, set()).update(problem_ids)
+
+
+def problems_touched_by(session: Session, row: Any) -> set[int]:
+    """The problems whose scorecard a changed row can move."""
+    ws_id = row.workspace_id if hasattr(row, "workspace_id") else None
+    if isinstance(row, Problem):
+        return {row.id or 0}
+    if isinstance(row, EvidenceItem | Assumption | AssumptionTest | Decision):
+        return {row.problem_id}
+    if isinstance(row, Interview):
+        return set(
+            session.exec(
+                select(InterviewProblem.problem_id).where(InterviewProblem.interview_id == row.id)
+            ).all()
+        ) | set(
+            session.exec(
+                select(EvidenceItem.problem_id).where(EvidenceItem.interview_id == row.id)
+            ).all()
+        )
+    if isinstance(row, Participant):
+        return set(
+            session.exec(
+                select(InterviewProblem.problem_id)
+                .join(Interview, col(Interview.id) == col(InterviewProblem.interview_id))
+                .where(Interview.participant_id == row.id)
+            ).all()
+        ) | set(
+            session.exec(
+                select(EvidenceItem.problem_id).where(EvidenceItem.participant_id == row.id)
+            ).all()
+        )
+    if isinstance(row, Segment | Workspace):
+        # Segment weights and thresholds move every problem of the workspace.
+        return set(session.exec(select(Problem.id).where(Problem.workspace_id == ws_id)).all())  # type: ignore[arg-type]
+    return set()
+
+
+def refresh_after_write(session: Session, ctx: Any, row: Any) -> None:
+    """Keep stored scorecards equal to a fresh computation after a write, in its transaction."""
+    session.flush()
+    touched = problems_touched_by(session, row) | session.info.pop(DIRTY_KEY, set())
+    refresh(session, ctx.workspace, touched)
+
+
+def current_scorecard(*, session: Session, ctx: Any, problem: Problem) -> Scorecard:
+    """The stored scorecard of a problem, computed and stored first if missing."""
+    row = session.get(ProblemScorecard, problem.id)
+    if row is None or not row.data:
+        refresh(session, ctx.workspace, [problem.id or 0])
+        row = session.get(ProblemScorecard, problem.id)
+        assert row is not None
+    return Scorecard.model_validate(row.data)

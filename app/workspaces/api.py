@@ -1,0 +1,85 @@
+"""JSON routes of workspaces and their members."""
+
+from typing import Any
+
+from fastapi import APIRouter, Response
+
+from app.auth.deps import CurrentUser
+from app.auth.models import UserRead
+from app.db import SessionDep
+from app.workspaces import service
+from app.workspaces.deps import AdminDep, WorkspaceDep
+from app.workspaces.models import (
+    MemberAdd,
+    MemberRead,
+    MemberUpdate,
+    WorkspaceCreate,
+    WorkspaceRead,
+    WorkspaceUpdate,
+    WorkspaceWithRole,
+)
+
+router = APIRouter(prefix="/workspaces", tags=["workspaces"])
+
+
+@router.post("", response_model=WorkspaceWithRole, status_code=201, summary="Create a workspace")
+def create_workspace(user: CurrentUser, session: SessionDep, payload: WorkspaceCreate) -> Any:
+    workspace = service.create_workspace(session=session, user=user, payload=payload)
+    return WorkspaceWithRole.model_validate(workspace.model_dump() | {"role": "admin"})
+
+
+@router.get("", response_model=list[WorkspaceWithRole], summary="List your workspaces")
+def list_workspaces(user: CurrentUser, session: SessionDep) -> Any:
+    return [
+        WorkspaceWithRole.model_validate(ws.model_dump() | {"role": role})
+        for ws, role in service.workspaces_of(session=session, user=user)
+    ]
+
+
+@router.get("/{ws}", response_model=WorkspaceWithRole, summary="Get a workspace")
+def get_workspace(ctx: WorkspaceDep) -> Any:
+    return WorkspaceWithRole.model_validate(ctx.workspace.model_dump() | {"role": ctx.role})
+
+
+@router.patch("/{ws}", response_model=WorkspaceRead, summary="Update a workspace (admin)")
+def update_workspace(ctx: AdminDep, session: SessionDep, payload: WorkspaceUpdate) -> Any:
+    return service.update_workspace(session=session, ctx=ctx, payload=payload)
+
+
+def _member(membership: Any, user: Any) -> MemberRead:
+    return MemberRead(
+        user=UserRead.model_validate(user, from_attributes=True),
+        role=membership.role,
+        created_at=membership.created_at,
+    )
+
+
+@router.get("/{ws}/members", response_model=list[MemberRead], summary="List members")
+def list_members(ctx: WorkspaceDep, session: SessionDep) -> Any:
+    return [_member(m, u) for m, u in service.members(session=session, ctx=ctx)]
+
+
+@router.post(
+    "/{ws}/members", response_model=MemberRead, status_code=201, summary="Add a member (admin)"
+)
+def add_member(ctx: AdminDep, session: SessionDep, payload: MemberAdd) -> Any:
+    membership, user = service.add_member(
+        session=session, ctx=ctx, email=payload.email, role=payload.role
+    )
+    return _member(membership, user)
+
+
+@router.patch(
+    "/{ws}/members/{user_id}", response_model=MemberRead, summary="Change a member's role (admin)"
+)
+def change_role(ctx: AdminDep, session: SessionDep, user_id: int, payload: MemberUpdate) -> Any:
+    from app.auth.models import User
+
+    membership = service.change_role(session=session, ctx=ctx, user_id=user_id, role=payload.role)
+    return _member(membership, session.get(User, user_id))
+
+
+@router.delete("/{ws}/members/{user_id}", status_code=204, summary="Remove a member (admin)")
+def remove_member(ctx: AdminDep, session: SessionDep, user_id: int) -> Response:
+    service.remove_member(session=session, ctx=ctx, user_id=user_id)
+    return Response(status_code=204)

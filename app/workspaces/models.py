@@ -1,0 +1,82 @@
+"""Workspaces, their members and roles, and their scoring thresholds."""
+
+from datetime import datetime
+
+from pydantic import EmailStr
+from sqlalchemy import String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from app.auth.models import UserRead
+from app.db import Timestamped, UTCDateTime
+from app.enums import Role
+
+SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$"
+
+
+class Workspace(Timestamped, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=64, unique=True, index=True)
+    name: str = Field(max_length=200)
+    description: str = Field(default="", max_length=2000)
+    created_by: int | None = Field(default=None, foreign_key="user.id", index=True)
+    deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    version: int = Field(default=1)
+    # Scoring thresholds (scoring.md): a problem's kill criteria override them.
+    pain_threshold: float = Field(default=60)
+    reach_threshold: float = Field(default=20)
+    feasibility_threshold: float = Field(default=50)
+    min_participants: int = Field(default=5)
+
+
+class Membership(Timestamped, table=True):
+    __table_args__ = (UniqueConstraint("workspace_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True, ondelete="CASCADE")
+    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    role: Role = Field(sa_type=String(16))
+
+
+class WorkspaceCreate(SQLModel):
+    slug: str = Field(min_length=1, max_length=64, regex=SLUG_PATTERN)
+    name: str = Field(min_length=1, max_length=200)
+    description: str = Field(default="", max_length=2000)
+
+
+class WorkspaceUpdate(SQLModel):
+    version: int
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    description: str | None = Field(default=None, max_length=2000)
+
+
+class WorkspaceRead(SQLModel):
+    id: int
+    slug: str
+    name: str
+    description: str
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class WorkspaceWithRole(WorkspaceRead):
+    role: Role
+
+
+class MemberAdd(SQLModel):
+    email: EmailStr
+    role: Role = Role.viewer
+
+
+class MemberUpdate(SQLModel):
+    role: Role
+
+
+class MemberRead(SQLModel):
+    user: UserRead
+    role: Role
+    created_at: datetime
+
+
+class MeRead(UserRead):
+    workspaces: list[WorkspaceWithRole]

@@ -1,0 +1,184 @@
+"""Rules of workspaces and memberships."""
+
+from collections.abc import Sequence
+
+from sqlmodel import Session, col, func, select
+
+from app.audit.service import record, snapshot
+from app.auth.models import User
+from app.auth.service import normalise_email
+from app.db import utcnow
+from app.enums import Role
+from app.errors import Conflict, InvalidInput, NotFound
+from app.workspaces.deps import WorkspaceContext
+from app.workspaces.models import Membership, Workspace, WorkspaceCreate, WorkspaceUpdate
+
+
+def create_workspace(*, session: Session, user: User, payload: WorkspaceCreate) -> Workspace:
+    """Create a workspace; its creator becomes its admin."""
+    if session.exec(select(Workspace).where(Workspace.slug == payload.slug)).first():
+        raise Conflict(
+            f"The address '{payload.slug}' is taken; choose another slug.", code="slug_taken"
+        )
+    workspace = Workspace.model_validate(payload.model_dump() | {"created_by": user.id})
+    session.add(workspace)
+    session.flush()
+    assert workspace.id is not None and user.id is not None
+    session.add(Membership(workspace_id=workspace.id, user_id=user.id, role=Role.admin))
+    record(
+        session=session,
+        workspace_id=workspace.id,
+        actor_id=user.id,
+        action="create",
+        entity="workspace",
+        entity_id=workspace.id,
+        after=snapshot(workspace),
+    )
+    session.flush()
+    return workspace
+
+
+def workspaces_of(*, session: Session, user: User) -> list[tuple[Workspace, Role]]:
+    """The workspaces a user belongs to, with their role in each."""
+    rows = session.exec(
+        select(Workspace, Membership)
+        .join(Membership, col(Membership.workspace_id) == col(Workspace.id))
+        .where(Membership.user_id == user.id, col(Workspace.deleted_at).is_(None))
+        .order_by(col(Workspace.name))
+    ).all()
+    return [(ws, Role(m.role)) for ws, m in rows]
+
+
+def update_workspace(
+    *, session: Session, ctx: WorkspaceContext, payload: WorkspaceUpdate
+) -> Workspace:
+    """Rename or describe a workspace."""
+    from app.rows import check_version
+
+    workspace = ctx.workspace
+    check_version(workspace, payload.version, lambda: snapshot(workspace))  # type: ignore[arg-type]
+    before = snapshot(workspace)
+    for field, value in payload.model_dump(exclude_unset=True, exclude={"version"}).items():
+        if value is None:
+            raise InvalidInput(
+                f"{field}: cannot be empty.", details=[{"field": field, "message": "required"}]
+            )
+        setattr(workspace, field, value)
+    workspace.version += 1
+    workspace.updated_at = utcnow()
+    session.add(workspace)
+    session.flush()
+    record(
+        session=session,
+        workspace_id=ctx.id,
+        actor_id=ctx.user_id,
+        action="update",
+        entity="workspace",
+        entity_id=ctx.id,
+        before=before,
+        after=snapshot(workspace),
+    )
+    return workspace
+
+
+def members(*, session: Session, ctx: WorkspaceContext) -> Sequence[tuple[Membership, User]]:
+    return session.exec(
+        select(Membership, User)
+        .join(User, col(User.id) == col(Membership.user_id))
+        .where(Membership.workspace_id == ctx.id)
+        .order_by(col(User.name), col(User.id))
+    ).all()
+
+
+def _membership(session: Session, ctx: WorkspaceContext, user_id: int) -> Membership:
+    membership = session.exec(
+        select(Membership).where(Membership.workspace_id == ctx.id, Membership.user_id == user_id)
+    ).first()
+    if membership is None:
+        raise NotFound(f"User {user_id} is not a member of this workspace.")
+    return membership
+
+
+def _admins(session: Session, ctx: WorkspaceContext) -> int:
+    return session.exec(
+        select(func.count())
+        .select_from(Membership)
+        .where(Membership.workspace_id == ctx.id, Membership.role == Role.admin)
+    ).one()
+
+
+def add_member(
+    *, session: Session, ctx: WorkspaceContext, email: str, role: Role
+) -> tuple[Membership, User]:
+    """Give an existing user a role in the workspace."""
+    user = session.exec(select(User).where(User.email == normalise_email(email))).first()
+    if user is None:
+        raise NotFound(
+            f"No user with the email {email}. Ask them to sign up (or an admin to run "
+            "`evident create-user`) first.",
+            code="user_not_found",
+        )
+    assert user.id is not None
+    existing = session.exec(
+        select(Membership).where(Membership.workspace_id == ctx.id, Membership.user_id == user.id)
+    ).first()
+    if existing is not None:
+        raise Conflict(f"{email} is already a member (as {existing.role}).", code="already_member")
+    membership = Membership(workspace_id=ctx.id, user_id=user.id, role=role)
+    session.add(membership)
+    session.flush()
+    record(
+        session=session,
+        workspace_id=ctx.id,
+        actor_id=ctx.user_id,
+        action="create",
+        entity="membership",
+        entity_id=membership.id,
+        after=snapshot(membership),
+    )
+    return membership, user
+
+
+def change_role(*, session: Session, ctx: WorkspaceContext, user_id: int, role: Role) -> Membership:
+    """Change a member's role; the last admin cannot step down."""
+    membership = _membership(session, ctx, user_id)
+    if membership.role == Role.admin and role != Role.admin and _admins(session, ctx) <= 1:
+        raise Conflict(
+            "This is the workspace's last admin; make someone else admin first.", code="last_admin"
+        )
+    before = snapshot(membership)
+    membership.role = role
+    membership.updated_at = utcnow()
+    session.add(membership)
+    session.flush()
+    record(
+        session=session,
+        workspace_id=ctx.id,
+        actor_id=ctx.user_id,
+        action="update",
+        entity="membership",
+        entity_id=membership.id,
+        before=before,
+        after=snapshot(membership),
+    )
+    return membership
+
+
+def remove_member(*, session: Session, ctx: WorkspaceContext, user_id: int) -> None:
+    """Remove a member; the last admin cannot be removed."""
+    membership = _membership(session, ctx, user_id)
+    if membership.role == Role.admin and _admins(session, ctx) <= 1:
+        raise Conflict(
+            "This is the workspace's last admin; make someone else admin first.", code="last_admin"
+        )
+    record(
+        session=session,
+        workspace_id=ctx.id,
+        actor_id=ctx.user_id,
+        action="delete",
+        entity="membership",
+        entity_id=membership.id,
+        before=snapshot(membership),
+    )
+    session.delete(membership)
+    session.flush()
