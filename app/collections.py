@@ -121,7 +121,7 @@ def collection_router(spec: CollectionSpec[Any]) -> APIRouter:
     ) -> Any:
         stmt = scoped(spec.model, ctx, include_deleted=include_deleted)
         if include_deleted:
-            stmt = stmt.where(spec.model.deleted_at.is_not(None))  # type: ignore[union-attr]
+            stmt = stmt.where(spec.model.deleted_at.is_not(None))
         stmt = spec.apply_filters(stmt, filters, ctx)
         rows, total = paginate(session, stmt, page, order_by=order_by())
         return {
@@ -133,8 +133,10 @@ def collection_router(spec: CollectionSpec[Any]) -> APIRouter:
 
     @router.post("", response_model=Read, status_code=201, summary=f"Create a {spec.label}")
     def create_row(
-        ctx: Annotated[WorkspaceContext, writer], session: SessionDep, payload: Create
-    ) -> Any:  # type: ignore[valid-type]
+        ctx: Annotated[WorkspaceContext, writer],
+        session: SessionDep,
+        payload: Create,  # type: ignore[valid-type]
+    ) -> Any:
         row = spec.create(session=session, ctx=ctx, payload=payload)
         return written(session, ctx, row)
 
@@ -151,8 +153,11 @@ def collection_router(spec: CollectionSpec[Any]) -> APIRouter:
         },
     )
     def patch_row(
-        ctx: Annotated[WorkspaceContext, writer], session: SessionDep, row_id: int, payload: Update
-    ) -> Any:  # type: ignore[valid-type]
+        ctx: Annotated[WorkspaceContext, writer],
+        session: SessionDep,
+        row_id: int,
+        payload: Update,  # type: ignore[valid-type]
+    ) -> Any:
         row = get_for_update(session, spec.model, ctx, row_id)
         current = lambda: one(session, ctx, row).model_dump(mode="json")  # noqa: E731
         update = spec.update or default_update

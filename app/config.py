@@ -17,7 +17,9 @@ class Settings(BaseSettings):
 
     mode: Literal["local", "production"] = Field(
         default="local",
-        description="`production` refuses to start without EVIDENT_SECRET_KEY and sets Secure cookies.",
+        description=(
+            "`production` refuses to start without EVIDENT_SECRET_KEY and sets Secure cookies."
+        ),
     )
     data_dir: Path = Field(
         default=Path("data"), description="Folder for the SQLite database and the local secret."
@@ -29,7 +31,9 @@ class Settings(BaseSettings):
     )
     secret_key: str = Field(
         default="",
-        description="Signs session cookies and CSRF tokens. Generated into the data folder in local mode.",
+        description=(
+            "Signs session cookies and CSRF tokens. Generated into the data folder in local mode."
+        ),
     )
     session_days: int = Field(
         default=14, ge=1, description="How long a sign-in (password token or cookie) lasts."

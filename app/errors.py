@@ -5,6 +5,7 @@ The handler answers JSON for the API and for clients that ask for it, and an HTM
 """
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -88,7 +89,7 @@ def render_error(
     code: str,
     message: str,
     details: Any = None,
-    headers: dict[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> Response:
     if _wants_html(request):
         renderer = getattr(request.app.state, "render_error_page", None)

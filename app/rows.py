@@ -16,6 +16,7 @@ from app.errors import Conflict, NotFound
 from app.workspaces.deps import WorkspaceContext
 
 Row = TypeVar("Row", bound=DomainRow)
+AnyRow = TypeVar("AnyRow", bound=SQLModel)
 
 
 class Page(BaseModel):
@@ -51,8 +52,8 @@ def scoped(
 
 
 def paginate(
-    session: Session, stmt: SelectOfScalar[Row], page: Page, *, order_by: Any
-) -> tuple[list[Row], int]:
+    session: Session, stmt: SelectOfScalar[AnyRow], page: Page, *, order_by: Any
+) -> tuple[list[AnyRow], int]:
     """One page of rows and the total count of the whole selection."""
     total = session.exec(select(func.count()).select_from(stmt.order_by(None).subquery())).one()
     rows = session.exec(stmt.order_by(*order_by).limit(page.limit).offset(page.offset)).all()
@@ -77,7 +78,7 @@ def get_row(
 
 
 def get_for_update(session: Session, model: type[Row], ctx: WorkspaceContext, row_id: int) -> Row:
-    """Like get_row, but locks the row (PostgreSQL) so two writers cannot both pass the version check."""
+    """Like get_row, but locked (PostgreSQL) so two writers cannot both pass the version check."""
     stmt = scoped(model, ctx).where(model.id == row_id).with_for_update()
     row = session.exec(stmt).first()
     if row is None:

@@ -5,6 +5,7 @@ from typing import Any
 from sqlmodel import col
 
 from app.collections import CollectionSpec, collection_router
+from app.db import SessionDep
 from app.problems import repository, service
 from app.problems.models import (
     KillCriteriaChangeRead,
@@ -13,7 +14,6 @@ from app.problems.models import (
     ProblemRead,
     ProblemUpdate,
 )
-from app.db import SessionDep
 from app.research.api import _refresh_scores
 from app.rows import get_row
 from app.workspaces.deps import WorkspaceDep

@@ -56,7 +56,7 @@ def _check_owner(session: Session, ctx: WorkspaceContext, owner_id: int | None) 
 
 
 def _set_tags(session: Session, problem: Problem, tags: list[str]) -> None:
-    session.exec(delete(ProblemTag).where(col(ProblemTag.problem_id) == problem.id))  # type: ignore[call-overload]
+    session.exec(delete(ProblemTag).where(col(ProblemTag.problem_id) == problem.id))
     for tag in tags:
         session.add(ProblemTag(problem_id=problem.id or 0, tag=tag))
     session.flush()

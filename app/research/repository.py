@@ -65,7 +65,7 @@ def filter_evidence(
 
 def filter_participants(
     stmt: SelectOfScalar, f: ParticipantFilters, ctx: WorkspaceContext
-) -> SelectOfScalar:  # type: ignore[type-arg]
+) -> SelectOfScalar:
     from app.research.models import Participant
 
     if f.segment_id is not None:

@@ -23,8 +23,8 @@ from app.research.models import (
     Segment,
     SegmentCreate,
 )
-from app.scoring.store import mark_dirty
 from app.rows import add_row, ensure_in_workspace, update_row
+from app.scoring.store import mark_dirty
 from app.workspaces.deps import WorkspaceContext
 
 
@@ -67,7 +67,7 @@ def _check_problems(
 
 def _set_coverage(session: Session, interview: Interview, problem_ids: Sequence[int]) -> None:
     assert interview.id is not None
-    session.exec(delete(InterviewProblem).where(col(InterviewProblem.interview_id) == interview.id))  # type: ignore[call-overload]
+    session.exec(delete(InterviewProblem).where(col(InterviewProblem.interview_id) == interview.id))
     for problem_id in dict.fromkeys(problem_ids):
         session.add(InterviewProblem(interview_id=interview.id, problem_id=problem_id))
     session.flush()

@@ -224,7 +224,7 @@ def portfolio_rows(
         "title": lambda r: (r.title.lower(), r.problem_id),
         "updated": lambda r: (r.problem_id, 0),
     }[sort]
-    rows.sort(key=key, reverse=descending)  # type: ignore[arg-type]
+    rows.sort(key=key, reverse=descending)
     return rows
 
 

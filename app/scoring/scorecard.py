@@ -41,14 +41,12 @@ class Score(_Frozen):
     contributions: list[Contribution]
 
 
-class SegmentPain(_Frozen):
+class SegmentPain(Score):
     """Pain depth among one segment's participants, computed like the overall pain."""
 
     segment_id: int
     segment_name: str
     affected: int
-    value: float
-    contributions: list[Contribution]
 
 
 class SegmentFigures(_Frozen):
@@ -66,25 +64,23 @@ class SegmentFigures(_Frozen):
     pain: float  # pain depth among this segment's participants
 
 
-class Reach(_Frozen):
+class Reach(Score):
     """Segment reach: `value` is the cautious lower bound of the share of the base affected."""
 
-    value: float
     point: float
     upper: float
     affected_accounts: float | None  # None when no segment has a size
     affected_accounts_low: float | None
     affected_accounts_high: float | None
-    contributions: list[Contribution]
     segments: list[SegmentFigures]
     unasked_segments: list[str]
 
 
-class Feasibility(_Frozen):
-    value: float
+class Feasibility(Score):
+    """Feasibility: the team's estimate, then one step per concluded feasibility/viability test."""
+
     estimate: float  # the starting point f0
     rationale: str | None
-    contributions: list[Contribution]
 
 
 class ConfidenceAssessment(_Frozen):

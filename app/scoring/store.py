@@ -81,17 +81,19 @@ def thresholds_of(workspace: Workspace) -> si.Thresholds:
 
 
 def _threshold_change(raw: dict[str, Any] | None, base: si.Thresholds) -> si.Thresholds | None:
+    """Kill criteria as stored (None = the workspace's value) made into full thresholds."""
     if raw is None:
         return None
+
+    def pick(name: str) -> Any:
+        value = raw.get(name)
+        return getattr(base, name) if value is None else value
+
     return si.Thresholds(
-        pain=raw.get("pain") if raw.get("pain") is not None else base.pain,
-        reach=raw.get("reach") if raw.get("reach") is not None else base.reach,
-        feasibility=raw.get("feasibility")
-        if raw.get("feasibility") is not None
-        else base.feasibility,
-        min_participants=raw.get("min_participants")
-        if raw.get("min_participants") is not None
-        else base.min_participants,
+        pain=float(pick("pain")),
+        reach=float(pick("reach")),
+        feasibility=float(pick("feasibility")),
+        min_participants=int(pick("min_participants")),
     )
 
 
@@ -118,7 +120,7 @@ def load_inputs(
     live_segment_ids = {s.id for s in segments}
 
     coverage_rows = session.exec(
-        select(
+        select(  # type: ignore[call-overload]
             InterviewProblem.problem_id,
             Interview.id,
             Interview.participant_id,
@@ -149,7 +151,7 @@ def load_inputs(
     missing_dates = evidence_interviews - set(interview_dates)
     if missing_dates:
         for interview_id, occurred_on in session.exec(
-            select(Interview.id, Interview.occurred_on).where(
+            select(Interview.id, Interview.occurred_on).where(  # type: ignore[call-overload]
                 col(Interview.id).in_(missing_dates), _alive(Interview, as_of)
             )
         ).all():
@@ -180,16 +182,16 @@ def load_inputs(
     participant_ids.discard(None)
     participants: dict[int, si.ParticipantIn] = {}
     if participant_ids:
-        for p in session.exec(
+        for person in session.exec(
             select(Participant).where(
                 Participant.workspace_id == ws_id,
                 col(Participant.id).in_(participant_ids),
                 _alive(Participant, as_of),
             )
         ).all():
-            segment_id = p.segment_id if p.segment_id in live_segment_ids else None
-            participants[p.id or 0] = si.ParticipantIn(
-                id=p.id or 0, name=p.name, segment_id=segment_id
+            segment_id = person.segment_id if person.segment_id in live_segment_ids else None
+            participants[person.id or 0] = si.ParticipantIn(
+                id=person.id or 0, name=person.name, segment_id=segment_id
             )
 
     assumptions: dict[int, list[si.AssumptionIn]] = defaultdict(list)
@@ -338,7 +340,7 @@ def refresh(session: Session, workspace: Workspace, problem_ids: Iterable[int]) 
         problems = session.exec(
             select(Problem).where(Problem.workspace_id == workspace.id, col(Problem.id).in_(chunk))
         ).all()
-        for problem_id, inp in load_inputs(session, workspace, problems).items():
+        for inp in load_inputs(session, workspace, problems).values():
             _store(session, workspace.id or 0, compute_scorecard(inp))
     session.flush()
 
@@ -350,7 +352,7 @@ def mark_dirty(session: Session, problem_ids: Iterable[int]) -> None:
 
 def problems_touched_by(session: Session, row: Any) -> set[int]:
     """The problems whose scorecard a changed row can move."""
-    ws_id = row.workspace_id if hasattr(row, "workspace_id") else None
+    ws_id = row.id if isinstance(row, Workspace) else getattr(row, "workspace_id", None)
     if isinstance(row, Problem):
         return {row.id or 0}
     if isinstance(row, EvidenceItem | Assumption | AssumptionTest | Decision):

@@ -267,7 +267,7 @@ def test_not_experienced_means_not_affected() -> None:
 
 
 def test_one_talkative_participant_counts_once() -> None:
-    quotes = tuple(item(1, Signal.mentioned) for _ in range(9)) + (item(1, Signal.workaround),)
+    quotes = (*(item(1, Signal.mentioned) for _ in range(9)), item(1, Signal.workaround))
     card = compute_scorecard(scoring_input(evidence=quotes))
     assert card.counts.participants == 1
     assert card.counts.evidence_items == 10

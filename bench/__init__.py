@@ -1,0 +1,1 @@
+"""Benchmarks of the scorecard paths on a large, generated workspace (`python -m bench`)."""

@@ -1,0 +1,662 @@
+"""Build a large workspace from a seed, straight into the database with bulk inserts.
+
+The same seed and scale always give the same rows: every choice comes from one seeded random
+generator and every timestamp is measured back from a fixed moment (`ANCHOR`). Rows carry
+explicit ids, so links between them need no round trip to the database.
+
+At scale 1: 2,000 problems, 20,000 participants in 8 segments, 50,000 interviews covering 1-3
+problems each, 250,000 evidence items and 5,000 assumption tests, then every stored scorecard.
+"""
+
+import json
+import random
+import shutil
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, Table, func, insert, text
+from sqlmodel import Session, SQLModel, select
+
+import app.models  # noqa: F401  (registers every table on the metadata)
+from app.auth.service import hash_token, password_hash
+from app.db import make_engine
+from app.enums import (
+    AssumptionCategory,
+    CriterionOperator,
+    DecisionKind,
+    Frequency,
+    InterviewKind,
+    ProblemStatus,
+    Recommendation,
+    Role,
+    Signal,
+    TestMethod,
+    TestOutcome,
+    TestStatus,
+)
+from app.scoring import store
+from app.workspaces.models import Workspace
+
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = Path(__file__).resolve().parent / ".cache"
+# Bump when the generator changes what it writes, so cached databases are rebuilt.
+GENERATOR_VERSION = 1
+# The data ends here; fixed, so a seed gives the same rows whatever the day it runs.
+ANCHOR = datetime(2026, 11, 1, tzinfo=UTC)
+SPAN_DAYS = 730
+WORKSPACE_SLUG = "bench"
+BENCH_EMAIL = "bench@example.com"
+BATCH = 5_000
+
+SEGMENTS = [  # name, accounts in it, share of participants we talked to
+    ("Enterprise", 400, 0.12),
+    ("Mid-market", 2_500, 0.20),
+    ("SMB", 18_000, 0.25),
+    ("Startups", 9_000, 0.14),
+    ("Agencies", 3_200, 0.09),
+    ("Education", 1_500, 0.07),
+    ("Public sector", 600, 0.05),
+    ("Non-profit", 2_200, 0.04),
+]
+UNSEGMENTED_SHARE = 0.04
+
+SUPPORTING = [  # signal, share among supporting items
+    (Signal.stated, 0.35),
+    (Signal.mentioned, 0.22),
+    (Signal.workaround, 0.16),
+    (Signal.searching, 0.11),
+    (Signal.paid, 0.09),
+    (Signal.switched, 0.07),
+]
+CONTRADICTING = [
+    (Signal.no_action, 0.40),
+    (Signal.not_a_priority, 0.35),
+    (Signal.not_experienced, 0.25),
+]
+FREQUENCIES = [
+    (None, 0.40),
+    (Frequency.daily, 0.12),
+    (Frequency.weekly, 0.21),
+    (Frequency.monthly, 0.15),
+    (Frequency.rarely, 0.12),
+]
+INTERVIEW_KINDS = [
+    (InterviewKind.interview, 0.45),
+    (InterviewKind.support_ticket, 0.15),
+    (InterviewKind.sales_call, 0.10),
+    (InterviewKind.survey, 0.10),
+    (InterviewKind.observation, 0.08),
+    (InterviewKind.churn_interview, 0.05),
+    (InterviewKind.usability_test, 0.05),
+    (InterviewKind.analytics, 0.02),
+]
+PROBLEM_STATUSES = [
+    (ProblemStatus.exploring, 0.50),
+    (ProblemStatus.validating, 0.30),
+    (ProblemStatus.decided, 0.15),
+    (ProblemStatus.archived, 0.05),
+]
+TEST_STATUSES = [(TestStatus.planned, 0.2), (TestStatus.running, 0.2), (TestStatus.concluded, 0.6)]
+OUTCOMES = [
+    (TestOutcome.validated, 0.45),
+    (TestOutcome.invalidated, 0.30),
+    (TestOutcome.inconclusive, 0.25),
+]
+
+JOBS = [
+    "reconcile invoices",
+    "onboard new hires",
+    "plan the quarterly roadmap",
+    "export reports for finance",
+    "share dashboards with clients",
+    "approve expenses",
+    "migrate old projects",
+    "track contractor hours",
+    "set up single sign-on",
+    "find last month's decisions",
+    "prepare the board pack",
+    "schedule field visits",
+    "merge duplicate customer records",
+    "audit user permissions",
+    "forecast inventory",
+]
+OBSTACLES = [
+    "the data lives in three tools",
+    "nobody owns the process",
+    "the export drops columns",
+    "approvals wait on one person",
+    "the numbers never match",
+    "it only works on desktop",
+    "every change needs IT",
+    "the history is lost after 90 days",
+    "the API limits are too low",
+    "permissions are all or nothing",
+]
+WHO = ["Finance leads", "Team admins", "Project managers", "Ops analysts", "Founders", "IT admins"]
+SAYINGS = [
+    "We spend half a day every week on this.",
+    "Honestly it is annoying but we live with it.",
+    "I built a spreadsheet with macros just to get around it.",
+    "We pay a contractor to clean this up each month.",
+    "It came up in our renewal discussion.",
+    "We looked at two other tools because of this.",
+    "I have never had that problem, to be fair.",
+    "It is on the list, but far from the top.",
+    "My team complains about it in every retro.",
+    "We moved off our last vendor partly over this.",
+    "I asked around on forums for a fix last week.",
+    "It happens, we just wait until it sorts itself out.",
+]
+
+
+@dataclass(frozen=True)
+class Sizes:
+    problems: int
+    participants: int
+    interviews: int
+    evidence: int
+    assumptions: int
+    tests: int
+
+    @classmethod
+    def at(cls, scale: float) -> "Sizes":
+        def n(full: int) -> int:
+            return max(10, round(full * scale))
+
+        return cls(
+            problems=n(2_000),
+            participants=n(20_000),
+            interviews=n(50_000),
+            evidence=n(250_000),
+            assumptions=n(3_500),
+            tests=n(5_000),
+        )
+
+
+@dataclass
+class Built:
+    """What a build made and how long it took; kept beside the database it describes."""
+
+    key: str
+    seed: int
+    scale: float
+    generate_seconds: float = 0.0
+    insert_seconds: float = 0.0
+    refresh_seconds: float = 0.0
+    rows: dict[str, int] = field(default_factory=dict)
+
+
+def bearer_token(seed: int) -> str:
+    """The bench user's personal token: known in advance, stored hashed like any other."""
+    return f"evd_bench-{seed}-personal-token"
+
+
+def _pick(rng: random.Random, weighted: list[tuple[Any, float]]) -> Any:
+    return rng.choices([value for value, _ in weighted], weights=[w for _, w in weighted])[0]
+
+
+def _moment(rng: random.Random, *, days_back_max: int = SPAN_DAYS) -> datetime:
+    return ANCHOR - timedelta(seconds=rng.randrange(days_back_max * 86_400))
+
+
+def generate_rows(seed: int, sizes: Sizes) -> dict[str, list[dict[str, Any]]]:
+    """Every row of the workspace, by table, in an order that satisfies the foreign keys."""
+    rng = random.Random(seed)
+    start = ANCHOR - timedelta(days=SPAN_DAYS + 30)
+    rows: dict[str, list[dict[str, Any]]] = {}
+
+    def domain(row_id: int, at: datetime, by: int | None) -> dict[str, Any]:
+        return {
+            "id": row_id,
+            "workspace_id": 1,
+            "created_at": at,
+            "updated_at": at,
+            "created_by": by,
+            "deleted_at": None,
+            "version": 1,
+        }
+
+    # People: the bench user (admin) and five teammates who own problems and run interviews.
+    hashed = password_hash.hash(f"bench-{seed}")
+    users = list(range(1, 7))
+    rows["user"] = [
+        {
+            "id": uid,
+            "email": BENCH_EMAIL if uid == 1 else f"researcher{uid}@example.com",
+            "name": "Bench" if uid == 1 else f"Researcher {uid}",
+            "password_hash": hashed,
+            "is_active": True,
+            "created_at": start,
+            "updated_at": start,
+        }
+        for uid in users
+    ]
+    token = bearer_token(seed)
+    rows["api_token"] = [
+        {
+            "id": 1,
+            "user_id": 1,
+            "name": "bench",
+            "kind": "personal",
+            "token_hash": hash_token(token),
+            "prefix": token[:12],
+            "expires_at": None,
+            "revoked_at": None,
+            "created_at": start,
+            "updated_at": start,
+        }
+    ]
+    rows["workspace"] = [
+        {
+            "id": 1,
+            "slug": WORKSPACE_SLUG,
+            "name": "Bench",
+            "description": "A large generated workspace.",
+            "created_by": 1,
+            "deleted_at": None,
+            "version": 1,
+            "pain_threshold": 60.0,
+            "reach_threshold": 20.0,
+            "feasibility_threshold": 50.0,
+            "min_participants": 5,
+            "created_at": start,
+            "updated_at": start,
+        }
+    ]
+    roles = [Role.admin, Role.contributor, Role.contributor, Role.decider, Role.contributor]
+    rows["membership"] = [
+        {
+            "id": uid,
+            "workspace_id": 1,
+            "user_id": uid,
+            "role": (roles + [Role.viewer])[uid - 1],
+            "created_at": start,
+            "updated_at": start,
+        }
+        for uid in users
+    ]
+
+    rows["segment"] = [
+        domain(i, start, 1) | {"name": name, "description": "", "size": size}
+        for i, (name, size, _) in enumerate(SEGMENTS, start=1)
+    ]
+    segment_choices = [(i, share) for i, (_, _, share) in enumerate(SEGMENTS, start=1)]
+    segment_choices.append((None, UNSEGMENTED_SHARE))
+
+    rows["participant"] = []
+    for pid in range(1, sizes.participants + 1):
+        rows["participant"].append(
+            domain(pid, _moment(rng), rng.choice(users))
+            | {
+                "name": f"Participant {pid}",
+                "organisation": f"Company {rng.randrange(1, sizes.participants // 3 + 2)}",
+                "title": rng.choice(["CFO", "Ops lead", "Admin", "PM", "Analyst", "Founder"]),
+                "segment_id": _pick(rng, segment_choices),
+                "contact": "",
+            }
+        )
+
+    # Problems: some draw far more research than others (log-normal popularity).
+    problem_ids = list(range(1, sizes.problems + 1))
+    popularity = [rng.lognormvariate(0, 0.6) for _ in problem_ids]
+    cumulative = []
+    total = 0.0
+    for weight in popularity:
+        total += weight
+        cumulative.append(total)
+    support_rate = {pid: rng.uniform(0.35, 0.9) for pid in problem_ids}
+    rows["problem"] = []
+    rows["kill_criteria_change"] = []
+    statuses: dict[int, ProblemStatus] = {}
+    for pid in problem_ids:
+        created = _moment(rng)
+        job, obstacle, who = rng.choice(JOBS), rng.choice(OBSTACLES), rng.choice(WHO)
+        statuses[pid] = _pick(rng, PROBLEM_STATUSES)
+        has_estimate = rng.random() < 0.6
+        kill_pain = rng.choice([50.0, 65.0, 70.0]) if rng.random() < 0.1 else None
+        rows["problem"].append(
+            domain(pid, created, rng.choice(users))
+            | {
+                "title": f"{who} cannot {job} because {obstacle}",
+                "statement": f"{who} struggle to {job} because {obstacle}.",
+                "owner_id": rng.choice(users),
+                "status": statuses[pid],
+                "feasibility_estimate": float(rng.randrange(20, 90)) if has_estimate else None,
+                "feasibility_rationale": "Similar to work we shipped last year."
+                if has_estimate
+                else "",
+                "kill_pain": kill_pain,
+                "kill_reach": None,
+                "kill_feasibility": None,
+                "kill_min_participants": None,
+                "review_by": None,
+            }
+        )
+        if kill_pain is not None:
+            rows["kill_criteria_change"].append(
+                {
+                    "id": len(rows["kill_criteria_change"]) + 1,
+                    "workspace_id": 1,
+                    "problem_id": pid,
+                    "changed_at": created + timedelta(days=rng.randrange(0, 60)),
+                    "changed_by": 1,
+                    "before": {
+                        "pain": None,
+                        "reach": None,
+                        "feasibility": None,
+                        "min_participants": None,
+                    },
+                    "after": {
+                        "pain": kill_pain,
+                        "reach": None,
+                        "feasibility": None,
+                        "min_participants": None,
+                    },
+                }
+            )
+
+    def some_problems(k: int) -> list[int]:
+        chosen: set[int] = set()
+        while len(chosen) < k:
+            chosen.update(rng.choices(problem_ids, cum_weights=cumulative, k=k - len(chosen)))
+        return sorted(chosen)
+
+    rows["interview"] = []
+    rows["interview_problem"] = []
+    covered: list[list[int]] = []
+    interview_facts: list[tuple[int | None, datetime, int]] = []
+    for iid in range(1, sizes.interviews + 1):
+        occurred = (ANCHOR - timedelta(days=rng.randrange(1, SPAN_DAYS))).date()
+        created = datetime.combine(occurred, datetime.min.time(), UTC) + timedelta(
+            hours=rng.randrange(8, 72)
+        )
+        participant = rng.randrange(1, sizes.participants + 1)
+        conductor = rng.choice(users)
+        deleted = created + timedelta(days=3) if rng.random() < 0.01 else None
+        rows["interview"].append(
+            domain(iid, created, conductor)
+            | {
+                "deleted_at": deleted,
+                "kind": _pick(rng, INTERVIEW_KINDS),
+                "occurred_on": occurred,
+                "participant_id": participant,
+                "conducted_by": conductor,
+                "title": f"Call with participant {participant}",
+                "notes": " ".join(rng.sample(SAYINGS, 3)),
+            }
+        )
+        problems = some_problems(rng.choices((1, 2, 3), weights=(5, 3, 2))[0])
+        covered.append(problems)
+        interview_facts.append((participant, created, conductor))
+        rows["interview_problem"].extend(
+            {"interview_id": iid, "problem_id": pid} for pid in problems
+        )
+
+    rows["evidence_item"] = []
+    for eid in range(1, sizes.evidence + 1):
+        if rng.random() < 0.95:
+            index = rng.randrange(sizes.interviews)
+            interview_id: int | None = index + 1
+            problem = rng.choice(covered[index])
+            participant_id, at, by = interview_facts[index]
+            at = at + timedelta(minutes=rng.randrange(1, 600))
+        else:  # standalone, e.g. from analytics or a sales note
+            interview_id = None
+            problem = some_problems(1)[0]
+            participant_id = rng.randrange(1, sizes.participants + 1) if rng.random() < 0.7 else None
+            at, by = _moment(rng), rng.choice(users)
+        supports = rng.random() < support_rate[problem]
+        signal = _pick(rng, SUPPORTING if supports else CONTRADICTING)
+        rows["evidence_item"].append(
+            domain(eid, at, by)
+            | {
+                "deleted_at": at + timedelta(days=2) if rng.random() < 0.015 else None,
+                "problem_id": problem,
+                "interview_id": interview_id,
+                "participant_id": participant_id,
+                "quote": rng.choice(SAYINGS),
+                "stance": signal.stance,
+                "signal": signal,
+                "severity": rng.choices((1, 2, 3, 4, 5), weights=(1, 2, 4, 3, 2))[0]
+                if signal == Signal.stated
+                else None,
+                "frequency": _pick(rng, FREQUENCIES) if supports else None,
+            }
+        )
+
+    rows["assumption"] = []
+    assumption_problem: list[int] = []
+    for aid in range(1, sizes.assumptions + 1):
+        problem = some_problems(1)[0]
+        assumption_problem.append(problem)
+        category = _pick(
+            rng,
+            [
+                (AssumptionCategory.desirability, 0.4),
+                (AssumptionCategory.viability, 0.25),
+                (AssumptionCategory.feasibility, 0.35),
+            ],
+        )
+        rows["assumption"].append(
+            domain(aid, _moment(rng), rng.choice(users))
+            | {
+                "problem_id": problem,
+                "statement": f"Customers will accept a {category.value} change #{aid}",
+                "category": category,
+                "critical": rng.random() < 0.3,
+            }
+        )
+
+    rows["assumption_test"] = []
+    for tid in range(1, sizes.tests + 1):
+        assumption = rng.randrange(1, sizes.assumptions + 1)
+        created = _moment(rng)
+        status = _pick(rng, TEST_STATUSES)
+        started = created + timedelta(days=rng.randrange(1, 14)) if status != "planned" else None
+        concluded = (
+            started + timedelta(days=rng.randrange(7, 45))
+            if status == TestStatus.concluded and started
+            else None
+        )
+        outcome = _pick(rng, OUTCOMES) if concluded else None
+        threshold = float(rng.randrange(10, 60))
+        observed = {
+            TestOutcome.validated: threshold + rng.randrange(1, 20),
+            TestOutcome.invalidated: threshold - rng.randrange(1, 10),
+            TestOutcome.inconclusive: threshold,
+            None: None,
+        }[outcome]
+        rows["assumption_test"].append(
+            domain(tid, created, rng.choice(users))
+            | {
+                "assumption_id": assumption,
+                "problem_id": assumption_problem[assumption - 1],
+                "method": rng.choice(list(TestMethod)),
+                "metric": "Share of trial accounts that complete the setup",
+                "operator": CriterionOperator.gte,
+                "threshold": threshold,
+                "criterion_fixed_at": created,
+                "status": status,
+                "observed_value": observed,
+                "outcome": outcome,
+                "learning": "",
+                "started_at": started,
+                "concluded_at": concluded,
+            }
+        )
+
+    rows["decision"] = []
+    for pid in problem_ids:
+        if statuses[pid] != ProblemStatus.decided:
+            continue
+        rows["decision"].append(
+            domain(len(rows["decision"]) + 1, _moment(rng, days_back_max=60), 4)
+            | {
+                "problem_id": pid,
+                "kind": rng.choice(list(DecisionKind)),
+                "rationale": "Decided at the monthly review.",
+                "decided_by": 4,
+                "dissent": "",
+                "customer_advocate_notes": "",
+                "review_on": None,
+                "recommendation": rng.choice(list(Recommendation)),
+                "scorecard": None,
+            }
+        )
+    return rows
+
+
+# ---- building a database ----------------------------------------------------------------------
+
+
+def alembic_config(url: str) -> Config:
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "migrations"))
+    config.attributes["database_url"] = url
+    return config
+
+
+def cache_key(seed: int, scale: float) -> str:
+    """Names one build: seed, scale, schema revision and generator version."""
+    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    return f"seed{seed}-scale{scale:g}-rev{head}-gen{GENERATOR_VERSION}"
+
+
+def insert_rows(engine: Engine, rows: dict[str, list[dict[str, Any]]]) -> None:
+    """Bulk-insert every table, in batches, in one transaction."""
+    tables = SQLModel.metadata.tables
+    with engine.begin() as conn:
+        for name, table_rows in rows.items():
+            table: Table = tables[name]
+            for i in range(0, len(table_rows), BATCH):
+                conn.execute(insert(table), table_rows[i : i + BATCH])
+        if engine.dialect.name == "postgresql":
+            # Rows came with their ids: move each id sequence past them for later inserts.
+            for name, table_rows in rows.items():
+                if "id" in tables[name].c and table_rows:
+                    conn.execute(
+                        text(
+                            f"SELECT setval(pg_get_serial_sequence('\"{name}\"', 'id'), "
+                            f"(SELECT max(id) FROM \"{name}\"))"
+                        )
+                    )
+            conn.execute(text("ANALYZE"))
+        else:
+            conn.execute(text("ANALYZE"))
+
+
+def refresh_scorecards(engine: Engine) -> None:
+    """Compute and store every problem's current scorecard, as the app keeps them."""
+    from app.problems.models import Problem
+
+    with Session(engine, expire_on_commit=False) as session:
+        workspace = session.exec(select(Workspace).where(Workspace.slug == WORKSPACE_SLUG)).one()
+        ids = session.exec(select(Problem.id).where(Problem.workspace_id == workspace.id)).all()
+        store.refresh(session, workspace, [i for i in ids if i is not None])
+        session.commit()
+
+
+def count_rows(engine: Engine) -> dict[str, int]:
+    names = [
+        "problem",
+        "segment",
+        "participant",
+        "interview",
+        "interview_problem",
+        "evidence_item",
+        "assumption",
+        "assumption_test",
+        "decision",
+        "problem_scorecard",
+    ]
+    tables = SQLModel.metadata.tables
+    with engine.connect() as conn:
+        return {
+            name: int(conn.execute(select(func.count()).select_from(tables[name])).scalar_one())
+            for name in names
+        }
+
+
+def build(engine: Engine, url: str, seed: int, scale: float) -> Built:
+    """Migrate an empty database, fill it, and store every scorecard; timed step by step."""
+    built = Built(key=cache_key(seed, scale), seed=seed, scale=scale)
+    command.upgrade(alembic_config(url), "head")
+    began = time.perf_counter()
+    rows = generate_rows(seed, Sizes.at(scale))
+    built.generate_seconds = time.perf_counter() - began
+    began = time.perf_counter()
+    insert_rows(engine, rows)
+    built.insert_seconds = time.perf_counter() - began
+    began = time.perf_counter()
+    refresh_scorecards(engine)
+    built.refresh_seconds = time.perf_counter() - began
+    built.rows = count_rows(engine)
+    return built
+
+
+def sqlite_database(seed: int, scale: float, *, rebuild: bool = False) -> tuple[Path, Built]:
+    """A working copy of the cached SQLite build, generating it first when missing."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    key = cache_key(seed, scale)
+    cached = CACHE / f"{key}.db"
+    meta = CACHE / f"{key}.json"
+    if rebuild or not (cached.exists() and meta.exists()):
+        for stale in CACHE.glob(f"{key}.db*"):
+            stale.unlink()
+        partial = CACHE / f"{key}.building.db"
+        for stale in CACHE.glob(f"{key}.building.db*"):
+            stale.unlink()
+        url = f"sqlite:///{partial}"
+        engine = make_engine(url)
+        built = build(engine, url, seed, scale)
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        engine.dispose()
+        partial.rename(cached)
+        meta.write_text(json.dumps(asdict(built), indent=2))
+    built = Built(**json.loads(meta.read_text()))
+    # Benchmarks write (interviews): they get a copy, so the cache stays as generated.
+    working = CACHE / "run.db"
+    for old in CACHE.glob("run.db*"):
+        old.unlink()
+    shutil.copyfile(cached, working)
+    return working, built
+
+
+def postgres_database(url: str, seed: int, scale: float, *, rebuild: bool = False) -> Built:
+    """Make sure the PostgreSQL bench database holds this build; the key is its comment."""
+    database = url.rsplit("/", 1)[1]
+    server = make_engine(url.rsplit("/", 1)[0] + "/postgres").execution_options(
+        isolation_level="AUTOCOMMIT"
+    )
+    with server.connect() as conn:
+        exists = conn.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": database}
+        ).first()
+        if not exists:
+            conn.execute(text(f'CREATE DATABASE "{database}"'))
+        comment = conn.execute(
+            text("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = :n"),
+            {"n": database},
+        ).scalar()
+    server.dispose()
+    key = cache_key(seed, scale)
+    previous = json.loads(comment) if comment else {}
+    if not rebuild and previous.get("key") == key:
+        return Built(**previous)
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    built = build(engine, url, seed, scale)
+    with engine.begin() as conn:
+        note = json.dumps(asdict(built)).replace("'", "''")
+        conn.execute(text(f"COMMENT ON DATABASE \"{database}\" IS '{note}'"))
+    engine.dispose()
+    return built

@@ -1,0 +1,322 @@
+"""Time the scorecard paths through the real app, on SQLite and (when reachable) PostgreSQL.
+
+Each benchmark runs a few warm-up requests, then N timed ones, and reports the median and the
+95th percentile. A bare endpoint that returns a constant and the raw SQL of one problem's rows
+are timed on the same run, so the figures can be read against the framework's own floor.
+The exit code is 0 even when a target is missed: this is a report, not a gate.
+"""
+
+import argparse
+import math
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import Connection, Engine, text
+
+from app.config import Settings
+from app.db import make_engine
+from app.main import create_app
+from bench.generate import (
+    ANCHOR,
+    CACHE,
+    WORKSPACE_SLUG,
+    Built,
+    bearer_token,
+    postgres_database,
+    sqlite_database,
+)
+
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/evident_bench"
+# Targets of the scorecards issue, median in milliseconds, on SQLite on a 2-core machine.
+TARGETS = {
+    "portfolio (all problems)": 150.0,
+    "scorecard, current (stored)": 30.0,
+    "scorecard, as_of (computed)": 30.0,
+    "interview + 5 evidence (write)": 50.0,
+}
+WS = f"/api/v1/workspaces/{WORKSPACE_SLUG}"
+
+console = Console()
+
+
+@dataclass
+class Result:
+    name: str
+    database: str
+    samples: list[float]  # milliseconds
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.samples)
+
+    @property
+    def p95(self) -> float:
+        ordered = sorted(self.samples)
+        return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
+
+    @property
+    def target(self) -> float | None:
+        return TARGETS.get(self.name)
+
+    @property
+    def passed(self) -> bool | None:
+        return None if self.target is None else self.median < self.target
+
+
+def timed(run: Callable[[int], None], *, requests: int, warmup: int) -> list[float]:
+    """Milliseconds of each of `requests` calls, after `warmup` untimed ones."""
+    for i in range(warmup):
+        run(i)
+    samples = []
+    for i in range(warmup, warmup + requests):
+        began = time.perf_counter()
+        run(i)
+        samples.append((time.perf_counter() - began) * 1000)
+    return samples
+
+
+def bench_app(engine: Engine) -> FastAPI:
+    """The real app on this engine, plus a constant endpoint that exists only here."""
+    settings = Settings(data_dir=CACHE / "data", database_url="sqlite://", secret_key="bench")
+    app = create_app(settings, engine=engine)
+
+    def constant() -> dict[str, str]:
+        return {"status": "ok"}
+
+    app.add_api_route("/bench/constant", constant, methods=["GET"], include_in_schema=False)
+    return app
+
+
+@dataclass(frozen=True)
+class Subjects:
+    """The rows the benchmarks aim at, picked the same way on every database."""
+
+    busy_problem: int  # evidence count at the 90th percentile: a well-researched problem
+    busy_evidence: int
+    busy_coverage: int
+    write_problems: list[int]  # typical problems that interviews get logged against
+    participants: int
+
+
+def pick_subjects(conn: Connection) -> Subjects:
+    counts = conn.execute(
+        text(
+            "SELECT problem_id, count(*) FROM evidence_item WHERE deleted_at IS NULL "
+            "GROUP BY problem_id ORDER BY count(*), problem_id"
+        )
+    ).all()
+    busy, evidence = counts[int(len(counts) * 0.9)]
+    coverage = conn.execute(
+        text("SELECT count(*) FROM interview_problem WHERE problem_id = :p"), {"p": busy}
+    ).scalar_one()
+    middle = len(counts) // 2
+    typical = [row[0] for row in counts[max(0, middle - 25) : middle + 25]]
+    participants = conn.execute(text("SELECT count(*) FROM participant")).scalar_one()
+    return Subjects(busy, evidence, coverage, typical, participants)
+
+
+def interview_payload(subjects: Subjects, i: int) -> dict[str, Any]:
+    """An interview covering two problems with five highlights, different on every call."""
+    first = subjects.write_problems[i % len(subjects.write_problems)]
+    second = subjects.write_problems[(i + 7) % len(subjects.write_problems)]
+    return {
+        "kind": "interview",
+        "occurred_on": ANCHOR.date().isoformat(),
+        "participant_id": (i * 7_919) % subjects.participants + 1,
+        "title": f"Bench interview {i}",
+        "notes": "Walked through their month-end close.",
+        "problem_ids": [first, second],
+        "highlights": [
+            {"problem_id": first, "quote": "We pay an agency for this.", "signal": "paid"},
+            {
+                "problem_id": first,
+                "quote": "It hurts every week.",
+                "signal": "stated",
+                "severity": 4,
+                "frequency": "weekly",
+            },
+            {"problem_id": first, "quote": "Came up twice.", "signal": "mentioned"},
+            {"problem_id": second, "quote": "We live with it.", "signal": "no_action"},
+            {
+                "problem_id": second,
+                "quote": "Our own script fixes it.",
+                "signal": "workaround",
+                "frequency": "daily",
+            },
+        ],
+    }
+
+
+PROBLEM_ROWS_SQL = [
+    text(
+        "SELECT id, participant_id, interview_id, stance, signal, severity, frequency, "
+        "created_by, created_at, quote FROM evidence_item "
+        "WHERE workspace_id = 1 AND problem_id = :p AND deleted_at IS NULL"
+    ),
+    text(
+        "SELECT ip.problem_id, i.id, i.participant_id, i.occurred_on "
+        "FROM interview_problem ip JOIN interview i ON i.id = ip.interview_id "
+        "WHERE i.workspace_id = 1 AND ip.problem_id = :p AND i.deleted_at IS NULL"
+    ),
+]
+
+
+def run_database(
+    label: str, engine: Engine, seed: int, *, requests: int, warmup: int
+) -> tuple[list[Result], Subjects]:
+    """Every benchmark against one database."""
+    with engine.connect() as conn:
+        subjects = pick_subjects(conn)
+    app = bench_app(engine)
+    headers = {"Authorization": f"Bearer {bearer_token(seed)}"}
+    as_of = (ANCHOR - timedelta(days=90)).isoformat()
+    card = f"{WS}/problems/{subjects.busy_problem}/scorecard"
+    results = []
+
+    with TestClient(app) as client:
+
+        def get(url: str, **params: str) -> Callable[[int], None]:
+            def run(_: int) -> None:
+                response = client.get(url, headers=headers, params=params)
+                if response.status_code != 200:
+                    raise SystemExit(f"GET {url} answered {response.status_code}: {response.text}")
+
+            return run
+
+        def write(i: int) -> None:
+            payload = interview_payload(subjects, i)
+            response = client.post(f"{WS}/interviews", headers=headers, json=payload)
+            if response.status_code != 201:
+                raise SystemExit(f"POST interview answered {response.status_code}: {response.text}")
+
+        cases: list[tuple[str, Callable[[int], None]]] = [
+            ("bare GET (constant)", get("/bench/constant")),
+            ("portfolio (all problems)", get(f"{WS}/portfolio")),
+            ("scorecard, current (stored)", get(card)),
+            ("scorecard, as_of (computed)", get(card, as_of=as_of)),
+            ("interview + 5 evidence (write)", write),
+        ]
+        for name, run in cases:
+            samples = timed(run, requests=requests, warmup=warmup)
+            results.append(Result(name, label, samples))
+
+    with engine.connect() as conn:
+
+        def raw(_: int) -> None:
+            for statement in PROBLEM_ROWS_SQL:
+                conn.execute(statement, {"p": subjects.busy_problem}).all()
+
+        samples = timed(raw, requests=requests, warmup=warmup)
+        results.append(Result("raw SQL: one problem's rows", label, samples))
+    return results, subjects
+
+
+def postgres_reachable(url: str) -> bool:
+    engine = make_engine(url.rsplit("/", 1)[0] + "/postgres")
+    try:
+        with engine.connect():
+            return True
+    except Exception:
+        return False
+    finally:
+        engine.dispose()
+
+
+def print_report(
+    results: list[Result], builds: dict[str, Built], subjects: Subjects, requests: int
+) -> None:
+    table = Table(title=f"Evident benchmarks (median and p95 of {requests} requests)")
+    for column, justify in [
+        ("benchmark", "left"),
+        ("database", "left"),
+        ("median ms", "right"),
+        ("p95 ms", "right"),
+        ("target ms", "right"),
+        ("result", "left"),
+    ]:
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    for r in results:
+        verdict = {None: "", True: "[green]pass[/]", False: "[bold red]MISS[/]"}[r.passed]
+        table.add_row(
+            r.name,
+            r.database,
+            f"{r.median:.1f}",
+            f"{r.p95:.1f}",
+            f"< {r.target:.0f}" if r.target else "",
+            verdict,
+        )
+    console.print(table)
+
+    for label, built in builds.items():
+        rows = ", ".join(f"{name} {count:,}" for name, count in built.rows.items())
+        console.print(
+            f"[bold]{label}[/] data (seed {built.seed}, scale {built.scale:g}): {rows}\n"
+            f"  built in {built.generate_seconds:.1f} s generating rows + "
+            f"{built.insert_seconds:.1f} s inserting + "
+            f"{built.refresh_seconds:.1f} s storing every scorecard (store.refresh)"
+        )
+    console.print(
+        f"Scorecard subject: problem {subjects.busy_problem} "
+        f"({subjects.busy_evidence} evidence items, {subjects.busy_coverage} interviews covering "
+        f"it; 90th percentile). Targets are for SQLite; PostgreSQL rows are for reference."
+    )
+    missed = [r for r in results if r.passed is False and r.database == "SQLite"]
+    if missed:
+        names = ", ".join(r.name for r in missed)
+        console.print(f"[bold red]{len(missed)} target(s) missed on SQLite: {names}[/]")
+    else:
+        console.print("[green]Every SQLite target met.[/]")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--scale", type=float, default=1.0, help="1 = 2,000 problems")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--requests", type=int, default=30, help="timed requests per benchmark")
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--rebuild", action="store_true", help="regenerate even when cached")
+    parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES_URL)
+    parser.add_argument("--no-postgres", action="store_true")
+    args = parser.parse_args(argv)
+
+    results: list[Result] = []
+    builds: dict[str, Built] = {}
+
+    with console.status("SQLite: preparing the workspace (cached after the first run)"):
+        path, builds["SQLite"] = sqlite_database(args.seed, args.scale, rebuild=args.rebuild)
+    engine = make_engine(f"sqlite:///{path}")
+    with console.status("SQLite: measuring"):
+        found, subjects = run_database(
+            "SQLite", engine, args.seed, requests=args.requests, warmup=args.warmup
+        )
+    results += found
+    engine.dispose()
+
+    url = args.postgres_url
+    if url.rsplit("/", 1)[1] == "test":
+        raise SystemExit("The 'test' database belongs to the test suite; pick another name.")
+    if args.no_postgres:
+        console.print("PostgreSQL skipped (--no-postgres).")
+    elif not postgres_reachable(url):
+        console.print(f"PostgreSQL not reachable at {url}; skipped.")
+    else:
+        with console.status("PostgreSQL: preparing the workspace"):
+            builds["PostgreSQL"] = postgres_database(url, args.seed, args.scale, rebuild=args.rebuild)
+        engine = make_engine(url)
+        with console.status("PostgreSQL: measuring"):
+            found, _ = run_database(
+                "PostgreSQL", engine, args.seed, requests=args.requests, warmup=args.warmup
+            )
+        results += found
+        engine.dispose()
+
+    print_report(results, builds, subjects, args.requests)
+    return 0

@@ -1,0 +1,195 @@
+"""Sign-in, the current user, personal tokens, and the 401 every route answers without one."""
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from app.auth.models import ApiToken
+from app.auth.service import hash_token
+from app.db import utcnow
+from tests.api.helpers import assert_error
+from tests.factories import PASSWORD, Api
+
+TOKEN_URL = "/api/v1/auth/token"
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def assert_unauthenticated(response: Any) -> None:
+    assert_error(response, 401, "not_authenticated")
+    assert response.headers["WWW-Authenticate"] == "Bearer"
+
+
+def test_sign_in_with_the_right_password_gives_a_working_bearer_token(client: TestClient) -> None:
+    Api.register(client, "grace@example.com")
+    response = client.post(TOKEN_URL, data={"username": "grace@example.com", "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["token_type"] == "bearer"
+    me = client.get("/api/v1/me", headers=bearer(body["access_token"]))
+    assert me.status_code == 200
+    assert me.json()["email"] == "grace@example.com"
+
+
+def test_sign_in_ignores_email_case_and_spaces(client: TestClient) -> None:
+    Api.register(client, "grace@example.com")
+    response = client.post(
+        TOKEN_URL, data={"username": "  Grace@Example.COM ", "password": PASSWORD}
+    )
+    assert response.status_code == 200, response.text
+
+
+@pytest.mark.parametrize(
+    ("username", "password"),
+    [
+        ("grace@example.com", "wrong password"),
+        ("nobody@example.com", PASSWORD),
+    ],
+    ids=["wrong-password", "unknown-email"],
+)
+def test_sign_in_with_bad_credentials_is_401_with_the_same_message(
+    client: TestClient, username: str, password: str
+) -> None:
+    Api.register(client, "grace@example.com")
+    response = client.post(TOKEN_URL, data={"username": username, "password": password})
+    assert_unauthenticated(response)
+    assert response.json()["error"]["message"] == "Wrong email or password."
+
+
+def test_sign_in_without_the_form_fields_is_422(client: TestClient) -> None:
+    error = assert_error(client.post(TOKEN_URL, data={"username": "a@example.com"}), 422)
+    assert "body.password" in [d["field"] for d in error["details"]]
+
+
+def test_me_lists_the_workspaces_with_the_role_in_each(api: Api) -> None:
+    other = Api.signed_up(api.client, email="bob@example.com", workspace="bobs")
+    api.register(api.client, "carol@example.com")
+    api.ok(api.post("members", json={"email": "carol@example.com", "role": "viewer"}), 201)
+    other.ok(other.post("members", json={"email": "carol@example.com", "role": "decider"}), 201)
+    carol = Api.sign_in(api.client, "carol@example.com")
+
+    me = api.client.get("/api/v1/me", headers=bearer(carol)).json()
+
+    assert me["email"] == "carol@example.com"
+    assert me["name"] == "carol"
+    roles = {ws["slug"]: ws["role"] for ws in me["workspaces"]}
+    assert roles == {"acme": "viewer", "bobs": "decider"}
+    assert "password_hash" not in me
+
+
+def test_personal_token_is_shown_once_works_as_bearer_and_is_listed(api: Api) -> None:
+    created = api.client.post("/api/v1/tokens", headers=api.headers, json={"name": "laptop"})
+    assert created.status_code == 201, created.text
+    token = created.json()
+    assert token["name"] == "laptop"
+    assert token["kind"] == "personal"
+    assert token["expires_at"] is None
+    assert token["token"].startswith(token["prefix"])
+
+    me = api.client.get("/api/v1/me", headers=bearer(token["token"]))
+    assert me.status_code == 200
+    assert me.json()["id"] == api.user_id
+
+    listed = api.client.get("/api/v1/tokens", headers=api.headers).json()
+    assert [(t["id"], t["name"]) for t in listed] == [(token["id"], "laptop")]
+    assert "token" not in listed[0]  # the plain value is never shown again
+    assert "token_hash" not in listed[0]
+
+
+def test_personal_tokens_do_not_include_sign_in_tokens_or_other_users_tokens(api: Api) -> None:
+    other = Api.signed_up(api.client, email="bob@example.com")
+    api.client.post("/api/v1/tokens", headers=other.headers, json={"name": "bob's"})
+    assert api.client.get("/api/v1/tokens", headers=api.headers).json() == []
+
+
+def test_revoked_personal_token_is_401(api: Api) -> None:
+    token = api.client.post("/api/v1/tokens", headers=api.headers, json={"name": "ci"}).json()
+    response = api.client.delete(f"/api/v1/tokens/{token['id']}", headers=api.headers)
+    assert response.status_code == 204
+
+    assert_unauthenticated(api.client.get("/api/v1/me", headers=bearer(token["token"])))
+    assert api.client.get("/api/v1/tokens", headers=api.headers).json() == []
+    # Revoking twice, or someone else's token, is not found.
+    again = api.client.delete(f"/api/v1/tokens/{token['id']}", headers=api.headers)
+    assert_error(again, 404, "not_found")
+
+
+def test_cannot_revoke_another_users_token(api: Api) -> None:
+    other = Api.signed_up(api.client, email="bob@example.com")
+    token = api.client.post("/api/v1/tokens", headers=other.headers, json={"name": "b"}).json()
+    response = api.client.delete(f"/api/v1/tokens/{token['id']}", headers=api.headers)
+    assert_error(response, 404, "not_found")
+    assert api.client.get("/api/v1/me", headers=bearer(token["token"])).status_code == 200
+
+
+def test_token_name_is_required(api: Api) -> None:
+    response = api.client.post("/api/v1/tokens", headers=api.headers, json={"name": ""})
+    error = assert_error(response, 422, "invalid_input")
+    assert [d["field"] for d in error["details"]] == ["body.name"]
+
+
+def test_expired_sign_in_token_is_401(api: Api, session: Session) -> None:
+    row = session.exec(select(ApiToken).where(ApiToken.token_hash == hash_token(api.token))).one()
+    assert row.kind == "session"
+    assert row.expires_at is not None and row.expires_at > utcnow() + timedelta(days=13)
+    row.expires_at = utcnow() - timedelta(seconds=1)
+    session.add(row)
+    session.commit()
+
+    assert_unauthenticated(api.client.get("/api/v1/me", headers=api.headers))
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["Bearer not-a-token", "Bearer evd_" + "x" * 43, "Bearer ", "Basic dXNlcjpwYXNz", "garbage"],
+)
+def test_garbage_authorization_is_401(api: Api, header: str) -> None:
+    assert_unauthenticated(api.client.get("/api/v1/me", headers={"Authorization": header}))
+
+
+def test_inactive_user_is_401(api: Api, session: Session) -> None:
+    from app.auth.models import User
+
+    user = session.get(User, api.user_id)
+    assert user is not None
+    user.is_active = False
+    session.add(user)
+    session.commit()
+
+    assert_unauthenticated(api.client.get("/api/v1/me", headers=api.headers))
+    response = api.client.post(
+        TOKEN_URL, data={"username": "ada@example.com", "password": PASSWORD}
+    )
+    assert_unauthenticated(response)
+
+
+def _public_routes(client: TestClient) -> list[tuple[str, str]]:
+    document = client.get("/openapi.json").json()
+    return [
+        (method.upper(), path)
+        for path, operations in document["paths"].items()
+        for method in operations
+        if path != TOKEN_URL
+    ]
+
+
+def test_every_route_but_sign_in_needs_a_token(api: Api) -> None:
+    """Walks the OpenAPI document, so a new route is covered the day it is added."""
+    problem = api.problem()
+    routes = _public_routes(api.client)
+    assert len(routes) > 40
+    for method, path in routes:
+        url = path.replace("{ws}", api.ws)
+        for name in ("row_id", "problem_id", "user_id", "token_id"):
+            url = url.replace("{" + name + "}", str(problem["id"]))
+        assert "{" not in url, f"unfilled path parameter in {path}"
+        for headers in ({}, bearer("evd_wrong")):
+            response = api.client.request(method, url, headers=headers)
+            assert response.status_code == 401, f"{method} {path}: {response.text}"
+            assert response.json()["error"]["code"] == "not_authenticated"
+            assert response.headers["WWW-Authenticate"] == "Bearer"

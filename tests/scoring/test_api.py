@@ -1,0 +1,109 @@
+"""Scorecards through the API: current, as of a moment, history, portfolio and thresholds."""
+
+import time
+from datetime import UTC, datetime
+
+from tests.factories import Api
+
+
+def test_scorecard_is_explained(api: Api) -> None:
+    problem = api.problem()
+    person = api.participant()
+    api.evidence(problem["id"], participant_id=person["id"], signal="workaround")
+    card = api.ok(api.get(f"problems/{problem['id']}/scorecard"))
+    # One participant at 0.8 and the prior (2 at 0.3): 100 * (0.8 + 0.6) / 3
+    assert card["pain"]["value"] == round(100 * (0.8 + 0.6) / 3, 2)
+    kinds = {c["kind"] for c in card["pain"]["contributions"]}
+    assert {"prior", "participant"} <= kinds
+    assert (
+        abs(sum(c["amount"] for c in card["pain"]["contributions"]) - card["pain"]["value"]) < 0.05
+    )
+    assert card["recommendation"]["value"] == "investigate"
+    assert card["recommendation"]["would_change_call"]
+
+
+def test_scorecard_as_of_uses_only_rows_that_existed(api: Api) -> None:
+    problem = api.problem()
+    first = api.participant()
+    api.evidence(problem["id"], participant_id=first["id"], signal="paid")
+    time.sleep(0.05)
+    moment = datetime.now(UTC).isoformat()
+    time.sleep(0.05)
+    second = api.participant()
+    item = api.evidence(problem["id"], participant_id=second["id"], signal="paid")
+    now = api.ok(api.get(f"problems/{problem['id']}/scorecard"))
+    then = api.ok(api.get(f"problems/{problem['id']}/scorecard", params={"as_of": moment}))
+    assert now["counts"]["participants"] == 2
+    assert then["counts"]["participants"] == 1
+    # A deletion after the moment does not change the past.
+    api.delete(f"evidence/{item['id']}")
+    again = api.ok(api.get(f"problems/{problem['id']}/scorecard", params={"as_of": moment}))
+    assert again["pain"] == then["pain"]
+
+
+def test_history_returns_points(api: Api) -> None:
+    problem = api.problem()
+    api.evidence(problem["id"], participant_id=api.participant()["id"])
+    points = api.ok(api.get(f"problems/{problem['id']}/scorecard/history", params={"points": 5}))
+    assert len(points) == 5
+    assert points[-1]["pain"] > points[0]["pain"] or points[0]["pain"] == points[-1]["pain"]
+    assert [p["at"] for p in points] == sorted(p["at"] for p in points)
+    bad = api.get(
+        f"problems/{problem['id']}/scorecard/history",
+        params={"from": "2026-02-01T00:00:00Z", "to": "2026-01-01T00:00:00Z"},
+    )
+    assert bad.status_code == 422
+    assert bad.json()["error"]["code"] == "invalid_input"
+
+
+def test_portfolio_sorts_and_filters(api: Api) -> None:
+    deep, shallow = api.problem(title="Deep"), api.problem(title="Shallow")
+    for _ in range(3):
+        api.evidence(deep["id"], participant_id=api.participant()["id"], signal="paid")
+    api.evidence(shallow["id"], participant_id=api.participant()["id"], signal="mentioned")
+    api.problem(title="Old", status="archived")
+    rows = api.ok(api.get("portfolio"))["items"]
+    assert [r["title"] for r in rows] == ["Deep", "Shallow"]
+    assert rows[0]["pain"] > rows[1]["pain"]
+    ascending = api.ok(api.get("portfolio", params={"sort": "pain", "descending": False}))["items"]
+    assert [r["title"] for r in ascending] == ["Shallow", "Deep"]
+    archived = api.ok(api.get("portfolio", params={"status": "archived"}))["items"]
+    assert [r["title"] for r in archived] == ["Old"]
+    investigate = api.ok(api.get("portfolio", params={"recommendation": "investigate"}))
+    assert investigate["total"] == 2
+    assert api.get("portfolio", params={"sort": "bogus"}).status_code == 422
+
+
+def test_portfolio_filters_by_segment_and_owner(api: Api) -> None:
+    segment = api.segment()
+    in_segment, elsewhere = api.problem(), api.problem()
+    api.evidence(in_segment["id"], participant_id=api.participant(segment_id=segment["id"])["id"])
+    api.evidence(elsewhere["id"], participant_id=api.participant()["id"])
+    rows = api.ok(api.get("portfolio", params={"segment_id": segment["id"]}))["items"]
+    assert [r["problem_id"] for r in rows] == [in_segment["id"]]
+    mine = api.ok(api.get("portfolio", params={"owner_id": api.user_id}))["total"]
+    assert mine == 2
+
+
+def test_scoring_thresholds_are_admin_only_and_versioned(api: Api) -> None:
+    settings = api.ok(api.get("settings/scoring"))
+    assert settings["pain_threshold"] == 60
+    changed = api.ok(
+        api.patch("settings/scoring", json={"version": settings["version"], "pain_threshold": 40})
+    )
+    assert changed["pain_threshold"] == 40
+    stale = api.patch(
+        "settings/scoring", json={"version": settings["version"], "pain_threshold": 50}
+    )
+    assert stale.status_code == 409
+    assert (
+        api.patch(
+            "settings/scoring", json={"version": changed["version"], "reach_threshold": 101}
+        ).status_code
+        == 422
+    )
+    contributor = api.as_member("casey@example.com", "contributor")
+    assert contributor.get("settings/scoring").status_code == 403
+    problem = api.problem()
+    card = api.ok(api.get(f"problems/{problem['id']}/scorecard"))
+    assert card["thresholds"]["pain"] == 40

@@ -1,0 +1,160 @@
+"""The `evident` command line, run against the test's database."""
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from app.cli import app as cli_app
+from app.config import get_settings
+
+Cli = Callable[..., Any]
+PASSWORD = "correct horse battery staple"
+
+
+def test_migrate_reports_the_head_revision(cli: Cli) -> None:
+    result = cli("migrate")
+    assert result.exit_code == 0, result.output
+    assert "is at revision 0001 (head)" in result.stdout
+
+
+def test_migrate_creates_an_empty_sqlite_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EVIDENT_DATA_DIR", str(tmp_path / "fresh"))
+    monkeypatch.delenv("EVIDENT_DATABASE_URL", raising=False)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(cli_app, ["migrate"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "fresh" / "evident.db").exists()
+    assert (tmp_path / "fresh" / "secret_key").exists()
+
+
+def test_create_user_then_sign_in(cli: Cli, client: TestClient) -> None:
+    result = cli("create-user", "--email", "Ada@Example.com", "--password", PASSWORD)
+    assert result.exit_code == 0, result.output
+    assert "Created user ada@example.com" in result.stdout
+    response = client.post(
+        "/api/v1/auth/token", data={"username": "ada@example.com", "password": PASSWORD}
+    )
+    assert response.status_code == 200
+    me = client.get(
+        "/api/v1/me", headers={"Authorization": f"Bearer {response.json()['access_token']}"}
+    )
+    assert me.json()["name"] == "ada"
+
+
+def test_create_user_prompts_for_the_password_twice(cli: Cli, client: TestClient) -> None:
+    result = cli(
+        "create-user", "--email", "ada@example.com", "--name", "Ada", input=f"{PASSWORD}\n" * 2
+    )
+    assert result.exit_code == 0, result.output
+    assert "Repeat for confirmation" in result.output
+    assert PASSWORD not in result.output
+    response = client.post(
+        "/api/v1/auth/token", data={"username": "ada@example.com", "password": PASSWORD}
+    )
+    assert response.status_code == 200
+
+
+def test_create_user_twice_is_a_clear_error(cli: Cli) -> None:
+    assert cli("create-user", "--email", "ada@example.com", "--password", PASSWORD).exit_code == 0
+    result = cli("create-user", "--email", "ADA@example.com", "--password", PASSWORD)
+    assert result.exit_code == 1
+    assert "A user with the email ada@example.com already exists." in result.stderr
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("email", "password", "message"),
+    [
+        ("not-an-email", PASSWORD, "email: value is not a valid email address"),
+        ("ada@example.com", "short", "password: String should have at least 8 characters"),
+    ],
+)
+def test_create_user_rejects_bad_input(cli: Cli, email: str, password: str, message: str) -> None:
+    result = cli("create-user", "--email", email, "--password", password)
+    assert result.exit_code == 1
+    assert message in result.stderr
+
+
+def test_create_token_prints_a_token_that_authenticates(cli: Cli, client: TestClient) -> None:
+    cli("create-user", "--email", "ada@example.com", "--password", PASSWORD)
+    result = cli("create-token", "--email", "ada@example.com", "--name", "laptop")
+    assert result.exit_code == 0, result.output
+    token = result.stdout.strip()
+    assert token.startswith("evd_")
+    assert "not shown again" in result.stderr
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/me", headers=headers).json()["email"] == "ada@example.com"
+    tokens = client.get("/api/v1/tokens", headers=headers).json()
+    assert [t["name"] for t in tokens] == ["laptop"]
+
+
+def test_create_token_for_an_unknown_user(cli: Cli) -> None:
+    result = cli("create-token", "--email", "nobody@example.com", "--name", "laptop")
+    assert result.exit_code == 1
+    assert "No user with the email nobody@example.com" in result.stderr
+    assert result.stdout == ""
+
+
+def test_create_workspace_makes_the_creator_admin(cli: Cli, client: TestClient) -> None:
+    cli("create-user", "--email", "ada@example.com", "--password", PASSWORD)
+    result = cli("create-workspace", "--email", "ada@example.com", "--slug", "acme", "--name", "Acme")
+    assert result.exit_code == 0, result.output
+    assert "Created workspace acme" in result.stdout
+    token = cli("create-token", "--email", "ada@example.com", "--name", "t").stdout.strip()
+    me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).json()
+    assert [(w["slug"], w["name"], w["role"]) for w in me["workspaces"]] == [
+        ("acme", "Acme", "admin")
+    ]
+
+
+def test_create_workspace_errors(cli: Cli) -> None:
+    missing = cli("create-workspace", "--email", "ada@example.com", "--slug", "a", "--name", "A")
+    assert missing.exit_code == 1
+    assert "No user with the email ada@example.com" in missing.stderr
+    cli("create-user", "--email", "ada@example.com", "--password", PASSWORD)
+    cli("create-workspace", "--email", "ada@example.com", "--slug", "acme", "--name", "Acme")
+    taken = cli("create-workspace", "--email", "ada@example.com", "--slug", "acme", "--name", "B")
+    assert taken.exit_code == 1
+    assert "The address 'acme' is taken" in taken.stderr
+
+
+def test_commands_before_migrate_say_what_to_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EVIDENT_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+    monkeypatch.setenv("EVIDENT_SECRET_KEY", "test-secret")
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(
+            cli_app, ["create-user", "--email", "ada@example.com", "--password", PASSWORD]
+        )
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 1
+    assert "run `evident migrate` first" in result.stderr
+
+
+def test_production_without_a_secret_refuses_to_serve(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EVIDENT_MODE", "production")
+    monkeypatch.setenv("EVIDENT_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("EVIDENT_SECRET_KEY", raising=False)
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(cli_app, ["serve", "--port", "1"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 1
+    assert "EVIDENT_SECRET_KEY must be set when EVIDENT_MODE=production" in result.stderr
+    assert not (tmp_path / "secret_key").exists()
