@@ -14,6 +14,7 @@ registers on this ``app``::
 transaction) and report bad input with ``fail(message)``: exit code 1, no traceback.
 """
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import import_module
@@ -25,7 +26,7 @@ from pydantic import BaseModel, ValidationError
 from rich.console import Console
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 from sqlmodel import Session, select
 
 from app.auth import service as auth_service
@@ -111,12 +112,14 @@ def session_scope() -> Iterator[Session]:
             session.rollback()
             if _missing_table(exc):
                 fail("The database has no tables yet: run `evident migrate` first.")
+            if isinstance(exc, OperationalError):
+                fail(f"Database error at {database_label(str(engine.url))}: {exc.orig}")
             raise
 
 
 def _missing_table(exc: Exception) -> bool:
-    text = str(exc).lower()
-    return "no such table" in text or "does not exist" in text
+    text = str(exc.orig if isinstance(exc, DBAPIError) else exc)
+    return "no such table" in text or re.search(r'relation ".+" does not exist', text) is not None
 
 
 # ---- database ------------------------------------------------------------------------------
@@ -259,7 +262,7 @@ def create_workspace(
 
 # ---- commands of other domains ---------------------------------------------------------------
 # Each module registers its commands on `app` when imported (see the module docstring).
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("app.dataio.cli",)
 
 for _module in COMMAND_MODULES:
     import_module(_module)

@@ -4,6 +4,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from sqlalchemy import Engine
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.config import Settings, get_settings
@@ -41,7 +42,7 @@ class BodySizeLimit:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    raise _BodyTooLarge
+                    raise _BodyTooLarge(limit)
             return message
 
         try:
@@ -50,16 +51,21 @@ class BodySizeLimit:
             await _too_large(send, limit)
 
 
-class _BodyTooLarge(Exception):
-    pass
+class _BodyTooLarge(StarletteHTTPException):
+    # An HTTPException, so FastAPI's body parsing passes it on to the error handlers (which
+    # answer 413 in the error shape) instead of turning it into a 400.
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, _too_large_message(limit))
+
+
+def _too_large_message(limit: int) -> str:
+    return f"The request body is larger than the limit of {limit:,} bytes."
 
 
 async def _too_large(send: Send, limit: int) -> None:
     import json
 
-    body = json.dumps(
-        error_body("too_large", f"The request body is larger than the limit of {limit:,} bytes.")
-    ).encode()
+    body = json.dumps(error_body("too_large", _too_large_message(limit))).encode()
     await send(
         {
             "type": "http.response.start",
@@ -76,6 +82,7 @@ async def _too_large(send: Send, limit: int) -> None:
 def api_router() -> APIRouter:
     from app.audit.api import router as audit_router
     from app.auth.api import router as auth_router
+    from app.dataio.api import router as dataio_router
     from app.decisions.api import router as decisions_router
     from app.experiments.api import routers as experiment_routers
     from app.problems.api import router as problems_router
@@ -90,6 +97,7 @@ def api_router() -> APIRouter:
         api.include_router(router)
     api.include_router(scoring_router)
     api.include_router(audit_router)
+    api.include_router(dataio_router)
     return api
 
 
@@ -105,6 +113,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.engine = engine or make_engine(settings.database_url, echo=settings.log_sql)
     install_error_handlers(app)
     app.include_router(api_router())
+    from app.pages import install_pages
+
+    install_pages(app)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from app.audit.models import AuditEvent
 from app.auth.models import ApiToken, User
+from app.dataio.models import ImportedRow
 from app.decisions.models import Decision
 from app.experiments.models import Assumption, AssumptionTest
 from app.problems.models import KillCriteriaChange, Problem, ProblemTag
@@ -16,6 +17,7 @@ __all__ = [
     "AuditEvent",
     "Decision",
     "EvidenceItem",
+    "ImportedRow",
     "Interview",
     "InterviewProblem",
     "KillCriteriaChange",

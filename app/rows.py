@@ -12,7 +12,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from app.audit.service import record, snapshot
 from app.db import DomainRow, utcnow
-from app.errors import Conflict, NotFound
+from app.errors import Conflict, InvalidInput, NotFound
 from app.workspaces.deps import WorkspaceContext
 
 Row = TypeVar("Row", bound=DomainRow)
@@ -115,6 +115,16 @@ def check_version(row: DomainRow, version: int, current: Callable[[], Any]) -> N
         )
 
 
+def refuse_blanking(row: SQLModel, changes: dict[str, Any]) -> None:
+    """Refuse a null for a column the row cannot do without: 422, not a database error."""
+    columns = type(row).__table__.columns  # type: ignore[attr-defined]
+    for field, value in changes.items():
+        if value is None and field in columns and not columns[field].nullable:
+            raise InvalidInput(
+                f"{field}: cannot be empty.", details=[{"field": field, "message": "required"}]
+            )
+
+
 def update_row(
     session: Session,
     ctx: WorkspaceContext,
@@ -125,6 +135,7 @@ def update_row(
     current: Callable[[], Any],
 ) -> Row:
     """Apply changes to a row after the version check; bump its version; audit it."""
+    refuse_blanking(row, changes)
     check_version(row, version, current)
     before = snapshot(row)
     for field, value in changes.items():

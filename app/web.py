@@ -72,7 +72,11 @@ def check_anonymous_csrf(request: Request) -> None:
     """Refuse a sign-in or first-run post that does not come from our own form."""
     anon = request.cookies.get(ANON_COOKIE)
     sent = request.headers.get(CSRF_HEADER) or getattr(request.state, "form_csrf", None)
-    if not anon or not sent or not hmac.compare_digest(sent, csrf_token_for(request, "anon:" + anon)):
+    if (
+        not anon
+        or not sent
+        or not hmac.compare_digest(sent, csrf_token_for(request, "anon:" + anon))
+    ):
         raise Forbidden(
             "Missing or invalid CSRF token; reload the page and try again.", code="csrf"
         )

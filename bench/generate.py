@@ -652,6 +652,8 @@ def postgres_database(url: str, seed: int, scale: float, *, rebuild: bool = Fals
         return Built(**previous)
     engine = make_engine(url)
     with engine.begin() as conn:
+        # Forget the old key first, so a build that fails halfway is never taken as cached.
+        conn.execute(text(f'COMMENT ON DATABASE "{database}" IS NULL'))
         conn.execute(text("DROP SCHEMA public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
     built = build(engine, url, seed, scale)

@@ -107,7 +107,9 @@ def test_create_token_for_an_unknown_user(cli: Cli) -> None:
 
 def test_create_workspace_makes_the_creator_admin(cli: Cli, client: TestClient) -> None:
     cli("create-user", "--email", "ada@example.com", "--password", PASSWORD)
-    result = cli("create-workspace", "--email", "ada@example.com", "--slug", "acme", "--name", "Acme")
+    result = cli(
+        "create-workspace", "--email", "ada@example.com", "--slug", "acme", "--name", "Acme"
+    )
     assert result.exit_code == 0, result.output
     assert "Created workspace acme" in result.stdout
     token = cli("create-token", "--email", "ada@example.com", "--name", "t").stdout.strip()

@@ -1,12 +1,21 @@
-"""JSON routes of the decision log."""
+"""JSON routes of the decision log, the review queue and the decision memo."""
 
+from typing import Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
 from sqlmodel import col
 
 from app.collections import CollectionSpec, collection_router
-from app.decisions import service
+from app.db import SessionDep, utcnow
+from app.decisions import review, service
+from app.decisions.memo import Memo, memo_template_context, render_markdown
 from app.decisions.models import Decision, DecisionCreate, DecisionRead, DecisionUpdate
 from app.enums import Role
+from app.problems.models import Problem
 from app.research.api import _refresh_scores
+from app.rows import get_row
+from app.workspaces.deps import WorkspaceContext, WorkspaceDep
 
 decisions = CollectionSpec(
     path="decisions",
@@ -16,6 +25,7 @@ decisions = CollectionSpec(
     update_schema=DecisionUpdate,
     create=service.create_decision,
     update=service.update_decision,
+    to_reads=service.decision_reads,
     filters=service.DecisionFilters,
     apply_filters=service.filter_decisions,
     order_by=lambda: (col(Decision.created_at).desc(), col(Decision.id).desc()),
@@ -25,4 +35,80 @@ decisions = CollectionSpec(
     allow_delete=False,
 )
 
-router = collection_router(decisions)
+extra = APIRouter(prefix="/workspaces/{ws}")
+
+MemoFormat = Literal["markdown", "html"]
+MEMO_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The memo as Markdown, or as a printable HTML page with `format=html`.",
+        "content": {"text/markdown": {}, "text/html": {}},
+    }
+}
+
+
+def _memo_response(
+    request: Request, ctx: WorkspaceContext, memo: Memo, fmt: MemoFormat, name: str
+) -> Response:
+    if fmt == "html":
+        import app.pages.common  # noqa: F401  (registers the filters the base layout uses)
+        from app.web import render
+
+        return render(request, "decisions/memo.html", memo_template_context(memo) | {"ctx": ctx})
+    return Response(
+        render_markdown(memo),
+        media_type="text/markdown; charset=utf-8",
+        headers={"Content-Disposition": f'inline; filename="{name}.md"'},
+    )
+
+
+@extra.get(
+    "/review",
+    response_model=review.ReviewQueue,
+    tags=["decisions"],
+    summary="Problems to review again, with what changed since their last decision",
+)
+def review_queue(ctx: WorkspaceDep, session: SessionDep) -> Any:
+    return review.review_queue(session=session, ctx=ctx, today=utcnow().date())
+
+
+@extra.get(
+    "/problems/{problem_id}/memo",
+    response_class=Response,
+    responses=MEMO_RESPONSES,
+    tags=["decisions"],
+    summary="The decision memo of a problem as it stands now",
+)
+def problem_memo(
+    request: Request,
+    ctx: WorkspaceDep,
+    session: SessionDep,
+    problem_id: int,
+    format: MemoFormat = Query("markdown", description="markdown, or html to print"),
+) -> Response:
+    problem = get_row(session, Problem, ctx, problem_id, include_deleted=True)
+    memo = service.problem_memo(session=session, ctx=ctx, problem=problem)
+    return _memo_response(request, ctx, memo, format, f"problem-{problem_id}-memo")
+
+
+@extra.get(
+    "/decisions/{decision_id}/memo",
+    response_class=Response,
+    responses=MEMO_RESPONSES,
+    tags=["decisions"],
+    summary="The memo of a past decision, rebuilt from what it froze",
+)
+def decision_memo(
+    request: Request,
+    ctx: WorkspaceDep,
+    session: SessionDep,
+    decision_id: int,
+    format: MemoFormat = Query("markdown", description="markdown, or html to print"),
+) -> Response:
+    decision = get_row(session, Decision, ctx, decision_id)
+    memo = service.decision_memo(session=session, ctx=ctx, decision=decision)
+    return _memo_response(request, ctx, memo, format, f"decision-{decision_id}-memo")
+
+
+router = APIRouter()
+router.include_router(collection_router(decisions))
+router.include_router(extra)

@@ -3,6 +3,7 @@
 from datetime import date
 from typing import Any
 
+from pydantic import ConfigDict
 from sqlalchemy import JSON, String, Text
 from sqlmodel import Field, SQLModel
 
@@ -35,6 +36,9 @@ class DecisionCreate(SQLModel):
 class DecisionUpdate(SQLModel):
     """Decisions are append-only; only the review date can move."""
 
+    # Other fields are kept so the service can answer that they cannot change, and why.
+    model_config = ConfigDict(extra="allow")  # type: ignore[assignment]
+
     version: int
     review_on: date | None = None
 
@@ -48,4 +52,12 @@ class DecisionRead(RowRead):
     customer_advocate_notes: str
     review_on: date | None
     recommendation: Recommendation | None
-    scorecard: dict[str, Any] | None
+    scorecard: dict[str, Any] | None = Field(
+        description="The scorecard as it was when the decision was taken."
+    )
+    against_evidence: bool = Field(
+        default=False, description="The decision went against the recommendation."
+    )
+    superseded_by_id: int | None = Field(
+        default=None, description="The next decision on the same problem, which replaced this one."
+    )

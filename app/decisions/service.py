@@ -1,16 +1,50 @@
-"""Decisions are append-only: each freezes the scorecard its deciders looked at."""
+"""Decisions are append-only: each freezes the scorecard its deciders looked at, and what its
+memo shows, so the record leadership keeps never shifts under it.
 
-from collections.abc import Callable
+A wrong decision is superseded by a new one on the same problem, never edited or deleted; only
+its review date can move. A halted problem keeps all its evidence, and its team can keep adding
+to it; reopening it is a new decision (pursue or pivot).
+"""
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
 from sqlmodel import Session
 from sqlmodel.sql.expression import SelectOfScalar
 
-from app.decisions.models import Decision, DecisionCreate, DecisionUpdate
-from app.enums import DecisionKind, ProblemStatus
+from app.decisions import repository
+from app.decisions.memo import (
+    MEMO_KEY,
+    Memo,
+    MemoContext,
+    MemoDecision,
+    MemoProblem,
+    MemoQuote,
+    MemoTest,
+    criterion_text,
+    is_against_evidence,
+    strongest_quotes,
+)
+from app.decisions.models import Decision, DecisionCreate, DecisionRead, DecisionUpdate
+from app.enums import (
+    AssumptionCategory,
+    CriterionOperator,
+    DecisionKind,
+    Frequency,
+    ProblemStatus,
+    Recommendation,
+    Signal,
+    Stance,
+    TestMethod,
+    TestOutcome,
+    TestStatus,
+)
+from app.errors import Conflict, InvalidInput
 from app.problems.models import Problem
 from app.rows import add_row, ensure_in_workspace, update_row
+from app.scoring.scorecard import Scorecard
 from app.workspaces.deps import WorkspaceContext
 
 
@@ -32,25 +66,53 @@ def filter_decisions(
 def create_decision(
     *, session: Session, ctx: WorkspaceContext, payload: DecisionCreate
 ) -> Decision:
-    """Record a decision with the scorecard as it is now, frozen into it."""
-    from app.scoring.store import current_scorecard
+    """Record a decision with the scorecard as it is now, and its memo, frozen into it.
 
+    Every decision leaves the problem `decided`, except that halting or parking an archived
+    problem leaves it archived; pursuing or pivoting reopens it.
+    """
+    from app.scoring.store import compute
+
+    if not payload.rationale.strip():
+        raise InvalidInput(
+            "rationale: say why; a decision without its reasons cannot be reviewed later.",
+            details=[{"field": "rationale", "message": "required"}],
+        )
     problem = ensure_in_workspace(session, Problem, ctx, payload.problem_id, "problem_id")
     assert problem is not None
-    scorecard = current_scorecard(session=session, ctx=ctx, problem=problem)
+    session.flush()
+    scorecard = compute(session, ctx.workspace, problem)
+    frozen = scorecard.model_dump(mode="json")
     decision = Decision.model_validate(
         payload.model_dump()
         | {
             "decided_by": ctx.user_id,
-            "recommendation": scorecard.recommendation.value,
-            "scorecard": scorecard.model_dump(mode="json"),
+            "recommendation": scorecard.recommendation.value.value,
+            "scorecard": frozen,
         },
         update={"workspace_id": ctx.id},
     )
     add_row(session, ctx, decision)
-    if problem.status in (ProblemStatus.exploring, ProblemStatus.validating):
-        problem.status = ProblemStatus.decided
-        session.add(problem)
+    kind = DecisionKind(decision.kind)
+    reopens = kind in (DecisionKind.pursue, DecisionKind.pivot)
+    if (problem.status != ProblemStatus.archived or reopens) and (
+        problem.status != ProblemStatus.decided
+    ):
+        # A change of the problem like any other: a new version (so an edit made against the
+        # old one is refused) and an audit event.
+        update_row(
+            session,
+            ctx,
+            problem,
+            {"status": ProblemStatus.decided},
+            version=problem.version,
+            current=lambda: None,
+        )
+    # The memo of this decision must read the same forever: keep what it shows now.
+    context = memo_context(session=session, ctx=ctx, problem=problem)
+    decision.scorecard = frozen | {MEMO_KEY: context.model_dump(mode="json")}
+    session.add(decision)
+    session.flush()
     return decision
 
 
@@ -62,6 +124,173 @@ def update_decision(
     payload: DecisionUpdate,
     current: Callable[[], Any],
 ) -> Decision:
-    """Only the review date of a decision can move; a wrong decision is superseded by a new one."""
-    changes = payload.model_dump(exclude_unset=True, exclude={"version"})
+    """Move the review date of a decision; nothing else of it can change."""
+    fixed = sorted(payload.model_extra or {})
+    if fixed:
+        raise Conflict(
+            f"Decisions are append-only: {', '.join(fixed)} cannot change. To change the call, "
+            "record a new decision on the problem; it supersedes this one.",
+            code="decision_append_only",
+            details={"fields": fixed},
+        )
+    changes = payload.model_dump(exclude_unset=True, exclude={"version", *fixed})
     return update_row(session, ctx, row, changes, version=payload.version, current=current)
+
+
+def frozen_scorecard(decision: Decision) -> Scorecard | None:
+    """The scorecard a decision froze, without the memo context kept beside it."""
+    if not decision.scorecard:
+        return None
+    return Scorecard.model_validate({k: v for k, v in decision.scorecard.items() if k != MEMO_KEY})
+
+
+def decision_reads(
+    session: Session, ctx: WorkspaceContext, rows: Sequence[Decision]
+) -> list[DecisionRead]:
+    """Decisions as the API shows them: the frozen scorecard, whether they went against the
+    evidence, and which later decision superseded them."""
+    problem_ids = sorted({row.problem_id for row in rows})
+    by_problem: dict[int, list[tuple[datetime, int]]] = {}
+    for problem_id, decision_id, at in repository.decision_times(session, ctx, problem_ids):
+        by_problem.setdefault(problem_id, []).append((at, decision_id))
+    reads = []
+    for row in rows:
+        history = sorted(by_problem.get(row.problem_id, []))
+        later = [d for at, d in history if (at, d) > (row.created_at, row.id or 0)]
+        scorecard = (
+            {k: v for k, v in row.scorecard.items() if k != MEMO_KEY} if row.scorecard else None
+        )
+        reads.append(
+            DecisionRead.model_validate(
+                row.model_dump()
+                | {
+                    "scorecard": scorecard,
+                    "against_evidence": is_against_evidence(
+                        DecisionKind(row.kind),
+                        Recommendation(row.recommendation) if row.recommendation else None,
+                    ),
+                    "superseded_by_id": later[0] if later else None,
+                }
+            )
+        )
+    return reads
+
+
+# ---- the decision memo -------------------------------------------------------------------------
+
+
+def memo_context(
+    *,
+    session: Session,
+    ctx: WorkspaceContext,
+    problem: Problem,
+    until: datetime | None = None,
+) -> MemoContext:
+    """What a memo shows beside the scorecard, read now (rows created after `until` left out)."""
+
+    def existed(at: datetime) -> bool:
+        return until is None or at <= until
+
+    quotes = [
+        MemoQuote(
+            evidence_id=item.id or 0,
+            quote=item.quote,
+            stance=Stance(item.stance),
+            signal=Signal(item.signal),
+            severity=item.severity,
+            frequency=Frequency(item.frequency) if item.frequency else None,
+            participant_id=item.participant_id,
+            participant=participant.name if participant else None,
+            segment=segment.name if segment else None,
+            seen_on=interview.occurred_on if interview else item.created_at.date(),
+        )
+        for item, participant, segment, interview in repository.evidence_with_sources(
+            session, ctx, problem.id or 0
+        )
+        if existed(item.created_at)
+    ]
+    tests = [
+        MemoTest(
+            test_id=test.id or 0,
+            assumption_id=assumption.id or 0,
+            assumption=assumption.statement,
+            category=AssumptionCategory(assumption.category),
+            critical=assumption.critical,
+            method=TestMethod(test.method),
+            metric=test.metric,
+            criterion=criterion_text(CriterionOperator(test.operator).value, test.threshold),
+            criterion_fixed_at=test.criterion_fixed_at,
+            status=TestStatus(test.status),
+            observed_value=test.observed_value,
+            outcome=TestOutcome(test.outcome) if test.outcome else None,
+            learning=test.learning,
+            concluded_at=test.concluded_at,
+        )
+        for test, assumption in repository.tests_with_assumptions(session, ctx, problem.id or 0)
+        if existed(test.created_at)
+    ]
+    decisions = [
+        d for d in repository.decisions_of(session, ctx, problem.id or 0) if existed(d.created_at)
+    ]
+    names = repository.user_names(session, [problem.owner_id, *(d.decided_by for d in decisions)])
+    return MemoContext(
+        workspace=ctx.workspace.name,
+        problem=MemoProblem(
+            id=problem.id or 0,
+            title=problem.title,
+            statement=problem.statement,
+            status=ProblemStatus(problem.status),
+            owner=names.get(problem.owner_id or 0, ""),
+            review_by=problem.review_by,
+        ),
+        supporting=strongest_quotes(quotes, Stance.supports),
+        contradicting=strongest_quotes(quotes, Stance.contradicts),
+        tests=tests,
+        decisions=[
+            MemoDecision(
+                decision_id=d.id or 0,
+                kind=DecisionKind(d.kind),
+                decided_at=d.created_at,
+                decided_by=names.get(d.decided_by or 0, ""),
+                rationale=d.rationale,
+                dissent=d.dissent,
+                customer_advocate_notes=d.customer_advocate_notes,
+                review_on=d.review_on,
+                recommendation=Recommendation(d.recommendation) if d.recommendation else None,
+                against_evidence=is_against_evidence(
+                    DecisionKind(d.kind),
+                    Recommendation(d.recommendation) if d.recommendation else None,
+                ),
+            )
+            for d in decisions
+        ],
+    )
+
+
+def problem_memo(*, session: Session, ctx: WorkspaceContext, problem: Problem) -> Memo:
+    """The memo of a problem as it stands now."""
+    from app.scoring.store import current_scorecard
+
+    return Memo(
+        context=memo_context(session=session, ctx=ctx, problem=problem),
+        scorecard=current_scorecard(session=session, ctx=ctx, problem=problem),
+    )
+
+
+def decision_memo(*, session: Session, ctx: WorkspaceContext, decision: Decision) -> Memo:
+    """The memo of a past decision, rebuilt from what it froze."""
+    from app.rows import get_row
+
+    scorecard = frozen_scorecard(decision)
+    raw = (decision.scorecard or {}).get(MEMO_KEY)
+    if scorecard is not None and raw is not None:
+        context = MemoContext.model_validate(raw)
+    else:
+        # Decisions recorded before memos were frozen: the best reconstruction we have.
+        problem = get_row(session, Problem, ctx, decision.problem_id, include_deleted=True)
+        context = memo_context(session=session, ctx=ctx, problem=problem, until=decision.created_at)
+        if scorecard is None:
+            from app.scoring.store import compute
+
+            scorecard = compute(session, ctx.workspace, problem, as_of=decision.created_at)
+    return Memo(context=context, scorecard=scorecard, decision_id=decision.id)

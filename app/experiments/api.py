@@ -1,8 +1,13 @@
 """JSON routes of assumptions and their tests."""
 
-from sqlmodel import col
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter
+from sqlmodel import Session, col
 
 from app.collections import CollectionSpec, collection_router
+from app.db import SessionDep
 from app.experiments import repository, service
 from app.experiments.models import (
     Assumption,
@@ -10,11 +15,15 @@ from app.experiments.models import (
     AssumptionRead,
     AssumptionTest,
     AssumptionUpdate,
+    CriticalAssumptionRead,
     TestCreate,
     TestRead,
     TestUpdate,
 )
+from app.problems.models import Problem
 from app.research.api import _refresh_scores
+from app.rows import get_for_update, get_row, restore
+from app.workspaces.deps import ContributorDep, WorkspaceContext, WorkspaceDep
 
 assumptions = CollectionSpec(
     path="assumptions",
@@ -23,10 +32,13 @@ assumptions = CollectionSpec(
     create_schema=AssumptionCreate,
     update_schema=AssumptionUpdate,
     create=service.create_assumption,
+    update=service.update_assumption,
     filters=repository.AssumptionFilters,
     apply_filters=repository.filter_assumptions,
     order_by=lambda: (col(Assumption.id),),
     after_write=_refresh_scores,
+    # Deleting is guarded (see below): tested assumptions and started tests stay visible.
+    allow_delete=False,
 )
 
 tests = CollectionSpec(
@@ -42,6 +54,58 @@ tests = CollectionSpec(
     order_by=lambda: (col(AssumptionTest.id),),
     after_write=_refresh_scores,
     summary_name="test",
+    allow_delete=False,
 )
 
-routers = [collection_router(assumptions), collection_router(tests)]
+guarded = APIRouter(prefix="/workspaces/{ws}")
+
+
+def _guarded_delete_routes(
+    spec: CollectionSpec[Any],
+    delete: Callable[..., Any],
+) -> None:
+    """Soft delete and restore, through the domain's rules instead of the shared ones."""
+    read = spec.read_schema
+
+    def written(session: Session, ctx: WorkspaceContext, row: Any) -> Any:
+        _refresh_scores(session, ctx, row)
+        return read.model_validate(row, from_attributes=True)
+
+    @guarded.delete(
+        f"/{spec.path}/{{row_id}}",
+        response_model=read,
+        tags=[spec.path],
+        summary=f"Delete a {spec.label} (soft)",
+        responses={409: {"description": "Started tests and what they tested stay visible."}},
+    )
+    def delete_row(ctx: ContributorDep, session: SessionDep, row_id: int) -> Any:
+        row = delete(session=session, ctx=ctx, row=get_for_update(session, spec.model, ctx, row_id))
+        return written(session, ctx, row)
+
+    @guarded.post(
+        f"/{spec.path}/{{row_id}}/restore",
+        response_model=read,
+        tags=[spec.path],
+        summary=f"Restore a deleted {spec.label}",
+    )
+    def restore_row(ctx: ContributorDep, session: SessionDep, row_id: int) -> Any:
+        row = get_row(session, spec.model, ctx, row_id, include_deleted=True)
+        return written(session, ctx, restore(session, ctx, row))
+
+
+_guarded_delete_routes(assumptions, service.delete_assumption)
+_guarded_delete_routes(tests, service.delete_test)
+
+
+@guarded.get(
+    "/problems/{problem_id}/assumptions/critical",
+    response_model=list[CriticalAssumptionRead],
+    tags=["assumptions"],
+    summary="A problem's critical assumptions and whether each is tested",
+)
+def critical_assumptions(ctx: WorkspaceDep, session: SessionDep, problem_id: int) -> Any:
+    problem = get_row(session, Problem, ctx, problem_id, include_deleted=True)
+    return service.critical_assumptions(session=session, ctx=ctx, problem=problem)
+
+
+routers = [collection_router(assumptions), collection_router(tests), guarded]

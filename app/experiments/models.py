@@ -8,6 +8,7 @@ from sqlmodel import Field, SQLModel
 from app.db import DomainRow, UTCDateTime
 from app.enums import AssumptionCategory, CriterionOperator, TestMethod, TestOutcome, TestStatus
 from app.research.models import RowRead
+from app.scoring.scorecard import AssumptionState
 
 
 class Assumption(DomainRow, table=True):
@@ -101,3 +102,15 @@ class TestRead(RowRead):
     learning: str
     started_at: datetime | None
     concluded_at: datetime | None
+
+
+class CriticalAssumptionRead(SQLModel):
+    """A critical assumption and where its testing stands, as the scorecard reads it."""
+
+    assumption_id: int
+    statement: str
+    category: AssumptionCategory
+    state: AssumptionState = Field(
+        description="untested, running, or the outcome of its latest decisive test"
+    )
+    test_ids: list[int] = Field(default_factory=list, description="Its live tests, oldest first.")

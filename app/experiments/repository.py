@@ -1,6 +1,8 @@
 """Queries of the experiments domain."""
 
 from pydantic import BaseModel
+from sqlalchemy import func
+from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from app.enums import AssumptionCategory, TestStatus
@@ -40,3 +42,51 @@ def filter_tests(
         if value is not None:
             stmt = stmt.where(getattr(AssumptionTest, name) == value)
     return stmt
+
+
+def count_started_tests(session: Session, ctx: WorkspaceContext, assumption_id: int) -> int:
+    """Live tests of an assumption that are running or concluded."""
+    return int(
+        session.exec(
+            select(func.count()).where(
+                AssumptionTest.workspace_id == ctx.id,
+                AssumptionTest.assumption_id == assumption_id,
+                col(AssumptionTest.deleted_at).is_(None),
+                AssumptionTest.status != TestStatus.planned,
+            )
+        ).one()
+    )
+
+
+def tests_of_problem(
+    session: Session, ctx: WorkspaceContext, problem_id: int
+) -> list[AssumptionTest]:
+    """A problem's live tests, oldest first."""
+    return list(
+        session.exec(
+            select(AssumptionTest)
+            .where(
+                AssumptionTest.workspace_id == ctx.id,
+                AssumptionTest.problem_id == problem_id,
+                col(AssumptionTest.deleted_at).is_(None),
+            )
+            .order_by(col(AssumptionTest.id))
+        ).all()
+    )
+
+
+def assumptions_of_problem(
+    session: Session, ctx: WorkspaceContext, problem_id: int
+) -> list[Assumption]:
+    """A problem's live assumptions, oldest first."""
+    return list(
+        session.exec(
+            select(Assumption)
+            .where(
+                Assumption.workspace_id == ctx.id,
+                Assumption.problem_id == problem_id,
+                col(Assumption.deleted_at).is_(None),
+            )
+            .order_by(col(Assumption.id))
+        ).all()
+    )

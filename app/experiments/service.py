@@ -9,18 +9,22 @@ from sqlmodel import Session
 from app.db import utcnow
 from app.enums import CriterionOperator, TestOutcome, TestStatus
 from app.errors import Conflict, InvalidInput
+from app.experiments import repository
 from app.experiments.models import (
     Assumption,
     AssumptionCreate,
     AssumptionTest,
+    AssumptionUpdate,
+    CriticalAssumptionRead,
     TestCreate,
     TestUpdate,
 )
 from app.problems.models import Problem
-from app.rows import add_row, ensure_in_workspace, update_row
+from app.rows import add_row, ensure_in_workspace, soft_delete, update_row
 from app.workspaces.deps import WorkspaceContext
 
 CRITERION_FIELDS = ("method", "metric", "operator", "threshold")
+ASSUMPTION_FIXED_FIELDS = ("category", "critical")
 NUMERIC_OPERATORS = {
     CriterionOperator.gte,
     CriterionOperator.gt,
@@ -88,6 +92,8 @@ def create_test(*, session: Session, ctx: WorkspaceContext, payload: TestCreate)
     test = AssumptionTest.model_validate(
         payload.model_dump()
         | {
+            # A yes/no criterion compares with nothing.
+            "threshold": payload.threshold if payload.operator in NUMERIC_OPERATORS else None,
             "problem_id": assumption.problem_id,
             "criterion_fixed_at": now,
             "started_at": now if payload.status == TestStatus.running else None,
@@ -108,9 +114,14 @@ def update_test(
     """Edit, start or conclude a test card.
 
     Once running, the criterion cannot change (409); once concluded, nothing can. Concluding
-    takes the observed value and computes the outcome.
+    takes the observed value and a learning, and computes the outcome.
     """
     changes = payload.model_dump(exclude_unset=True, exclude={"version"})
+    for name in ("method", "metric", "operator", "status"):
+        if name in changes and changes[name] is None:
+            raise InvalidInput(
+                f"{name}: cannot be empty.", details=[{"field": name, "message": "required"}]
+            )
     status = TestStatus(row.status)
     criterion_changes = {
         k: v for k, v in changes.items() if k in CRITERION_FIELDS and v != getattr(row, k)
@@ -128,9 +139,26 @@ def update_test(
             details={"fields": sorted(criterion_changes)},
         )
     new_status = TestStatus(changes.get("status") or status)
+    if new_status == TestStatus.concluded and criterion_changes:
+        raise Conflict(
+            "A test's success criterion is fixed before its result is known, so it cannot "
+            "change in the same step that concludes it.",
+            code="criterion_fixed",
+            details={"fields": sorted(criterion_changes)},
+        )
+    if status == TestStatus.running and new_status == TestStatus.planned:
+        # Going back to planned would reopen the criterion for editing.
+        raise Conflict(
+            "This test is running; it cannot go back to planned. Conclude it as inconclusive "
+            "with what you learned, then plan a new one.",
+            code="criterion_fixed",
+            details={"fields": ["status"]},
+        )
     operator = CriterionOperator(changes.get("operator") or row.operator)
-    threshold = changes["threshold"] if "threshold" in changes else row.threshold
+    threshold = changes.get("threshold", row.threshold)
     _check_criterion(operator, threshold)
+    if operator not in NUMERIC_OPERATORS and threshold is not None:
+        threshold = changes["threshold"] = None
     now = utcnow()
     if criterion_changes:
         changes["criterion_fixed_at"] = now
@@ -138,18 +166,109 @@ def update_test(
         changes["started_at"] = now
     if new_status == TestStatus.concluded:
         observed = changes.get("observed_value", row.observed_value)
-        if observed is None and not changes.get("learning"):
+        learning = (changes.get("learning") or row.learning or "").strip()
+        if not learning:
             raise InvalidInput(
-                "observed_value: concluding a test needs the observed value, or a learning "
-                "that explains why there is none (the test is then inconclusive).",
-                details=[{"field": "observed_value", "message": "required to conclude"}],
+                "learning: say what the team learned when concluding a test (and, when there "
+                "is no observed value, why: the test is then inconclusive).",
+                details=[{"field": "learning", "message": "required to conclude"}],
             )
+        _check_observed(operator, observed)
+        changes["learning"] = learning
         changes["outcome"] = outcome_for(operator, threshold, observed)
         changes["concluded_at"] = now
         changes.setdefault("started_at", row.started_at or now)
     elif "observed_value" in changes and changes["observed_value"] is not None:
         raise InvalidInput(
-            "observed_value: record the observed value when you conclude the test (status concluded).",
+            "observed_value: record the observed value when you conclude the test "
+            "(status concluded).",
             details=[{"field": "observed_value", "message": "only when concluding"}],
         )
     return update_row(session, ctx, row, changes, version=payload.version, current=current)
+
+
+def _check_observed(operator: CriterionOperator, observed: float | None) -> None:
+    if operator in NUMERIC_OPERATORS or observed is None or observed in (0, 1):
+        return
+    raise InvalidInput(
+        f"observed_value: a '{operator.value}' criterion is answered with 1 (yes) or 0 (no), "
+        f"not {observed:g}.",
+        details=[{"field": "observed_value", "message": "1 (yes) or 0 (no)"}],
+    )
+
+
+def _started_tests(session: Session, ctx: WorkspaceContext, assumption_id: int) -> int:
+    return repository.count_started_tests(session, ctx, assumption_id)
+
+
+def update_assumption(
+    *,
+    session: Session,
+    ctx: WorkspaceContext,
+    row: Assumption,
+    payload: AssumptionUpdate,
+    current: Callable[[], Any],
+) -> Assumption:
+    """Edit an assumption; once a test of it has started, its category and criticality hold."""
+    changes = payload.model_dump(exclude_unset=True, exclude={"version"})
+    fixed = {
+        k: v for k, v in changes.items() if k in ASSUMPTION_FIXED_FIELDS and v != getattr(row, k)
+    }
+    for name in ("statement", "category", "critical"):
+        if name in changes and changes[name] is None:
+            raise InvalidInput(
+                f"{name}: cannot be empty.", details=[{"field": name, "message": "required"}]
+            )
+    if fixed and _started_tests(session, ctx, row.id or 0):
+        # Un-marking a tested assumption as critical would quietly undo what its tests showed.
+        raise Conflict(
+            "This assumption is being tested, so whether it is critical and its category are "
+            "fixed. Add a new assumption instead.",
+            code="assumption_fixed",
+            details={"fields": sorted(fixed)},
+        )
+    return update_row(session, ctx, row, changes, version=payload.version, current=current)
+
+
+def delete_assumption(*, session: Session, ctx: WorkspaceContext, row: Assumption) -> Assumption:
+    """Soft-delete an assumption that no test has started on."""
+    if _started_tests(session, ctx, row.id or 0):
+        raise Conflict(
+            "This assumption has running or concluded tests; it stays so their results stay "
+            "visible.",
+            code="assumption_fixed",
+        )
+    return soft_delete(session, ctx, row)
+
+
+def delete_test(*, session: Session, ctx: WorkspaceContext, row: AssumptionTest) -> AssumptionTest:
+    """Soft-delete a planned test; running and concluded tests stay visible."""
+    if TestStatus(row.status) != TestStatus.planned:
+        raise Conflict(
+            f"This test is {TestStatus(row.status).value}; it stays visible. Conclude it as "
+            "inconclusive with what you learned instead.",
+            code="criterion_fixed" if row.status == TestStatus.running else "test_concluded",
+        )
+    return soft_delete(session, ctx, row)
+
+
+def critical_assumptions(
+    *, session: Session, ctx: WorkspaceContext, problem: Problem
+) -> list[CriticalAssumptionRead]:
+    """Each critical assumption of a problem with its state: untested, running or an outcome."""
+    from app.scoring.store import current_scorecard
+
+    card = current_scorecard(session=session, ctx=ctx, problem=problem)
+    test_ids: dict[int, list[int]] = {}
+    for test in repository.tests_of_problem(session, ctx, problem.id or 0):
+        test_ids.setdefault(test.assumption_id, []).append(test.id or 0)
+    return [
+        CriticalAssumptionRead(
+            assumption_id=a.assumption_id,
+            statement=a.statement,
+            category=a.category,
+            state=a.state,
+            test_ids=test_ids.get(a.assumption_id, []),
+        )
+        for a in card.critical_assumptions
+    ]

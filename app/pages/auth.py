@@ -36,7 +36,9 @@ def _anonymous_form(request: Request, template: str, context: dict, status: int 
         request.state.anon_csrf = anon
     response = render(request, template, context, status=status)
     if not request.cookies.get(ANON_COOKIE):
-        response.set_cookie(ANON_COOKIE, anon, httponly=True, samesite="lax", secure=_secure(request))
+        response.set_cookie(
+            ANON_COOKIE, anon, httponly=True, samesite="lax", secure=_secure(request)
+        )
     return response
 
 
@@ -48,7 +50,11 @@ def _signed_in(request: Request, session: Session, user: User, target: str) -> R
     """Issue a session token, set it as the cookie, and go on."""
     days = request.app.state.settings.session_days
     _, token = issue_token(
-        session=session, user=user, name="web sign-in", kind="session", lifetime=timedelta(days=days)
+        session=session,
+        user=user,
+        name="web sign-in",
+        kind="session",
+        lifetime=timedelta(days=days),
     )
     response = Response(status_code=303, headers={"Location": target})
     response.set_cookie(
@@ -150,7 +156,9 @@ def signout(request: Request, session: SessionDep) -> Response:
 
 
 @router.post("/workspaces")
-def new_workspace(request: Request, session: SessionDep, user: OptionalUser, form: FormDep) -> Response:
+def new_workspace(
+    request: Request, session: SessionDep, user: OptionalUser, form: FormDep
+) -> Response:
     """Create another workspace (anyone signed in); they become its admin."""
     if user is None:
         raise NotAuthenticated("Sign in first.")

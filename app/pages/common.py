@@ -13,7 +13,7 @@ from fastapi.routing import APIRoute
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from app.enums import Recommendation
+from app.enums import Recommendation, Role
 from app.errors import AppError
 from app.web import is_htmx, read_form, render, templates
 
@@ -98,8 +98,8 @@ class Pager:
         return self.offset + self.limit if self.offset + self.limit < self.total else None
 
 
-def offset_param(request: Request) -> int:
-    raw = request.query_params.get("offset", "0")
+def offset_param(request: Request, name: str = "offset") -> int:
+    raw = request.query_params.get(name, "0")
     return max(int(raw), 0) if raw.isdigit() else 0
 
 
@@ -158,7 +158,7 @@ def app_errors(exc: AppError, rename: Callable[[str], str] = str) -> dict[str, s
 RECOMMENDATION_MARKERS = {
     Recommendation.pursue: "+",
     Recommendation.pivot: "~",
-    Recommendation.halt: "×",
+    Recommendation.halt: "\u00d7",  # a multiplication sign: reads as "stop"
     Recommendation.investigate: "?",
 }
 
@@ -183,9 +183,13 @@ def _humanise(value: Any) -> str:
     return str(value).replace("_", " ")
 
 
-templates.env.globals.update(url_with=url_with)
+templates.env.globals.update(url_with=url_with, Role=Role)
 templates.env.filters.update(
     marker=_marker,
     flag_words=lambda code: FLAG_WORDS.get(str(code), _humanise(code)),
     humanise=_humanise,
+    choices=lambda rows, text="name": [(row.id, getattr(row, text)) for row in rows],
+    options=lambda values: [
+        (getattr(v, "value", v), _humanise(getattr(v, "value", v))) for v in values
+    ],
 )

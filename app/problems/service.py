@@ -66,24 +66,34 @@ def kill_criteria_of(problem: Problem) -> KillCriteria:
     return KillCriteria(**{name: getattr(problem, column) for name, column in KILL_FIELDS.items()})
 
 
-def _set_kill_criteria(
-    session: Session, ctx: WorkspaceContext, problem: Problem, criteria: KillCriteria
-) -> None:
-    """Apply new kill criteria and keep the change, time-stamped, when anything moved."""
-    before = kill_criteria_of(problem)
-    if before == criteria:
-        return
+def kill_criteria_record(problem: Problem) -> dict[str, Any]:
+    """The problem's kill criteria and review-by date, as one change record keeps them."""
+    review_by = problem.review_by.isoformat() if problem.review_by else None
+    return kill_criteria_of(problem).model_dump() | {"review_by": review_by}
+
+
+def _set_kill_criteria(problem: Problem, criteria: KillCriteria) -> None:
     for name, column in KILL_FIELDS.items():
         setattr(problem, column, getattr(criteria, name))
+
+
+def _keep_kill_criteria_change(
+    session: Session, ctx: WorkspaceContext, problem: Problem, before: dict[str, Any]
+) -> None:
+    """Keep a time-stamped record of who changed the kill criteria or review-by date."""
+    after = kill_criteria_record(problem)
+    if after == before:
+        return
     session.add(
         KillCriteriaChange(
             workspace_id=ctx.id,
             problem_id=problem.id or 0,
             changed_by=ctx.user_id,
-            before=before.model_dump(),
-            after=criteria.model_dump(),
+            before=before,
+            after=after,
         )
     )
+    session.flush()
 
 
 def create_problem(*, session: Session, ctx: WorkspaceContext, payload: ProblemCreate) -> Problem:
@@ -97,9 +107,10 @@ def create_problem(*, session: Session, ctx: WorkspaceContext, payload: ProblemC
     )
     add_row(session, ctx, problem)
     _set_tags(session, problem, tags)
+    unset = KillCriteria().model_dump() | {"review_by": None}
     if payload.kill_criteria is not None:
-        _set_kill_criteria(session, ctx, problem, payload.kill_criteria)
-        session.flush()
+        _set_kill_criteria(problem, payload.kill_criteria)
+    _keep_kill_criteria_change(session, ctx, problem, unset)
     return problem
 
 
@@ -111,7 +122,7 @@ def update_problem(
     payload: ProblemUpdate,
     current: Callable[[], Any],
 ) -> Problem:
-    """Edit a problem, its tags and its kill criteria (each change of criteria is kept)."""
+    """Edit a problem, its tags, kill criteria and review-by date (each change of those kept)."""
     changes = payload.model_dump(exclude_unset=True, exclude={"version", "tags", "kill_criteria"})
     if changes.get("owner_id") is not None:
         _check_owner(session, ctx, changes["owner_id"])
@@ -121,12 +132,13 @@ def update_problem(
                 f"{key}: cannot be empty.", details=[{"field": key, "message": "required"}]
             )
     tags = clean_tags(payload.tags) if payload.tags is not None else None
+    kill_before = kill_criteria_record(row)
     row = update_row(session, ctx, row, changes, version=payload.version, current=current)
     if tags is not None:
         _set_tags(session, row, tags)
     if "kill_criteria" in payload.model_fields_set:
-        _set_kill_criteria(session, ctx, row, payload.kill_criteria or KillCriteria())
-        session.flush()
+        _set_kill_criteria(row, payload.kill_criteria or KillCriteria())
+    _keep_kill_criteria_change(session, ctx, row, kill_before)
     return row
 
 

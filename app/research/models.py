@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from pydantic import model_validator
+from pydantic import ValidationInfo, field_validator, model_validator
 from sqlalchemy import Column, ForeignKey, Integer, String, Text
 from sqlmodel import Field, SQLModel
 
@@ -127,15 +127,22 @@ class EvidenceFields(SQLModel):
     severity: int | None = Field(default=None, ge=1, le=5, description="1..5, for `stated` pain.")
     frequency: Frequency | None = None
 
+    # A field validator (not a model one), so the error names `stance` as the field at fault.
+    @field_validator("stance")
+    @classmethod
+    def _stance_matches_signal(cls, stance: Stance | None, info: ValidationInfo) -> Stance | None:
+        signal = info.data.get("signal")
+        if stance is not None and signal is not None and stance != signal.stance:
+            raise ValueError(
+                f"signal '{signal.value}' {signal.stance.value} the problem, "
+                f"so the stance cannot be '{stance.value}'"
+            )
+        return stance
+
     @model_validator(mode="after")
-    def _stance_matches_signal(self) -> "EvidenceFields":
+    def _stance_from_signal(self) -> "EvidenceFields":
         if self.stance is None:
             self.stance = self.signal.stance
-        elif self.stance != self.signal.stance:
-            raise ValueError(
-                f"signal '{self.signal.value}' {self.signal.stance.value} the problem, "
-                f"so the stance cannot be '{self.stance.value}'"
-            )
         return self
 
 

@@ -154,13 +154,13 @@ def portfolio_rows(
     include_archived: bool = False,
 ) -> list[PortfolioRow]:
     """Problems with their stored scorecards, filtered and sorted; missing cards are computed."""
-    stmt = select(Problem).where(Problem.workspace_id == ctx.id, col(Problem.deleted_at).is_(None))
+    conditions = [Problem.workspace_id == ctx.id, col(Problem.deleted_at).is_(None)]
     if status is not None:
-        stmt = stmt.where(Problem.status == status)
+        conditions.append(Problem.status == status)
     elif not include_archived:
-        stmt = stmt.where(Problem.status != ProblemStatus.archived)
+        conditions.append(Problem.status != ProblemStatus.archived)
     if owner_id is not None:
-        stmt = stmt.where(Problem.owner_id == owner_id)
+        conditions.append(Problem.owner_id == owner_id)
     if segment_id is not None:
         from app.research.models import EvidenceItem, Participant
 
@@ -173,49 +173,52 @@ def portfolio_rows(
                 col(EvidenceItem.deleted_at).is_(None),
             )
         )
-        stmt = stmt.where(col(Problem.id).in_(with_segment))
-    problems = session.exec(stmt).all()
-    cards = {
-        c.problem_id: c
-        for c in session.exec(
-            select(store.ProblemScorecard).where(store.ProblemScorecard.workspace_id == ctx.id)
-        ).all()
-    }
-    missing = [p.id or 0 for p in problems if p.id not in cards]
+        conditions.append(col(Problem.id).in_(with_segment))
+    card = store.ProblemScorecard
+    # Headline columns only: the full card (`data`) is tens of kB of JSON per problem.
+    stmt = (
+        select(  # type: ignore[call-overload]
+            Problem.id,
+            Problem.title,
+            Problem.status,
+            Problem.owner_id,
+            card.pain,
+            card.reach,
+            card.reach_upper,
+            card.feasibility,
+            card.confidence,
+            card.recommendation,
+            card.participants,
+            card.evidence_items,
+            card.flags,
+        )
+        .outerjoin(card, col(card.problem_id) == col(Problem.id))
+        .where(*conditions)
+    )
+    found = session.exec(stmt).all()
+    missing = [r.id for r in found if r.pain is None]
     if missing:
         store.refresh(session, ctx.workspace, missing)
-        cards.update(
-            {
-                c.problem_id: c
-                for c in session.exec(
-                    select(store.ProblemScorecard).where(
-                        col(store.ProblemScorecard.problem_id).in_(missing)
-                    )
-                ).all()
-            }
+        found = session.exec(stmt).all()
+    rows = [
+        PortfolioRow(
+            problem_id=r.id,
+            title=r.title,
+            status=ProblemStatus(r.status),
+            owner_id=r.owner_id,
+            pain=r.pain,
+            reach=r.reach,
+            reach_upper=r.reach_upper,
+            feasibility=r.feasibility,
+            confidence=r.confidence,
+            recommendation=Recommendation(r.recommendation),
+            participants=r.participants,
+            evidence_items=r.evidence_items,
+            flags=list(r.flags),
         )
-    rows = []
-    for p in problems:
-        c = cards[p.id or 0]
-        if recommendation is not None and c.recommendation != recommendation:
-            continue
-        rows.append(
-            PortfolioRow(
-                problem_id=p.id or 0,
-                title=p.title,
-                status=ProblemStatus(p.status),
-                owner_id=p.owner_id,
-                pain=c.pain,
-                reach=c.reach,
-                reach_upper=c.reach_upper,
-                feasibility=c.feasibility,
-                confidence=c.confidence,
-                recommendation=Recommendation(c.recommendation),
-                participants=c.participants,
-                evidence_items=c.evidence_items,
-                flags=list(c.flags),
-            )
-        )
+        for r in found
+        if recommendation is None or r.recommendation == recommendation
+    ]
     key = {
         "pain": lambda r: (r.pain, r.problem_id),
         "reach": lambda r: (r.reach, r.problem_id),

@@ -324,7 +324,8 @@ def reach_score(figures: Sequence[_SegmentReach], segment_pains: dict[int, Segme
     return Reach(
         value=_round(100 * sum(f.weight * f.lower for f in figures)),
         point=_round(100 * sum(f.weight * f.point for f in figures)),
-        upper=_round(100 * sum(f.weight * f.upper for f in figures)) if figures else 0.0,
+        # Without segments nothing is known about the base: the upper bound stays at 100.
+        upper=_round(100 * sum(f.weight * f.upper for f in figures)) if figures else 100.0,
         affected_accounts=accounts("point"),
         affected_accounts_low=accounts("lower"),
         affected_accounts_high=accounts("upper"),

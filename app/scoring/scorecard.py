@@ -158,7 +158,7 @@ class CriticalAssumption(_Frozen):
     assumption_id: int
     statement: str
     category: AssumptionCategory
-    state: AssumptionState  # outcome of its latest concluded test, else running or untested
+    state: AssumptionState  # latest decisive outcome, else inconclusive, running or untested
 
 
 class Scorecard(_Frozen):

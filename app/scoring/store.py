@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, Integer, String, or_
+from sqlalchemy import JSON, Column, ForeignKey, Integer, String, or_, update
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from app.db import DomainRow, UTCDateTime, utcnow
@@ -35,6 +35,7 @@ from app.scoring.scorecard import Scorecard
 from app.workspaces.models import Workspace
 
 DIRTY_KEY = "evident_dirty_problems"
+THRESHOLD_NAMES = ("pain", "reach", "feasibility", "min_participants")
 
 
 class ProblemScorecard(SQLModel, table=True):
@@ -97,6 +98,15 @@ def _threshold_change(raw: dict[str, Any] | None, base: si.Thresholds) -> si.Thr
     )
 
 
+def _columns(session: Session, *columns: Any, where: Sequence[Any]) -> Sequence[Any]:
+    """Rows of just these columns, read by name.
+
+    Scoring reads a few columns of many rows: building whole rows (and keeping them in the
+    session) costs more than the query itself on a well-researched problem.
+    """
+    return session.exec(select(*columns).where(*where)).all()
+
+
 def load_inputs(
     session: Session,
     workspace: Workspace,
@@ -113,9 +123,13 @@ def load_inputs(
 
     segments = tuple(
         si.SegmentIn(id=s.id or 0, name=s.name, size=s.size)
-        for s in session.exec(
-            select(Segment).where(Segment.workspace_id == ws_id, _alive(Segment, as_of))
-        ).all()
+        for s in _columns(
+            session,
+            Segment.id,
+            Segment.name,
+            Segment.size,
+            where=[Segment.workspace_id == ws_id, _alive(Segment, as_of)],
+        )
     )
     live_segment_ids = {s.id for s in segments}
 
@@ -139,13 +153,25 @@ def load_inputs(
         coverage[problem_id].append(si.CoverageIn(interview_id, participant_id, occurred_on))
         interview_dates[interview_id] = occurred_on
 
-    evidence_rows = session.exec(
-        select(EvidenceItem).where(
+    evidence_rows = _columns(
+        session,
+        EvidenceItem.id,
+        EvidenceItem.problem_id,
+        EvidenceItem.interview_id,
+        EvidenceItem.participant_id,
+        EvidenceItem.stance,
+        EvidenceItem.signal,
+        EvidenceItem.severity,
+        EvidenceItem.frequency,
+        EvidenceItem.created_by,
+        EvidenceItem.created_at,
+        EvidenceItem.quote,
+        where=[
             EvidenceItem.workspace_id == ws_id,
             col(EvidenceItem.problem_id).in_(problem_ids),
             _alive(EvidenceItem, as_of),
-        )
-    ).all()
+        ],
+    )
     # Evidence of a deleted interview no longer counts either.
     evidence_interviews = {e.interview_id for e in evidence_rows if e.interview_id is not None}
     missing_dates = evidence_interviews - set(interview_dates)
@@ -182,37 +208,55 @@ def load_inputs(
     participant_ids.discard(None)
     participants: dict[int, si.ParticipantIn] = {}
     if participant_ids:
-        for person in session.exec(
-            select(Participant).where(
+        for person in _columns(
+            session,
+            Participant.id,
+            Participant.name,
+            Participant.segment_id,
+            where=[
                 Participant.workspace_id == ws_id,
                 col(Participant.id).in_(participant_ids),
                 _alive(Participant, as_of),
-            )
-        ).all():
+            ],
+        ):
             segment_id = person.segment_id if person.segment_id in live_segment_ids else None
             participants[person.id or 0] = si.ParticipantIn(
                 id=person.id or 0, name=person.name, segment_id=segment_id
             )
 
     assumptions: dict[int, list[si.AssumptionIn]] = defaultdict(list)
-    for a in session.exec(
-        select(Assumption).where(
+    for a in _columns(
+        session,
+        Assumption.id,
+        Assumption.problem_id,
+        Assumption.statement,
+        Assumption.category,
+        Assumption.critical,
+        where=[
             Assumption.workspace_id == ws_id,
             col(Assumption.problem_id).in_(problem_ids),
             _alive(Assumption, as_of),
-        )
-    ).all():
+        ],
+    ):
         assumptions[a.problem_id].append(
             si.AssumptionIn(a.id or 0, a.statement, AssumptionCategory(a.category), a.critical)
         )
     tests: dict[int, list[si.TestIn]] = defaultdict(list)
-    for t in session.exec(
-        select(AssumptionTest).where(
+    for t in _columns(
+        session,
+        AssumptionTest.id,
+        AssumptionTest.problem_id,
+        AssumptionTest.assumption_id,
+        AssumptionTest.method,
+        AssumptionTest.outcome,
+        AssumptionTest.started_at,
+        AssumptionTest.concluded_at,
+        where=[
             AssumptionTest.workspace_id == ws_id,
             col(AssumptionTest.problem_id).in_(problem_ids),
             _alive(AssumptionTest, as_of),
-        )
-    ).all():
+        ],
+    ):
         concluded = t.concluded_at is not None and (as_of is None or t.concluded_at <= as_of)
         started = t.started_at is not None and (as_of is None or t.started_at <= as_of)
         status = (
@@ -241,6 +285,10 @@ def load_inputs(
     if as_of is not None:
         change_stmt = change_stmt.where(col(KillCriteriaChange.changed_at) <= as_of)
     for ch in session.exec(change_stmt).all():
+        if ch.before is not None and all(
+            ch.before.get(name) == ch.after.get(name) for name in THRESHOLD_NAMES
+        ):
+            continue  # only the review-by date moved
         after = _threshold_change(ch.after, base)
         assert after is not None
         changes[ch.problem_id].append(
@@ -250,13 +298,19 @@ def load_inputs(
         )
 
     decisions: dict[int, list[si.DecisionIn]] = defaultdict(list)
-    for d in session.exec(
-        select(Decision).where(
+    for d in _columns(
+        session,
+        Decision.id,
+        Decision.problem_id,
+        Decision.kind,
+        Decision.recommendation,
+        Decision.created_at,
+        where=[
             Decision.workspace_id == ws_id,
             col(Decision.problem_id).in_(problem_ids),
             _alive(Decision, as_of),
-        )
-    ).all():
+        ],
+    ):
         decisions[d.problem_id].append(
             si.DecisionIn(
                 id=d.id or 0,
@@ -310,23 +364,30 @@ def compute(
 # ---- the stored current scorecards ----------------------------------------------------------
 
 
-def _store(session: Session, workspace_id: int, card: Scorecard) -> ProblemScorecard:
-    row = session.get(ProblemScorecard, card.problem_id)
-    if row is None:
-        row = ProblemScorecard(problem_id=card.problem_id, workspace_id=workspace_id)
-    row.computed_at = card.as_of
-    row.pain = card.pain.value
-    row.reach = card.reach.value
-    row.reach_upper = card.reach.upper
-    row.feasibility = card.feasibility.value
-    row.confidence = card.confidence.level.value
-    row.recommendation = card.recommendation.value.value
-    row.participants = card.counts.participants
-    row.evidence_items = card.counts.evidence_items
-    row.flags = [flag.code.value for flag in card.flags]
-    row.data = card.model_dump(mode="json")
-    session.add(row)
-    return row
+def _store(session: Session, workspace_id: int, card: Scorecard) -> None:
+    """Write a problem's card in place, without reading the old one (tens of kB of JSON) first."""
+    values: dict[str, Any] = {
+        "computed_at": card.as_of,
+        "pain": card.pain.value,
+        "reach": card.reach.value,
+        "reach_upper": card.reach.upper,
+        "feasibility": card.feasibility.value,
+        "confidence": card.confidence.level.value,
+        "recommendation": card.recommendation.value.value,
+        "participants": card.counts.participants,
+        "evidence_items": card.counts.evidence_items,
+        "flags": [flag.code.value for flag in card.flags],
+        "data": card.model_dump(mode="json"),
+    }
+    updated = session.exec(
+        update(ProblemScorecard)
+        .where(col(ProblemScorecard.problem_id) == card.problem_id)
+        .values(**values)
+    )
+    if updated.rowcount == 0:
+        session.add(
+            ProblemScorecard(problem_id=card.problem_id, workspace_id=workspace_id, **values)
+        )
 
 
 def refresh(session: Session, workspace: Workspace, problem_ids: Iterable[int]) -> None:
@@ -340,8 +401,11 @@ def refresh(session: Session, workspace: Workspace, problem_ids: Iterable[int]) 
         problems = session.exec(
             select(Problem).where(Problem.workspace_id == workspace.id, col(Problem.id).in_(chunk))
         ).all()
-        for inp in load_inputs(session, workspace, problems).values():
-            _store(session, workspace.id or 0, compute_scorecard(inp))
+        inputs = load_inputs(session, workspace, problems)
+        # New cards are inserted together at the next flush, not one by one before each update.
+        with session.no_autoflush:
+            for inp in inputs.values():
+                _store(session, workspace.id or 0, compute_scorecard(inp))
     session.flush()
 
 

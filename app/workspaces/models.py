@@ -1,8 +1,9 @@
 """Workspaces, their members and roles, and their scoring thresholds."""
 
+import re
 from datetime import datetime
 
-from pydantic import EmailStr
+from pydantic import EmailStr, field_validator
 from sqlalchemy import String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -38,9 +39,25 @@ class Membership(Timestamped, table=True):
 
 
 class WorkspaceCreate(SQLModel):
-    slug: str = Field(min_length=1, max_length=64, regex=SLUG_PATTERN)
+    slug: str = Field(
+        min_length=1,
+        max_length=64,
+        schema_extra={"pattern": SLUG_PATTERN},
+        description="The workspace's address: lowercase letters, digits and hyphens.",
+    )
     name: str = Field(min_length=1, max_length=200)
     description: str = Field(default="", max_length=2000)
+
+    @field_validator("slug", mode="before")
+    @classmethod
+    def _slug_shape(cls, value: object) -> object:
+        # Checked here rather than by the schema's pattern, to answer in words, not a regex.
+        if isinstance(value, str) and value and not re.fullmatch(SLUG_PATTERN, value):
+            raise ValueError(
+                "use lowercase letters, digits and hyphens (up to 64), "
+                "not starting or ending with a hyphen"
+            )
+        return value
 
 
 class WorkspaceUpdate(SQLModel):

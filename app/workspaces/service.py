@@ -11,7 +11,13 @@ from app.db import utcnow
 from app.enums import Role
 from app.errors import Conflict, InvalidInput, NotFound
 from app.workspaces.deps import WorkspaceContext
-from app.workspaces.models import Membership, Workspace, WorkspaceCreate, WorkspaceUpdate
+from app.workspaces.models import (
+    Membership,
+    Workspace,
+    WorkspaceCreate,
+    WorkspaceRead,
+    WorkspaceUpdate,
+)
 
 
 def create_workspace(*, session: Session, user: User, payload: WorkspaceCreate) -> Workspace:
@@ -56,7 +62,14 @@ def update_workspace(
     from app.rows import check_version
 
     workspace = ctx.workspace
-    check_version(workspace, payload.version, lambda: snapshot(workspace))  # type: ignore[arg-type]
+    # The conflict shows the workspace as the PATCH answers it, not its raw columns.
+    check_version(
+        workspace,  # type: ignore[arg-type]
+        payload.version,
+        lambda: WorkspaceRead.model_validate(workspace, from_attributes=True).model_dump(
+            mode="json"
+        ),
+    )
     before = snapshot(workspace)
     for field, value in payload.model_dump(exclude_unset=True, exclude={"version"}).items():
         if value is None:

@@ -11,7 +11,12 @@ def test_log_interview_with_highlights_updates_scorecard(api: Api) -> None:
             problem_ids=[problem["id"]],
             highlights=[
                 {"problem_id": problem["id"], "quote": "We pay for a workaround", "signal": "paid"},
-                {"problem_id": problem["id"], "quote": "It hurts", "signal": "stated", "severity": 4},
+                {
+                    "problem_id": problem["id"],
+                    "quote": "It hurts",
+                    "signal": "stated",
+                    "severity": 4,
+                },
             ],
         )
         assert len(interview["evidence"]) == 2

@@ -384,6 +384,17 @@ def test_unsegmented_participants_count_for_confidence_not_reach() -> None:
     assert card.pain.value == pytest.approx(80)
 
 
+def test_without_segments_reach_is_unknown_not_small() -> None:
+    card = compute_scorecard(
+        scoring_input(
+            segments=(), participants=people(range(1, 6), None), evidence=payers(range(1, 6))
+        )
+    )
+    assert (card.reach.value, card.reach.upper) == (0, 100)
+    assert card.recommendation.value is Recommendation.pivot  # never a halt on reach
+    assert "no segment has an affected participant yet" in card.recommendation.reasons[1]
+
+
 # --- Feasibility ------------------------------------------------------------------------------
 
 STRENGTHS = [

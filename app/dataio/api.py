@@ -1,0 +1,148 @@
+"""JSON routes of data in and out: workspace export and import, personal data, CSV import."""
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlmodel import select
+
+from app.auth.deps import CurrentUser
+from app.dataio import csv_import, export, participants
+from app.db import SessionDep
+from app.enums import Role
+from app.errors import InvalidInput
+from app.research.models import Participant, ParticipantRead
+from app.rows import get_row
+from app.scoring.store import refresh_after_write
+from app.workspaces.deps import AdminDep, ContributorDep
+from app.workspaces.models import Membership, WorkspaceRead
+
+router = APIRouter(tags=["data in and out"])
+
+
+@router.get(
+    "/workspaces/{ws}/export",
+    summary="Export the whole workspace as one JSON document",
+    description="Every row, soft-deleted ones and the audit log included; admins only.",
+)
+def export_workspace(ctx: AdminDep, session: SessionDep) -> Any:
+    document = export.export_workspace(session=session, workspace=ctx.workspace)
+    filename = f"evident-{ctx.workspace.slug}.json"
+    return JSONResponse(
+        document, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
+
+
+@router.post(
+    "/import/workspace",
+    response_model=WorkspaceRead,
+    status_code=201,
+    summary="Import a workspace export as a new workspace",
+)
+async def import_workspace(
+    user: CurrentUser,
+    session: SessionDep,
+    file: Annotated[UploadFile, File(description="A JSON document from the export.")],
+    slug: Annotated[str | None, Form(description="Slug of the new workspace.")] = None,
+) -> Any:
+    try:
+        document = json.loads(await file.read())
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InvalidInput(f"The file is not valid JSON: {exc}.") from exc
+    workspace = export.import_workspace(session=session, document=document, slug=slug)
+    # Whoever imports it can open it.
+    member = session.exec(
+        select(Membership).where(
+            Membership.workspace_id == workspace.id, Membership.user_id == user.id
+        )
+    ).first()
+    if member is None:
+        session.add(
+            Membership(workspace_id=workspace.id or 0, user_id=user.id or 0, role=Role.admin)
+        )
+    elif member.role != Role.admin:
+        member.role = Role.admin
+        session.add(member)
+    session.flush()
+    return workspace
+
+
+@router.get(
+    "/workspaces/{ws}/participants/{participant_id}/personal-data",
+    summary="Everything held about one participant (a subject access request)",
+)
+def participant_personal_data(ctx: AdminDep, session: SessionDep, participant_id: int) -> Any:
+    participant = get_row(session, Participant, ctx, participant_id, include_deleted=True)
+    return participants.participant_data(session=session, ctx=ctx, participant=participant)
+
+
+@router.post(
+    "/workspaces/{ws}/participants/{participant_id}/erase",
+    response_model=ParticipantRead,
+    summary="Erase a participant's personal data; their quotes are kept",
+)
+def erase_participant(ctx: AdminDep, session: SessionDep, participant_id: int) -> Any:
+    participant = get_row(session, Participant, ctx, participant_id, include_deleted=True)
+    participants.erase_participant(session=session, ctx=ctx, participant=participant)
+    refresh_after_write(session, ctx, participant)
+    return participant
+
+
+# ---- CSV import -------------------------------------------------------------------------------
+
+
+class ImportPreview(BaseModel):
+    columns: dict[str, str]
+    ignored_columns: list[str]
+    rows: int
+    good_rows: int
+    errors: list[csv_import.RowError]
+    preview: list[csv_import.ImportRow]
+
+
+CsvFile = Annotated[UploadFile, File(description="CSV, UTF-8, one row per highlight.")]
+
+
+@router.post(
+    "/workspaces/{ws}/import/interviews/preview",
+    response_model=ImportPreview,
+    summary="Check a CSV of highlights without importing it",
+    description="Every bad row with its line number and reason, the column mapping, and the "
+    "first rows as they would be imported.",
+)
+def preview_interviews(ctx: ContributorDep, session: SessionDep, file: CsvFile) -> Any:
+    checked = csv_import.check_file(session=session, ctx=ctx, data=file.file.read())
+    return ImportPreview(
+        columns=checked.columns,
+        ignored_columns=checked.ignored_columns,
+        rows=checked.total,
+        good_rows=len(checked.rows),
+        errors=checked.errors,
+        preview=checked.rows[: csv_import.PREVIEW_ROWS],
+    )
+
+
+@router.post(
+    "/workspaces/{ws}/import/interviews",
+    response_model=csv_import.ImportReport,
+    summary="Import a CSV of highlights",
+    description="Nothing is imported when a row is bad, unless `good_rows` is true. Rows "
+    "imported before (same content) are skipped, so a file can be sent again safely.",
+)
+def import_interviews(
+    request: Request,
+    ctx: ContributorDep,
+    session: SessionDep,
+    file: CsvFile,
+    good_rows: Annotated[bool, Form(description="Import the good rows, skip the bad.")] = False,
+) -> Any:
+    checked = csv_import.check_file(session=session, ctx=ctx, data=file.file.read())
+    return csv_import.import_rows(
+        engine=request.app.state.engine,
+        ctx=ctx,
+        checked=checked,
+        source=file.filename or "upload.csv",
+        good_rows=good_rows,
+    )

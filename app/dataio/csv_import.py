@@ -1,0 +1,549 @@
+"""Import highlights from a CSV file, one row per highlight.
+
+The whole file is checked first and every bad row reported with its line number; nothing is
+written unless every row is good or the user chooses to import the good rows. Rows are written
+in batches, one transaction each; every row is remembered by a hash of its content, so running
+the same file again (after a crash, or by mistake) adds nothing twice.
+"""
+
+import csv
+import hashlib
+import io
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import Engine, func, insert
+from sqlmodel import Session, col, select
+
+from app.audit.models import AuditEvent
+from app.dataio.models import ImportedRow
+from app.db import utcnow
+from app.enums import Frequency, InterviewKind, Signal, Stance
+from app.errors import InvalidInput
+from app.problems.models import Problem
+from app.research.models import (
+    QUOTE_MAX,
+    EvidenceItem,
+    Interview,
+    InterviewProblem,
+    Participant,
+    ParticipantCreate,
+    Segment,
+    SegmentCreate,
+)
+from app.research.service import create_participant, create_segment
+from app.rows import add_row
+from app.workspaces.deps import WorkspaceContext
+from app.workspaces.models import Workspace
+
+# field -> the header names accepted for it (compared lower-case, spaces as underscores)
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "participant": ("participant", "participant_name", "name"),
+    "segment": ("segment", "participant_segment"),
+    "interview_date": ("interview_date", "date", "occurred_on"),
+    "interview_kind": ("interview_kind", "kind", "type"),
+    "quote": ("quote", "highlight", "observation"),
+    "problem": ("problem", "problem_title", "problem_id"),
+    "stance": ("stance",),
+    "signal": ("signal",),
+    "severity": ("severity",),
+    "frequency": ("frequency",),
+}
+REQUIRED = ("participant", "interview_date", "quote", "problem", "signal")
+BATCH_SIZE = 2000
+PREVIEW_ROWS = 10
+
+
+class RowError(BaseModel):
+    line: int
+    message: str
+
+
+class ImportRow(BaseModel):
+    """One good row, checked and resolved (its problem found in the workspace)."""
+
+    line: int
+    participant: str
+    segment: str | None
+    occurred_on: date
+    kind: InterviewKind
+    quote: str
+    problem_id: int
+    problem_title: str
+    stance: Stance
+    signal: Signal
+    severity: int | None
+    frequency: Frequency | None
+
+    @property
+    def key(self) -> str:
+        """A hash of what the row says: the same row always gets the same key."""
+        parts = [
+            self.participant.casefold(),
+            (self.segment or "").casefold(),
+            self.occurred_on.isoformat(),
+            self.kind.value,
+            self.quote,
+            str(self.problem_id),
+            self.stance.value,
+            self.signal.value,
+            str(self.severity or ""),
+            self.frequency.value if self.frequency else "",
+        ]
+        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+class CheckedFile(BaseModel):
+    """A checked file: how its columns map to fields, its good rows and its bad ones."""
+
+    columns: dict[str, str]
+    ignored_columns: list[str]
+    rows: list[ImportRow]
+    errors: list[RowError]
+
+    @property
+    def total(self) -> int:
+        return len(self.rows) + len(self.errors)
+
+
+class ImportReport(BaseModel):
+    rows: int
+    imported: int
+    already_imported: int
+    bad_rows: int
+    participants_created: int = 0
+    segments_created: int = 0
+    interviews_created: int = 0
+
+
+# ---- reading and checking ----------------------------------------------------------------------
+
+
+def decode(data: bytes) -> str:
+    """The file's text; a clear message when it is not UTF-8."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(
+            f"The file is not UTF-8 text (byte 0x{data[exc.start]:02x} at position {exc.start}). "
+            "Save it as 'CSV UTF-8' (in Excel: File > Save As > CSV UTF-8) and try again.",
+            code="wrong_encoding",
+        ) from exc
+
+
+def _header_key(name: str) -> str:
+    return name.strip().lower().replace(" ", "_").replace("-", "_")
+
+
+def map_columns(header: list[str]) -> tuple[dict[str, str], list[str]]:
+    """Field -> header name as written in the file, and the headers nobody reads."""
+    mapping: dict[str, str] = {}
+    ignored = []
+    for name in header:
+        key = _header_key(name)
+        target = next((f for f, aliases in COLUMNS.items() if key in aliases), None)
+        if target is None or target in mapping:
+            ignored.append(name)
+        else:
+            mapping[target] = name
+    missing = [f for f in REQUIRED if f not in mapping]
+    if missing:
+        raise InvalidInput(
+            f"The file has no column for {', '.join(missing)}. Expected columns: "
+            f"{', '.join(COLUMNS)} (the first row must name them; found: "
+            f"{', '.join(header) or 'nothing'}).",
+            code="missing_columns",
+            details={"missing": missing, "found": header},
+        )
+    return mapping, ignored
+
+
+class _Problems:
+    """The workspace's live problems, found by id or by title (case-insensitive)."""
+
+    def __init__(self, session: Session, ctx: WorkspaceContext) -> None:
+        rows = session.exec(
+            select(Problem.id, Problem.title).where(
+                Problem.workspace_id == ctx.id, col(Problem.deleted_at).is_(None)
+            )
+        ).all()
+        self.titles: dict[int, str] = {pid: title for pid, title in rows if pid is not None}
+        self.by_title: dict[str, list[int]] = {}
+        for pid, title in self.titles.items():
+            self.by_title.setdefault(title.strip().casefold(), []).append(pid)
+
+    def find(self, value: str) -> int:
+        ids = self.by_title.get(value.casefold(), [])
+        if len(ids) == 1:
+            return ids[0]
+        if len(ids) > 1:
+            raise ValueError(f"problem '{value}': several problems have this title; use its id")
+        if value.isdigit() and int(value) in self.titles:
+            return int(value)
+        raise ValueError(f"problem '{value}': no problem with this title or id in the workspace")
+
+
+def _choice(enum: Any, value: str, name: str) -> Any:
+    key = value.strip().lower().replace(" ", "_").replace("-", "_")
+    try:
+        return enum(key)
+    except ValueError:
+        raise ValueError(
+            f"{name} '{value}' is not one of {', '.join(e.value for e in enum)}"
+        ) from None
+
+
+def _check_row(raw: dict[str, str], line: int, problems: _Problems) -> ImportRow:
+    def text(name: str) -> str:
+        return (raw.get(name) or "").strip()
+
+    for name in REQUIRED:
+        if not text(name):
+            raise ValueError(f"{name.replace('_', ' ')} is empty")
+    participant = text("participant")
+    if len(participant) > 200:
+        raise ValueError("participant is longer than 200 characters")
+    quote = text("quote")
+    if len(quote) > QUOTE_MAX:
+        raise ValueError(f"quote is longer than {QUOTE_MAX} characters")
+    try:
+        occurred_on = date.fromisoformat(text("interview_date"))
+    except ValueError:
+        raise ValueError(
+            f"interview date '{text('interview_date')}' is not a date like 2026-03-31"
+        ) from None
+    kind = (
+        _choice(InterviewKind, text("interview_kind"), "interview kind")
+        if text("interview_kind")
+        else InterviewKind.interview
+    )
+    signal = _choice(Signal, text("signal"), "signal")
+    stance = _choice(Stance, text("stance"), "stance") if text("stance") else signal.stance
+    if stance != signal.stance:
+        raise ValueError(
+            f"signal '{signal.value}' {signal.stance.value} the problem, so the stance cannot be "
+            f"'{stance.value}'"
+        )
+    severity = None
+    if text("severity"):
+        if not text("severity").isdigit() or not 1 <= int(text("severity")) <= 5:
+            raise ValueError(f"severity '{text('severity')}' is not a whole number from 1 to 5")
+        severity = int(text("severity"))
+    frequency = _choice(Frequency, text("frequency"), "frequency") if text("frequency") else None
+    segment = text("segment") or None
+    if segment and len(segment) > 200:
+        raise ValueError("segment is longer than 200 characters")
+    problem_id = problems.find(text("problem"))
+    return ImportRow(
+        line=line,
+        participant=participant,
+        segment=segment,
+        occurred_on=occurred_on,
+        kind=kind,
+        quote=quote,
+        problem_id=problem_id,
+        problem_title=problems.titles[problem_id],
+        stance=stance,
+        signal=signal,
+        severity=severity,
+        frequency=frequency,
+    )
+
+
+def check_file(*, session: Session, ctx: WorkspaceContext, data: bytes) -> CheckedFile:
+    """Read and check every row of a CSV file; nothing is written."""
+    text = decode(data)
+    # The header row decides the delimiter (Excel writes ';' in some locales).
+    first_line = text.split("\n", 1)[0]
+    delimiter = max(",;\t", key=first_line.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise InvalidInput("The file is empty.", code="empty_file") from None
+    except csv.Error as exc:
+        raise InvalidInput(f"The file is not valid CSV: {exc}.") from exc
+    mapping, ignored = map_columns(header)
+    index = {name: header.index(column) for name, column in mapping.items()}
+    problems = _Problems(session, ctx)
+    rows: list[ImportRow] = []
+    errors: list[RowError] = []
+    try:
+        for values in reader:
+            line = reader.line_num
+            if not any(v.strip() for v in values):
+                continue
+            if len(values) > len(header):
+                errors.append(
+                    RowError(line=line, message=f"{len(values)} values for {len(header)} columns")
+                )
+                continue
+            raw = {name: values[i] if i < len(values) else "" for name, i in index.items()}
+            try:
+                rows.append(_check_row(raw, line, problems))
+            except ValueError as exc:
+                errors.append(RowError(line=line, message=str(exc)))
+    except csv.Error as exc:
+        errors.append(RowError(line=reader.line_num, message=f"not valid CSV: {exc}"))
+    if not rows and not errors:
+        raise InvalidInput("The file has a header row but no rows to import.", code="empty_file")
+    return CheckedFile(columns=mapping, ignored_columns=ignored, rows=rows, errors=errors)
+
+
+# ---- writing -----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Resolved:
+    """Ids found or created so far, kept across batches."""
+
+    segments: dict[str, int] = field(default_factory=dict)
+    participants: dict[str, int] = field(default_factory=dict)
+    interviews: dict[tuple[int, date, str], int] = field(default_factory=dict)
+    coverage: set[tuple[int, int]] = field(default_factory=set)
+    report: dict[str, int] = field(
+        default_factory=lambda: {"participants": 0, "segments": 0, "interviews": 0}
+    )
+
+
+def import_rows(
+    *,
+    engine: Engine,
+    ctx: WorkspaceContext,
+    checked: CheckedFile,
+    source: str,
+    good_rows: bool = False,
+    progress: Callable[[int], None] | None = None,
+    batch_size: int = BATCH_SIZE,
+) -> ImportReport:
+    """Write the good rows in batches (one transaction each), skipping rows imported before.
+    With bad rows, nothing is written unless `good_rows` is set."""
+    if checked.errors and not good_rows:
+        raise InvalidInput(
+            f"{len(checked.errors)} of {checked.total} rows are not valid, so nothing was "
+            "imported. Fix them, or choose to import the good rows only.",
+            code="bad_rows",
+            details=[e.model_dump() for e in checked.errors],
+        )
+    resolved = _Resolved()
+    imported = skipped = 0
+    touched: set[int] = set()
+    for start in range(0, len(checked.rows), batch_size):
+        batch = checked.rows[start : start + batch_size]
+        with Session(engine, expire_on_commit=False) as session:
+            written = _write_batch(session, ctx, batch, source, resolved)
+            session.commit()
+        imported += len(written)
+        skipped += len(batch) - len(written)
+        touched |= {row.problem_id for row in written}
+        if progress is not None:
+            progress(len(batch))
+    if touched:
+        from app.scoring.store import refresh
+
+        with Session(engine, expire_on_commit=False) as session:
+            workspace = session.get(Workspace, ctx.id)
+            assert workspace is not None
+            refresh(session, workspace, touched)
+            session.commit()
+    return ImportReport(
+        rows=checked.total,
+        imported=imported,
+        already_imported=skipped,
+        bad_rows=len(checked.errors),
+        participants_created=resolved.report["participants"],
+        segments_created=resolved.report["segments"],
+        interviews_created=resolved.report["interviews"],
+    )
+
+
+def _write_batch(
+    session: Session,
+    ctx: WorkspaceContext,
+    batch: list[ImportRow],
+    source: str,
+    resolved: _Resolved,
+) -> list[ImportRow]:
+    keys = [row.key for row in batch]
+    done = set(
+        session.exec(
+            select(ImportedRow.row_key).where(
+                ImportedRow.workspace_id == ctx.id, col(ImportedRow.row_key).in_(keys)
+            )
+        ).all()
+    )
+    todo: dict[str, ImportRow] = {}
+    for row in batch:
+        if row.key not in done and row.key not in todo:
+            todo[row.key] = row
+    if not todo:
+        return []
+    rows = list(todo.values())
+    interview_ids = [_interview_for(session, ctx, row, resolved) for row in rows]
+    links = {(i, r.problem_id) for i, r in zip(interview_ids, rows, strict=True)}
+    _cover(session, links - resolved.coverage)
+    resolved.coverage |= links
+
+    now = utcnow()
+    evidence_values = [
+        {
+            "workspace_id": ctx.id,
+            "created_by": ctx.user_id,
+            "created_at": now,
+            "updated_at": now,
+            "deleted_at": None,
+            "version": 1,
+            "problem_id": row.problem_id,
+            "interview_id": interview_id,
+            "participant_id": resolved.participants[row.participant.casefold()],
+            "quote": row.quote,
+            "stance": row.stance.value,
+            "signal": row.signal.value,
+            "severity": row.severity,
+            "frequency": row.frequency.value if row.frequency else None,
+        }
+        for row, interview_id in zip(rows, interview_ids, strict=True)
+    ]
+    evidence_table = EvidenceItem.__table__  # type: ignore[attr-defined]
+    ids = (
+        session.execute(
+            insert(evidence_table).returning(evidence_table.c.id, sort_by_parameter_order=True),
+            evidence_values,
+        )
+        .scalars()
+        .all()
+    )
+    session.execute(
+        insert(ImportedRow.__table__),  # type: ignore[attr-defined]
+        [
+            {
+                "workspace_id": ctx.id,
+                "row_key": key,
+                "evidence_id": evidence_id,
+                "source": source[:200],
+                "imported_at": now,
+            }
+            for key, evidence_id in zip(todo, ids, strict=True)
+        ],
+    )
+    session.execute(
+        insert(AuditEvent.__table__),  # type: ignore[attr-defined]
+        [
+            {
+                "workspace_id": ctx.id,
+                "actor_id": ctx.user_id,
+                "action": "create",
+                "entity": "evidence_item",
+                "entity_id": evidence_id,
+                "at": now,
+                "before": None,
+                "after": _snapshot(values | {"id": evidence_id}) | {"imported_from": source},
+            }
+            for values, evidence_id in zip(evidence_values, ids, strict=True)
+        ],
+    )
+    return rows
+
+
+def _snapshot(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in values.items()}
+
+
+def _segment_for(session: Session, ctx: WorkspaceContext, name: str, resolved: _Resolved) -> int:
+    key = name.casefold()
+    if key not in resolved.segments:
+        found = session.exec(
+            select(Segment.id).where(
+                Segment.workspace_id == ctx.id,
+                col(Segment.deleted_at).is_(None),
+                func.lower(Segment.name) == key,
+            )
+        ).first()
+        if found is None:
+            found = create_segment(session=session, ctx=ctx, payload=SegmentCreate(name=name)).id
+            resolved.report["segments"] += 1
+        assert found is not None
+        resolved.segments[key] = found
+    return resolved.segments[key]
+
+
+def _participant_for(
+    session: Session, ctx: WorkspaceContext, row: ImportRow, resolved: _Resolved
+) -> int:
+    key = row.participant.casefold()
+    if key not in resolved.participants:
+        found = session.exec(
+            select(Participant.id)
+            .where(
+                Participant.workspace_id == ctx.id,
+                col(Participant.deleted_at).is_(None),
+                func.lower(Participant.name) == key,
+            )
+            .order_by(col(Participant.id))
+        ).first()
+        if found is None:
+            segment_id = _segment_for(session, ctx, row.segment, resolved) if row.segment else None
+            found = create_participant(
+                session=session,
+                ctx=ctx,
+                payload=ParticipantCreate(name=row.participant, segment_id=segment_id),
+            ).id
+            resolved.report["participants"] += 1
+        assert found is not None
+        resolved.participants[key] = found
+    return resolved.participants[key]
+
+
+def _interview_for(
+    session: Session, ctx: WorkspaceContext, row: ImportRow, resolved: _Resolved
+) -> int:
+    """The participant's interview of that kind on that day: found, or created once."""
+    participant_id = _participant_for(session, ctx, row, resolved)
+    key = (participant_id, row.occurred_on, row.kind.value)
+    if key not in resolved.interviews:
+        found = session.exec(
+            select(Interview.id)
+            .where(
+                Interview.workspace_id == ctx.id,
+                col(Interview.deleted_at).is_(None),
+                Interview.participant_id == participant_id,
+                Interview.occurred_on == row.occurred_on,
+                Interview.kind == row.kind.value,
+            )
+            .order_by(col(Interview.id))
+        ).first()
+        if found is None:
+            interview = Interview(
+                workspace_id=ctx.id,
+                kind=row.kind,
+                occurred_on=row.occurred_on,
+                participant_id=participant_id,
+                conducted_by=ctx.user_id,
+                title=f"Imported: {row.participant}, {row.occurred_on.isoformat()}",
+            )
+            found = add_row(session, ctx, interview).id
+            resolved.report["interviews"] += 1
+        assert found is not None
+        resolved.interviews[key] = found
+    return resolved.interviews[key]
+
+
+def _cover(session: Session, links: Iterable[tuple[int, int]]) -> None:
+    """A highlight on a problem means its interview covered it."""
+    links = list(links)
+    if not links:
+        return
+    interview_ids = {i for i, _ in links}
+    existing = set(
+        session.exec(
+            select(InterviewProblem.interview_id, InterviewProblem.problem_id).where(
+                col(InterviewProblem.interview_id).in_(interview_ids)
+            )
+        ).all()
+    )
+    new = [{"interview_id": i, "problem_id": p} for i, p in links if (i, p) not in existing]
+    if new:
+        session.execute(insert(InterviewProblem.__table__), new)  # type: ignore[attr-defined]

@@ -1,0 +1,105 @@
+"""Leadership's pages: the review queue, and recording a decision on a problem with its
+current scorecard frozen into it (deciders only)."""
+
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+
+from app.db import SessionDep, utcnow
+from app.decisions.models import DecisionCreate
+from app.decisions.review import review_queue
+from app.decisions.service import create_decision
+from app.enums import DecisionKind
+from app.errors import AppError
+from app.pages.common import (
+    PAGE_SIZE,
+    Pager,
+    app_errors,
+    offset_param,
+    page_router,
+    validation_errors,
+    values_of,
+)
+from app.problems.models import Problem
+from app.rows import get_row
+from app.scoring import store
+from app.web import FormDep, hx_redirect, render
+from app.workspaces.deps import DeciderDep, WorkspaceContext, WorkspaceDep
+
+router = page_router()
+
+
+@router.get("/w/{ws}/review")
+def review(request: Request, ctx: WorkspaceDep, session: SessionDep) -> Response:
+    queue = review_queue(session=session, ctx=ctx, today=utcnow().date())
+    pager = Pager(total=queue.total, offset=offset_param(request))
+    context = {
+        "ctx": ctx,
+        "nav": "review",
+        "items": queue.items[pager.offset : pager.offset + PAGE_SIZE],
+        "pager": pager,
+        "today": queue.today,
+    }
+    return render(request, "decisions/review.html", context)
+
+
+def _decide_form(
+    request: Request,
+    session: SessionDep,
+    ctx: WorkspaceContext,
+    problem: Problem,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    status: int = 200,
+) -> Response:
+    context = {
+        "ctx": ctx,
+        "nav": "review",
+        "problem": problem,
+        "card": store.current_scorecard(session=session, ctx=ctx, problem=problem),
+        "values": values,
+        "errors": errors,
+        "kinds": list(DecisionKind),
+    }
+    return render(request, "decisions/decide.html", context, status=status)
+
+
+@router.get("/w/{ws}/problems/{problem_id}/decide")
+def decide_form(
+    request: Request, ctx: DeciderDep, session: SessionDep, problem_id: int
+) -> Response:
+    problem = get_row(session, Problem, ctx, problem_id)
+    return _decide_form(request, session, ctx, problem, {}, {})
+
+
+@router.post("/w/{ws}/problems/{problem_id}/decide")
+def decide(
+    request: Request, ctx: DeciderDep, session: SessionDep, problem_id: int, form: FormDep
+) -> Response:
+    """Record the decision; the scorecard as it is now is frozen into it."""
+    problem = get_row(session, Problem, ctx, problem_id)
+    values = values_of(form)
+    try:
+        payload = DecisionCreate.model_validate(
+            {
+                "problem_id": problem_id,
+                "kind": values.get("kind") or None,
+                "rationale": values.get("rationale", ""),
+                "dissent": values.get("dissent", ""),
+                "customer_advocate_notes": values.get("customer_advocate_notes", ""),
+                "review_on": values.get("review_on") or None,
+            }
+        )
+        decision = create_decision(session=session, ctx=ctx, payload=payload)
+    except ValidationError as exc:
+        errors = validation_errors(exc)
+        if "rationale" in errors:
+            errors["rationale"] = "Say why: the rationale is what the next review reads first."
+    except AppError as exc:
+        errors = app_errors(exc)
+    else:
+        store.refresh_after_write(session, ctx, decision)
+        return hx_redirect(request, f"/w/{ctx.workspace.slug}/problems/{problem_id}#decisions")
+    return _decide_form(request, session, ctx, problem, values, errors, status=422)

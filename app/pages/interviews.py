@@ -1,0 +1,311 @@
+"""Logging an interview fast (keyboard only, highlights added inline) and the interview list."""
+
+from datetime import date
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+from sqlmodel import Session, col, func, select
+
+from app.db import SessionDep
+from app.enums import Frequency, InterviewKind, Signal
+from app.errors import AppError
+from app.pages.common import (
+    PAGE_SIZE,
+    Pager,
+    app_errors,
+    offset_param,
+    page_router,
+    validation_errors,
+    values_of,
+)
+from app.problems.models import Problem
+from app.research import repository
+from app.research.models import (
+    Interview,
+    InterviewCreate,
+    Participant,
+    ParticipantCreate,
+    Segment,
+)
+from app.research.service import create_interview, create_participant
+from app.rows import get_for_update, get_row, restore, scoped, soft_delete
+from app.scoring import store
+from app.web import FormDep, hx_redirect, render
+from app.workspaces.deps import ContributorDep, WorkspaceContext, WorkspaceDep
+
+router = page_router()
+
+HIGHLIGHT_FIELDS = ("quote", "problem", "signal", "severity", "frequency")
+SIGNAL_OPTIONS = [(s.value, f"{s.value.replace('_', ' ')} ({s.stance.value})") for s in Signal]
+
+
+def _problems(session: Session, ctx: WorkspaceContext) -> list[Problem]:
+    return list(
+        session.exec(scoped(Problem, ctx).order_by(col(Problem.title), col(Problem.id))).all()
+    )
+
+
+def _participants(session: Session, ctx: WorkspaceContext) -> list[Participant]:
+    return list(
+        session.exec(
+            scoped(Participant, ctx).order_by(col(Participant.name), col(Participant.id))
+        ).all()
+    )
+
+
+def _segments(session: Session, ctx: WorkspaceContext) -> list[Segment]:
+    return list(session.exec(scoped(Segment, ctx).order_by(col(Segment.name))).all())
+
+
+def _blank_highlight(problem_id: str = "") -> dict[str, str]:
+    return {"quote": "", "problem": problem_id, "signal": "stated", "severity": "", "frequency": ""}
+
+
+def _form_context(
+    session: Session,
+    ctx: WorkspaceContext,
+    *,
+    values: dict[str, Any],
+    highlights: list[dict[str, str]],
+    covered: list[str],
+    errors: dict[str, str],
+) -> dict[str, Any]:
+    return {
+        "ctx": ctx,
+        "nav": "interviews",
+        "values": values,
+        "highlights": highlights,
+        "covered": covered,
+        "errors": errors,
+        "problems": _problems(session, ctx),
+        "participants": _participants(session, ctx),
+        "segments": _segments(session, ctx),
+        "kinds": list(InterviewKind),
+        "signals": SIGNAL_OPTIONS,
+        "frequencies": list(Frequency),
+    }
+
+
+@router.get("/w/{ws}/interviews/new")
+def new_interview(request: Request, ctx: ContributorDep, session: SessionDep) -> Response:
+    problem_id = request.query_params.get("problem_id", "")
+    problem_id = problem_id if problem_id.isdigit() else ""
+    values = {
+        "occurred_on": date.today().isoformat(),
+        "kind": "interview",
+        "problem_id": problem_id,
+        "return_to": f"/w/{ctx.workspace.slug}/problems/{problem_id}" if problem_id else "",
+    }
+    context = _form_context(
+        session,
+        ctx,
+        values=values,
+        highlights=[_blank_highlight(problem_id)],
+        covered=[problem_id] if problem_id else [],
+        errors={},
+    )
+    return render(request, "interviews/new.html", context)
+
+
+@router.get("/w/{ws}/interviews/highlight-row")
+def highlight_row(request: Request, ctx: ContributorDep, session: SessionDep) -> Response:
+    """One more empty highlight row (htmx), and the add button that knows the next index."""
+    raw = request.query_params.get("index", "1")
+    index = int(raw) if raw.isdigit() else 1
+    problem_id = request.query_params.get("problem_id", "")
+    context = {
+        "ctx": ctx,
+        "i": index,
+        "h": _blank_highlight(problem_id if problem_id.isdigit() else ""),
+        "errors": {},
+        "problems": _problems(session, ctx),
+        "signals": SIGNAL_OPTIONS,
+        "frequencies": list(Frequency),
+        "autofocus": True,
+        "next_index": index + 1,
+        "default_problem": problem_id,
+    }
+    return render(request, "interviews/_highlight.html", context)
+
+
+@router.post("/w/{ws}/participants/inline")
+def inline_participant(
+    request: Request, ctx: ContributorDep, session: SessionDep, form: FormDep
+) -> Response:
+    """Create a participant from the interview form and answer the picker with them chosen."""
+    values = values_of(form)
+    errors: dict[str, str] = {}
+    selected = values.get("participant_id", "")
+    try:
+        participant = create_participant(session=session, ctx=ctx, payload=_new_participant(values))
+        selected = str(participant.id)
+        values = {k: v for k, v in values.items() if not k.startswith("np_")}
+    except ValidationError as exc:
+        errors = validation_errors(exc, lambda f: "np_" + f)
+    except AppError as exc:
+        errors = app_errors(exc, lambda f: "np_" + f.removesuffix("_id"))
+    context = {
+        "ctx": ctx,
+        "values": values | {"participant_id": selected},
+        "errors": errors,
+        "participants": _participants(session, ctx),
+        "segments": _segments(session, ctx),
+        "created": not errors,
+    }
+    return render(
+        request, "interviews/_participant_picker.html", context, status=422 if errors else 200
+    )
+
+
+def _new_participant(values: dict[str, str]) -> ParticipantCreate:
+    return ParticipantCreate(
+        name=values.get("np_name", ""),
+        organisation=values.get("np_organisation", ""),
+        segment_id=values.get("np_segment") or None,  # type: ignore[arg-type]
+    )
+
+
+def _highlight_rows(form: Any) -> list[dict[str, str]]:
+    columns = {field: form.getlist(f"h_{field}") for field in HIGHLIGHT_FIELDS}
+    count = max((len(v) for v in columns.values()), default=0)
+    rows = []
+    for i in range(count):
+        row = {
+            field: (str(columns[field][i]).strip() if i < len(columns[field]) else "")
+            for field in HIGHLIGHT_FIELDS
+        }
+        if row["quote"]:  # rows left empty are not highlights
+            rows.append(row)
+    return rows
+
+
+def _highlight_field(loc: str) -> str:
+    """highlights.2.problem_id -> h-2-problem, the id of the field on the page."""
+    parts = loc.split(".")
+    if parts[0] == "highlights" and len(parts) >= 2:
+        field = parts[2] if len(parts) > 2 else "quote"
+        field = {"problem_id": "problem", "stance": "signal"}.get(field, field)
+        return f"h-{parts[1]}-{field}"
+    if parts[0] == "problem_ids":
+        return "problem_ids"
+    return parts[0]
+
+
+@router.post("/w/{ws}/interviews")
+def create(request: Request, ctx: ContributorDep, session: SessionDep, form: FormDep) -> Response:
+    """Log the interview, its covered problems and highlights; on an error keep every value."""
+    values = values_of(form)
+    highlights = _highlight_rows(form)
+    covered = [str(v) for v in form.getlist("problem_ids")]
+    payload_data = {
+        "kind": values.get("kind") or "interview",
+        "occurred_on": values.get("occurred_on") or None,
+        "participant_id": values.get("participant_id") or None,
+        "title": values.get("title", ""),
+        "notes": str(form.get("notes") or ""),
+        "problem_ids": covered,
+        "highlights": [
+            {
+                "quote": h["quote"],
+                "problem_id": h["problem"] or None,
+                "signal": h["signal"],
+                "severity": h["severity"] or None,
+                "frequency": h["frequency"] or None,
+            }
+            for h in highlights
+        ],
+    }
+    errors: dict[str, str] = {}
+    try:
+        payload = InterviewCreate.model_validate(payload_data)
+        if values.get("np_name") and payload.participant_id is None:
+            # A new participant typed in but not added yet: add them with the interview.
+            participant = create_participant(
+                session=session, ctx=ctx, payload=_new_participant(values)
+            )
+            payload.participant_id = participant.id
+        interview = create_interview(session=session, ctx=ctx, payload=payload)
+    except ValidationError as exc:
+        errors = validation_errors(exc, _highlight_field)
+    except AppError as exc:
+        session.rollback()
+        errors = app_errors(exc, _highlight_field)
+    if errors:
+        if "occurred_on" in errors and not values.get("occurred_on"):
+            errors["occurred_on"] = "Give the date it happened."
+        context = _form_context(
+            session,
+            ctx,
+            values=values,
+            highlights=highlights or [_blank_highlight(values.get("problem_id", ""))],
+            covered=covered,
+            errors=errors,
+        )
+        return render(request, "interviews/new.html", context, status=422)
+    store.refresh_after_write(session, ctx, interview)
+    target = values.get("return_to", "")
+    if not (target.startswith(f"/w/{ctx.workspace.slug}/") and "//" not in target):
+        target = f"/w/{ctx.workspace.slug}/interviews?logged={interview.id}"
+    return hx_redirect(request, target)
+
+
+@router.get("/w/{ws}/interviews")
+def list_interviews(request: Request, ctx: WorkspaceDep, session: SessionDep) -> Response:
+    stmt = scoped(Interview, ctx)
+    total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
+    pager = Pager(total=total, offset=offset_param(request))
+    rows = list(
+        session.exec(
+            stmt.order_by(col(Interview.occurred_on).desc(), col(Interview.id).desc())
+            .offset(pager.offset)
+            .limit(PAGE_SIZE)
+        ).all()
+    )
+    ids = [r.id or 0 for r in rows]
+    evidence = repository.evidence_of_interviews(session, ctx, ids)
+    coverage = repository.covered_problems(session, ids)
+    problem_titles = {p.id: p.title for p in _problems(session, ctx)}
+    people = {p.id: p for p in _participants(session, ctx)}
+    notice_id = request.query_params.get("logged", "")
+    deleted_id = request.query_params.get("deleted", "")
+    deleted = None
+    if deleted_id.isdigit():
+        row = get_row(session, Interview, ctx, int(deleted_id), include_deleted=True)
+        deleted = row if row.deleted_at else None
+    context = {
+        "ctx": ctx,
+        "nav": "interviews",
+        "rows": rows,
+        "pager": pager,
+        "evidence": evidence,
+        "coverage": coverage,
+        "problem_titles": problem_titles,
+        "people": people,
+        "logged": int(notice_id) if notice_id.isdigit() else None,
+        "deleted": deleted,
+    }
+    return render(request, "interviews/list.html", context)
+
+
+@router.post("/w/{ws}/interviews/{interview_id}/delete")
+def delete(
+    request: Request, ctx: ContributorDep, session: SessionDep, interview_id: int
+) -> Response:
+    row = get_for_update(session, Interview, ctx, interview_id)
+    store.mark_dirty(session, store.problems_touched_by(session, row))
+    soft_delete(session, ctx, row)
+    store.refresh_after_write(session, ctx, row)
+    return hx_redirect(request, f"/w/{ctx.workspace.slug}/interviews?deleted={interview_id}")
+
+
+@router.post("/w/{ws}/interviews/{interview_id}/restore")
+def restore_interview(
+    request: Request, ctx: ContributorDep, session: SessionDep, interview_id: int
+) -> Response:
+    row = restore(
+        session, ctx, get_row(session, Interview, ctx, interview_id, include_deleted=True)
+    )
+    store.refresh_after_write(session, ctx, row)
+    return hx_redirect(request, f"/w/{ctx.workspace.slug}/interviews")

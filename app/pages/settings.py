@@ -1,0 +1,257 @@
+"""Workspace settings: members and roles, segments and their sizes, scoring thresholds, and
+your personal API tokens (a new token is shown once)."""
+
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+from sqlmodel import col, func, select
+
+from app.auth.deps import CurrentUser
+from app.auth.models import ApiToken, TokenCreate
+from app.auth.service import issue_token
+from app.db import SessionDep, utcnow
+from app.enums import Role
+from app.errors import AppError, InvalidInput, NotFound
+from app.pages.common import (
+    PAGE_SIZE,
+    Pager,
+    app_errors,
+    offset_param,
+    page_router,
+    validation_errors,
+    values_of,
+)
+from app.research.models import Segment, SegmentCreate, SegmentUpdate
+from app.research.service import create_segment
+from app.rows import get_for_update, get_row, restore, scoped, soft_delete, update_row
+from app.scoring import store
+from app.scoring.api import ScoringSettingsUpdate, update_scoring_settings
+from app.web import FormDep, hx_redirect, render
+from app.workspaces import service as workspaces
+from app.workspaces.deps import AdminDep, WorkspaceContext, WorkspaceDep
+
+router = page_router()
+
+
+def _settings_page(
+    request: Request,
+    session: SessionDep,
+    ctx: WorkspaceContext,
+    *,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+    new_token: str | None = None,
+    status: int = 200,
+) -> Response:
+    members = list(workspaces.members(session=session, ctx=ctx))
+    members_pager = Pager(total=len(members), offset=offset_param(request, "members_offset"))
+    segment_stmt = scoped(Segment, ctx)
+    segments_total = session.exec(select(func.count()).select_from(segment_stmt.subquery())).one()
+    segments_pager = Pager(total=segments_total, offset=offset_param(request, "segments_offset"))
+    segments = session.exec(
+        segment_stmt.order_by(col(Segment.name), col(Segment.id))
+        .offset(segments_pager.offset)
+        .limit(PAGE_SIZE)
+    ).all()
+    tokens = session.exec(
+        select(ApiToken)
+        .where(
+            ApiToken.user_id == ctx.user_id,
+            ApiToken.kind == "personal",
+            col(ApiToken.revoked_at).is_(None),
+        )
+        .order_by(col(ApiToken.id))
+    ).all()
+    deleted_segment = None
+    raw = request.query_params.get("segment_deleted", "")
+    if raw.isdigit():
+        row = get_row(session, Segment, ctx, int(raw), include_deleted=True)
+        deleted_segment = row if row.deleted_at else None
+    context: dict[str, Any] = {
+        "ctx": ctx,
+        "nav": "settings",
+        "members": members[members_pager.offset : members_pager.offset + PAGE_SIZE],
+        "members_pager": members_pager,
+        "segments": segments,
+        "segments_pager": segments_pager,
+        "tokens": tokens,
+        "new_token": new_token,
+        "deleted_segment": deleted_segment,
+        "roles": list(Role),
+        "errors": errors or {},
+        "values": values or {},
+        "is_admin": ctx.can(Role.admin),
+        "workspace": ctx.workspace,
+    }
+    return render(request, "settings/index.html", context, status=status)
+
+
+def _back(request: Request, ctx: WorkspaceContext, anchor: str, query: str = "") -> Response:
+    return hx_redirect(request, f"/w/{ctx.workspace.slug}/settings{query}#{anchor}")
+
+
+@router.get("/w/{ws}/settings")
+def settings_page(request: Request, ctx: WorkspaceDep, session: SessionDep) -> Response:
+    return _settings_page(request, session, ctx)
+
+
+# ---- members ---------------------------------------------------------------------------------
+
+
+@router.post("/w/{ws}/settings/members")
+def add_member(request: Request, ctx: AdminDep, session: SessionDep, form: FormDep) -> Response:
+    values = values_of(form)
+    try:
+        role = Role(values.get("member_role", "viewer"))
+        email = values.get("member_email", "")
+        workspaces.add_member(session=session, ctx=ctx, email=email, role=role)
+    except (AppError, ValueError) as exc:
+        message = exc.message if isinstance(exc, AppError) else "Choose a role."
+        return _settings_page(
+            request, session, ctx, errors={"member_email": message}, values=values, status=422
+        )
+    return _back(request, ctx, "members")
+
+
+@router.post("/w/{ws}/settings/members/{user_id}/role")
+def change_role(
+    request: Request, ctx: AdminDep, session: SessionDep, user_id: int, form: FormDep
+) -> Response:
+    role = values_of(form).get("role", "")
+    if role not in Role.__members__:
+        raise InvalidInput("role: choose one of viewer, contributor, decider, admin.")
+    workspaces.change_role(session=session, ctx=ctx, user_id=user_id, role=Role(role))
+    return _back(request, ctx, "members")
+
+
+@router.post("/w/{ws}/settings/members/{user_id}/remove")
+def remove_member(request: Request, ctx: AdminDep, session: SessionDep, user_id: int) -> Response:
+    workspaces.remove_member(session=session, ctx=ctx, user_id=user_id)
+    return _back(request, ctx, "members")
+
+
+# ---- segments --------------------------------------------------------------------------------
+
+
+def _size(raw: str) -> int | None:
+    return int(raw) if raw else None
+
+
+@router.post("/w/{ws}/settings/segments")
+def add_segment(request: Request, ctx: AdminDep, session: SessionDep, form: FormDep) -> Response:
+    values = values_of(form)
+    try:
+        payload = SegmentCreate.model_validate(
+            {
+                "name": values.get("segment_name", ""),
+                "description": values.get("segment_description", ""),
+                "size": values.get("segment_size") or None,
+            }
+        )
+    except ValidationError as exc:
+        errors = validation_errors(exc, lambda f: "segment_" + f)
+        return _settings_page(request, session, ctx, errors=errors, values=values, status=422)
+    segment = create_segment(session=session, ctx=ctx, payload=payload)
+    store.refresh_after_write(session, ctx, segment)
+    return _back(request, ctx, "segments")
+
+
+@router.post("/w/{ws}/settings/segments/{segment_id}")
+def update_segment(
+    request: Request, ctx: AdminDep, session: SessionDep, segment_id: int, form: FormDep
+) -> Response:
+    values = values_of(form)
+    segment = get_for_update(session, Segment, ctx, segment_id)
+    try:
+        payload = SegmentUpdate.model_validate(
+            {
+                "version": values.get("version"),
+                "name": values.get("name") or segment.name,
+                "size": values.get("size") or None,
+            }
+        )
+    except ValidationError as exc:
+        message = "; ".join(f"{k}: {v}" for k, v in validation_errors(exc).items())
+        raise InvalidInput(message) from None
+    changes = payload.model_dump(exclude={"version", "description"})
+    update_row(
+        session, ctx, segment, changes, version=payload.version, current=lambda: segment.name
+    )
+    store.refresh_after_write(session, ctx, segment)
+    return _back(request, ctx, "segments")
+
+
+@router.post("/w/{ws}/settings/segments/{segment_id}/delete")
+def delete_segment(
+    request: Request, ctx: AdminDep, session: SessionDep, segment_id: int
+) -> Response:
+    segment = soft_delete(session, ctx, get_for_update(session, Segment, ctx, segment_id))
+    store.refresh_after_write(session, ctx, segment)
+    return _back(request, ctx, "segments", f"?segment_deleted={segment_id}")
+
+
+@router.post("/w/{ws}/settings/segments/{segment_id}/restore")
+def restore_segment(
+    request: Request, ctx: AdminDep, session: SessionDep, segment_id: int
+) -> Response:
+    segment = restore(
+        session, ctx, get_row(session, Segment, ctx, segment_id, include_deleted=True)
+    )
+    store.refresh_after_write(session, ctx, segment)
+    return _back(request, ctx, "segments")
+
+
+# ---- scoring thresholds ----------------------------------------------------------------------
+
+
+@router.post("/w/{ws}/settings/scoring")
+def update_scoring(request: Request, ctx: AdminDep, session: SessionDep, form: FormDep) -> Response:
+    values = values_of(form)
+    keys = ("pain_threshold", "reach_threshold", "feasibility_threshold", "min_participants")
+    try:
+        payload = ScoringSettingsUpdate.model_validate(
+            {"version": values.get("version")} | {k: values.get(k) or None for k in keys}
+        )
+        update_scoring_settings(ctx=ctx, session=session, payload=payload)
+    except ValidationError as exc:
+        errors = validation_errors(exc)
+    except AppError as exc:
+        errors = app_errors(exc)
+        errors.setdefault("scoring", errors.pop("", exc.message))
+    else:
+        return _back(request, ctx, "scoring")
+    return _settings_page(request, session, ctx, errors=errors, values=values, status=422)
+
+
+# ---- personal API tokens ---------------------------------------------------------------------
+
+
+@router.post("/w/{ws}/settings/tokens")
+def create_token(
+    request: Request, ctx: WorkspaceDep, user: CurrentUser, session: SessionDep, form: FormDep
+) -> Response:
+    """Create a personal token and show it this once; only its hash is kept."""
+    values = values_of(form)
+    try:
+        payload = TokenCreate(name=values.get("token_name", ""))
+    except ValidationError:
+        errors = {"token_name": "Name the token after where it will be used."}
+        return _settings_page(request, session, ctx, errors=errors, values=values, status=422)
+    _, token = issue_token(
+        session=session, user=user, name=payload.name, kind="personal", lifetime=None
+    )
+    return _settings_page(request, session, ctx, new_token=token)
+
+
+@router.post("/w/{ws}/settings/tokens/{token_id}/revoke")
+def revoke_token(
+    request: Request, ctx: WorkspaceDep, user: CurrentUser, session: SessionDep, token_id: int
+) -> Response:
+    row = session.get(ApiToken, token_id)
+    if row is None or row.user_id != user.id or row.revoked_at is not None:
+        raise NotFound(f"No token {token_id}.")
+    row.revoked_at = utcnow()
+    session.add(row)
+    return _back(request, ctx, "tokens")

@@ -1,0 +1,96 @@
+"""The OpenAPI document and the interactive docs: what a client needs to drive the API."""
+
+from enum import StrEnum
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.enums import (
+    AssumptionCategory,
+    CriterionOperator,
+    DecisionKind,
+    Frequency,
+    InterviewKind,
+    ProblemStatus,
+    Role,
+    Signal,
+    Stance,
+    TestMethod,
+    TestOutcome,
+    TestStatus,
+)
+
+
+@pytest.fixture
+def document(client: TestClient) -> dict[str, Any]:
+    response = client.get("/openapi.json")
+    assert response.status_code == 200
+    return response.json()
+
+
+def schema_of(document: dict[str, Any], name: str) -> dict[str, Any]:
+    return document["components"]["schemas"][name]
+
+
+@pytest.mark.parametrize(
+    "enum",
+    [
+        Role,
+        InterviewKind,
+        Stance,
+        Signal,
+        Frequency,
+        ProblemStatus,
+        AssumptionCategory,
+        TestMethod,
+        TestStatus,
+        CriterionOperator,
+        TestOutcome,
+        DecisionKind,
+    ],
+)
+def test_every_enum_is_listed_with_its_values(
+    document: dict[str, Any], enum: type[StrEnum]
+) -> None:
+    schema = schema_of(document, enum.__name__)
+    assert schema["type"] == "string"
+    assert schema["enum"] == [member.value for member in enum]
+
+
+def test_fields_refer_to_their_enum(document: dict[str, Any]) -> None:
+    evidence = schema_of(document, "EvidenceCreate")["properties"]
+    assert evidence["signal"] == {"$ref": "#/components/schemas/Signal"}
+    assert "evidence" in document["paths"]["/api/v1/workspaces/{ws}/evidence"]["get"]["tags"]
+    filters = {
+        p["name"]: p
+        for p in document["paths"]["/api/v1/workspaces/{ws}/evidence"]["get"]["parameters"]
+    }
+    assert "Signal" in str(filters["signal"]["schema"])
+
+
+def test_limits_are_documented(document: dict[str, Any]) -> None:
+    interview = schema_of(document, "InterviewCreate")["properties"]
+    assert interview["notes"]["maxLength"] == 20_000
+    evidence = schema_of(document, "EvidenceCreate")["properties"]
+    assert evidence["quote"]["maxLength"] == 2_000
+    severity = str(evidence["severity"])
+    assert "'maximum': 5" in severity and "'minimum': 1" in severity
+    workspace = schema_of(document, "WorkspaceCreate")["properties"]
+    assert workspace["slug"]["pattern"].startswith("^[a-z0-9]")
+
+
+def test_the_sign_in_flow_is_declared_for_the_docs_authorize_button(
+    document: dict[str, Any],
+) -> None:
+    schemes = document["components"]["securitySchemes"]
+    (scheme,) = schemes.values()
+    assert scheme["type"] == "oauth2"
+    assert scheme["flows"]["password"]["tokenUrl"] == "/api/v1/auth/token"
+
+
+def test_docs_answer(client: TestClient) -> None:
+    docs = client.get("/docs")
+    assert docs.status_code == 200
+    assert "swagger-ui" in docs.text
+    assert "/openapi.json" in docs.text

@@ -1,0 +1,114 @@
+"""Settings: every one documented in the README, a secret required in production, kept locally."""
+
+import re
+import stat
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import AliasChoices, ValidationError
+
+from app.config import Settings
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+ENV_PREFIX = str(Settings.model_config.get("env_prefix", ""))
+
+
+def readme_settings_table() -> dict[str, list[str]]:
+    """Rows of the README's settings table, keyed by the setting's name."""
+    text = README.read_text()
+    section = re.search(r"^## Settings\n(.*?)(?=^## |\Z)", text, re.S | re.M)
+    assert section, "README has no '## Settings' section"
+    rows = {}
+    for line in section.group(1).splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if line.startswith("|") and len(cells) == 4 and cells[0].startswith("`"):
+            rows[cells[0].strip("`")] = cells
+    return rows
+
+
+def env_names(name: str) -> list[str]:
+    alias = Settings.model_fields[name].validation_alias
+    if isinstance(alias, AliasChoices):
+        return [str(choice) for choice in alias.choices]
+    return [f"{ENV_PREFIX}{name}".upper()]
+
+
+def shown_default(default: Any) -> str:
+    if isinstance(default, bool):
+        return str(default).lower()
+    return str(default)
+
+
+@pytest.mark.parametrize("name", list(Settings.model_fields))
+def test_every_setting_is_documented_in_the_readme(name: str) -> None:
+    rows = readme_settings_table()
+    assert name in rows, f"Setting {name!r} is missing from the README's settings table"
+    _, env_cell, default_cell, description = rows[name]
+    for env in env_names(name):
+        assert f"`{env}`" in env_cell, f"README does not name {env} for {name}"
+    default = Settings.model_fields[name].default
+    if default not in ("", None):
+        assert f"`{shown_default(default)}`" in default_cell, f"README's default of {name}"
+    else:
+        assert default_cell.startswith("empty"), f"README's default of {name} should say empty"
+    assert len(description) > 10
+
+
+def test_the_readme_documents_no_setting_that_does_not_exist() -> None:
+    assert set(readme_settings_table()) == set(Settings.model_fields)
+
+
+def test_settings_come_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EVIDENT_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("EVIDENT_PAGE_SIZE", "25")
+    monkeypatch.setenv("EVIDENT_LOG_SQL", "true")
+    monkeypatch.delenv("EVIDENT_DATABASE_URL", raising=False)
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://app@db:5432/evident")
+    settings = Settings()
+    assert settings.page_size == 25
+    assert settings.log_sql is True
+    assert settings.database_url == "postgresql+psycopg://app@db:5432/evident"
+    assert not settings.is_sqlite
+    # The app's own name wins over the generic one.
+    monkeypatch.setenv("EVIDENT_DATABASE_URL", "sqlite:///elsewhere.db")
+    assert Settings().database_url == "sqlite:///elsewhere.db"
+
+
+def test_the_default_database_is_sqlite_in_the_data_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("EVIDENT_DATABASE_URL", raising=False)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    settings = Settings(data_dir=tmp_path / "data")
+    assert settings.database_url == f"sqlite:///{tmp_path / 'data' / 'evident.db'}"
+    assert settings.is_sqlite
+
+
+def test_production_without_a_secret_is_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("EVIDENT_SECRET_KEY", raising=False)
+    monkeypatch.setenv("EVIDENT_MODE", "production")
+    with pytest.raises(ValidationError, match="EVIDENT_SECRET_KEY must be set"):
+        Settings(data_dir=tmp_path)
+    assert not (tmp_path / "secret_key").exists()
+    monkeypatch.setenv("EVIDENT_SECRET_KEY", "from-the-vault")
+    assert Settings(data_dir=tmp_path).secret_key == "from-the-vault"
+
+
+def test_local_mode_generates_a_secret_once_and_reuses_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("EVIDENT_SECRET_KEY", raising=False)
+    monkeypatch.delenv("EVIDENT_MODE", raising=False)
+    data_dir = tmp_path / "data"
+    first = Settings(data_dir=data_dir)
+    secret_file = data_dir / "secret_key"
+    assert len(first.secret_key) >= 32
+    assert secret_file.read_text().strip() == first.secret_key
+    assert stat.S_IMODE(secret_file.stat().st_mode) == 0o600
+    assert Settings(data_dir=data_dir).secret_key == first.secret_key
+    assert Settings(data_dir=tmp_path / "other").secret_key != first.secret_key

@@ -1,0 +1,49 @@
+"""Settings: members, segments, thresholds and tokens."""
+
+from tests.factories import Api
+from tests.web.conftest import Web, member_browser, soup
+
+
+def test_token_is_shown_once(web: Web) -> None:
+    response = web.post("settings/tokens", {"token_name": "laptop CLI"})
+    token = soup(response).find(id="new-token")["value"]
+    assert token.startswith("evd_")
+    assert web.client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).is_success
+    later = web.get("settings").text
+    assert token not in later and "laptop CLI" in later
+
+
+def test_segment_add_resize_delete_and_restore(api: Api, web: Web) -> None:
+    assert web.post("settings/segments", {"segment_name": "SMB", "segment_size": "300"}).is_redirect
+    segment = api.ok(api.get("segments"))["items"][0]
+    assert web.post(f"settings/segments/{segment['id']}", {"version": 1, "size": "500"}).is_redirect
+    assert api.ok(api.get(f"segments/{segment['id']}"))["size"] == 500
+    deleted = web.post(f"settings/segments/{segment['id']}/delete")
+    notice = soup(web.get(deleted.headers["location"])).find(class_="notice")
+    assert "SMB" in notice.get_text()
+    assert web.post(f"settings/segments/{segment['id']}/restore").is_redirect
+    assert api.ok(api.get("segments"))["total"] == 1
+
+
+def test_thresholds_and_members(api: Api, web: Web) -> None:
+    assert web.post(
+        "settings/scoring",
+        {
+            "version": 1,
+            "pain_threshold": "55",
+            "reach_threshold": "25",
+            "feasibility_threshold": "50",
+            "min_participants": "4",
+        },
+    ).is_redirect
+    assert api.ok(api.get("settings/scoring"))["pain_threshold"] == 55
+    unknown = web.post("settings/members", {"member_email": "x@example.com", "member_role": "viewer"})
+    assert unknown.status_code == 422
+    assert "No user with the email" in soup(unknown).find(id="member_email-error").get_text()
+
+
+def test_viewer_sees_settings_but_cannot_change_them(api: Api) -> None:
+    viewer = member_browser(api, "vic@example.com", "viewer")
+    page = soup(viewer.get("settings"))
+    assert page.find("form", action="/w/acme/settings/scoring") is None
+    assert viewer.post("settings/segments", {"segment_name": "Nope"}).status_code == 403
