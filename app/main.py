@@ -1,5 +1,6 @@
 """The application factory: settings, database, routers, static files and error handlers."""
 
+import re
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
@@ -27,8 +28,7 @@ class BodySizeLimit:
             await self.app(scope, receive, send)
             return
         # File imports are the one place large bodies are expected.
-        is_import = "/import" in scope.get("path", "")
-        limit = self.max_import_bytes if is_import else self.max_bytes
+        limit = self.max_import_bytes if is_import_path(scope.get("path", "")) else self.max_bytes
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
@@ -49,6 +49,16 @@ class BodySizeLimit:
             await self.app(scope, limited_receive, send)
         except _BodyTooLarge:
             await _too_large(send, limit)
+
+
+def is_import_path(path: str) -> bool:
+    """An import route: an `import` segment outside the workspace slug (a workspace called
+    `imports-team` must not lift the limit of all its routes)."""
+    without_slug = _WORKSPACE_SLUG.sub(r"\1/-", path)
+    return "import" in without_slug.split("/")
+
+
+_WORKSPACE_SLUG = re.compile(r"^(/api/v1/workspaces|/w)/[^/]+")
 
 
 class _BodyTooLarge(StarletteHTTPException):

@@ -17,6 +17,8 @@ from app.workspaces.deps import WorkspaceContext
 
 Row = TypeVar("Row", bound=DomainRow)
 AnyRow = TypeVar("AnyRow", bound=SQLModel)
+# Rows with a version and an update time: workspace rows, and the workspace itself.
+Versioned = TypeVar("Versioned", bound=Any)
 
 
 class Page(BaseModel):
@@ -104,7 +106,7 @@ def add_row(session: Session, ctx: WorkspaceContext, row: Row) -> Row:
     return row
 
 
-def check_version(row: DomainRow, version: int, current: Callable[[], Any]) -> None:
+def check_version(row: Any, version: int, current: Callable[[], Any]) -> None:
     """Refuse an edit made against an older version: 409 with the row as it is now."""
     if version != row.version:
         raise Conflict(
@@ -125,21 +127,12 @@ def refuse_blanking(row: SQLModel, changes: dict[str, Any]) -> None:
             )
 
 
-def update_row(
-    session: Session,
-    ctx: WorkspaceContext,
-    row: Row,
-    changes: dict[str, Any],
-    *,
-    version: int,
-    current: Callable[[], Any],
-) -> Row:
-    """Apply changes to a row after the version check; bump its version; audit it."""
-    refuse_blanking(row, changes)
-    check_version(row, version, current)
+def _audited(
+    session: Session, ctx: WorkspaceContext, row: Versioned, action: str, change: Callable[[], None]
+) -> Versioned:
+    """Change a row, bump its version and record the audit event with before and after."""
     before = snapshot(row)
-    for field, value in changes.items():
-        setattr(row, field, value)
+    change()
     row.version += 1
     row.updated_at = utcnow()
     session.add(row)
@@ -148,56 +141,45 @@ def update_row(
         session=session,
         workspace_id=ctx.id,
         actor_id=ctx.user_id,
-        action="update",
+        action=action,
         entity=entity_name(type(row)),
         entity_id=row.id,
         before=before,
         after=snapshot(row),
     )
     return row
+
+
+def update_row(
+    session: Session,
+    ctx: WorkspaceContext,
+    row: Versioned,
+    changes: dict[str, Any],
+    *,
+    version: int,
+    current: Callable[[], Any],
+) -> Versioned:
+    """Apply changes to a row after the version check; bump its version; audit it."""
+    refuse_blanking(row, changes)
+    check_version(row, version, current)
+
+    def apply() -> None:
+        for field, value in changes.items():
+            setattr(row, field, value)
+
+    return _audited(session, ctx, row, "update", apply)
 
 
 def soft_delete(session: Session, ctx: WorkspaceContext, row: Row) -> Row:
     """Mark a row deleted; it keeps every link and can be restored."""
-    before = snapshot(row)
-    row.deleted_at = utcnow()
-    row.version += 1
-    session.add(row)
-    session.flush()
-    record(
-        session=session,
-        workspace_id=ctx.id,
-        actor_id=ctx.user_id,
-        action="delete",
-        entity=entity_name(type(row)),
-        entity_id=row.id,
-        before=before,
-        after=snapshot(row),
-    )
-    return row
+    return _audited(session, ctx, row, "delete", lambda: setattr(row, "deleted_at", utcnow()))
 
 
 def restore(session: Session, ctx: WorkspaceContext, row: Row) -> Row:
     """Bring back a soft-deleted row."""
     if row.deleted_at is None:
         return row
-    before = snapshot(row)
-    row.deleted_at = None
-    row.version += 1
-    row.updated_at = utcnow()
-    session.add(row)
-    session.flush()
-    record(
-        session=session,
-        workspace_id=ctx.id,
-        actor_id=ctx.user_id,
-        action="restore",
-        entity=entity_name(type(row)),
-        entity_id=row.id,
-        before=before,
-        after=snapshot(row),
-    )
-    return row
+    return _audited(session, ctx, row, "restore", lambda: setattr(row, "deleted_at", None))
 
 
 def ensure_in_workspace(

@@ -5,20 +5,23 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic.script import ScriptDirectory
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from app.cli import app as cli_app
 from app.config import get_settings
+from tests.conftest import alembic_config
 
 Cli = Callable[..., Any]
 PASSWORD = "correct horse battery staple"
 
 
 def test_migrate_reports_the_head_revision(cli: Cli) -> None:
+    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
     result = cli("migrate")
     assert result.exit_code == 0, result.output
-    assert "is at revision 0001 (head)" in result.stdout
+    assert f"is at revision {head} (head)" in result.stdout
 
 
 def test_migrate_creates_an_empty_sqlite_database(
@@ -128,6 +131,9 @@ def test_create_workspace_errors(cli: Cli) -> None:
     taken = cli("create-workspace", "--email", "ada@example.com", "--slug", "acme", "--name", "B")
     assert taken.exit_code == 1
     assert "The address 'acme' is taken" in taken.stderr
+    bad = cli("create-workspace", "--email", "ada@example.com", "--slug", "Our Team", "--name", "B")
+    assert bad.exit_code == 1
+    assert bad.stderr.startswith("Error: slug: ")
 
 
 def test_commands_before_migrate_say_what_to_do(

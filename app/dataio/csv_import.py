@@ -35,7 +35,6 @@ from app.research.models import (
     SegmentCreate,
 )
 from app.research.service import create_participant, create_segment
-from app.rows import add_row
 from app.workspaces.deps import WorkspaceContext
 from app.workspaces.models import Workspace
 
@@ -304,6 +303,8 @@ class _Resolved:
     participants: dict[str, int] = field(default_factory=dict)
     interviews: dict[tuple[int, date, str], int] = field(default_factory=dict)
     coverage: set[tuple[int, int]] = field(default_factory=set)
+    display: dict[str, str] = field(default_factory=dict)
+    loaded: bool = False
     report: dict[str, int] = field(
         default_factory=lambda: {"participants": 0, "segments": 0, "interviews": 0}
     )
@@ -382,7 +383,9 @@ def _write_batch(
     if not todo:
         return []
     rows = list(todo.values())
-    interview_ids = [_interview_for(session, ctx, row, resolved) for row in rows]
+    for row in rows:
+        _participant_for(session, ctx, row, resolved)
+    interview_ids = _interviews_for(session, ctx, rows, resolved)
     links = {(i, r.problem_id) for i, r in zip(interview_ids, rows, strict=True)}
     _cover(session, links - resolved.coverage)
     resolved.coverage |= links
@@ -429,21 +432,8 @@ def _write_batch(
             for key, evidence_id in zip(todo, ids, strict=True)
         ],
     )
-    session.execute(
-        insert(AuditEvent.__table__),  # type: ignore[attr-defined]
-        [
-            {
-                "workspace_id": ctx.id,
-                "actor_id": ctx.user_id,
-                "action": "create",
-                "entity": "evidence_item",
-                "entity_id": evidence_id,
-                "at": now,
-                "before": None,
-                "after": _snapshot(values | {"id": evidence_id}) | {"imported_from": source},
-            }
-            for values, evidence_id in zip(evidence_values, ids, strict=True)
-        ],
+    _audit_created(
+        session, ctx, "evidence_item", evidence_values, ids, now, {"imported_from": source}
     )
     return rows
 
@@ -473,62 +463,117 @@ def _segment_for(session: Session, ctx: WorkspaceContext, name: str, resolved: _
 def _participant_for(
     session: Session, ctx: WorkspaceContext, row: ImportRow, resolved: _Resolved
 ) -> int:
+    if not resolved.loaded:
+        # Everyone the workspace already knows, in one query.
+        for pid, name in session.exec(
+            select(Participant.id, Participant.name)
+            .where(Participant.workspace_id == ctx.id, col(Participant.deleted_at).is_(None))
+            .order_by(col(Participant.id).desc())
+        ).all():
+            resolved.participants[name.casefold()] = pid or 0
+            resolved.display[name.casefold()] = name
+        resolved.loaded = True
     key = row.participant.casefold()
+    resolved.display.setdefault(key, row.participant)
     if key not in resolved.participants:
-        found = session.exec(
-            select(Participant.id)
-            .where(
-                Participant.workspace_id == ctx.id,
-                col(Participant.deleted_at).is_(None),
-                func.lower(Participant.name) == key,
-            )
-            .order_by(col(Participant.id))
-        ).first()
-        if found is None:
-            segment_id = _segment_for(session, ctx, row.segment, resolved) if row.segment else None
-            found = create_participant(
-                session=session,
-                ctx=ctx,
-                payload=ParticipantCreate(name=row.participant, segment_id=segment_id),
-            ).id
-            resolved.report["participants"] += 1
+        segment_id = _segment_for(session, ctx, row.segment, resolved) if row.segment else None
+        found = create_participant(
+            session=session,
+            ctx=ctx,
+            payload=ParticipantCreate(name=row.participant, segment_id=segment_id),
+        ).id
         assert found is not None
         resolved.participants[key] = found
+        resolved.report["participants"] += 1
     return resolved.participants[key]
 
 
-def _interview_for(
-    session: Session, ctx: WorkspaceContext, row: ImportRow, resolved: _Resolved
-) -> int:
-    """The participant's interview of that kind on that day: found, or created once."""
-    participant_id = _participant_for(session, ctx, row, resolved)
-    key = (participant_id, row.occurred_on, row.kind.value)
-    if key not in resolved.interviews:
-        found = session.exec(
-            select(Interview.id)
+def _interviews_for(
+    session: Session, ctx: WorkspaceContext, rows: list[ImportRow], resolved: _Resolved
+) -> list[int]:
+    """Each row's interview: the participant's interview of that kind on that day, found or
+    created once (in bulk, with its audit event)."""
+    keys = [
+        (resolved.participants[row.participant.casefold()], row.occurred_on, row.kind.value)
+        for row in rows
+    ]
+    unknown = {key for key in keys if key not in resolved.interviews}
+    if unknown:
+        participant_ids = {key[0] for key in unknown}
+        for interview_id, participant_id, occurred_on, kind in session.exec(
+            select(Interview.id, Interview.participant_id, Interview.occurred_on, Interview.kind)
             .where(
                 Interview.workspace_id == ctx.id,
                 col(Interview.deleted_at).is_(None),
-                Interview.participant_id == participant_id,
-                Interview.occurred_on == row.occurred_on,
-                Interview.kind == row.kind.value,
+                col(Interview.participant_id).in_(participant_ids),
             )
-            .order_by(col(Interview.id))
-        ).first()
-        if found is None:
-            interview = Interview(
-                workspace_id=ctx.id,
-                kind=row.kind,
-                occurred_on=row.occurred_on,
-                participant_id=participant_id,
-                conducted_by=ctx.user_id,
-                title=f"Imported: {row.participant}, {row.occurred_on.isoformat()}",
+            .order_by(col(Interview.id).desc())
+        ).all():
+            key = (participant_id or 0, occurred_on, str(kind))
+            if key in unknown and interview_id is not None:
+                resolved.interviews[key] = interview_id
+        missing = sorted(unknown - set(resolved.interviews), key=str)
+        if missing:
+            now = utcnow()
+            names = {pid: name for name, pid in resolved.participants.items()}
+            values = [
+                {
+                    "workspace_id": ctx.id,
+                    "created_by": ctx.user_id,
+                    "created_at": now,
+                    "updated_at": now,
+                    "deleted_at": None,
+                    "version": 1,
+                    "kind": kind,
+                    "occurred_on": occurred_on,
+                    "participant_id": participant_id,
+                    "conducted_by": ctx.user_id,
+                    "title": f"Imported: {resolved.display.get(names[participant_id], '')}, "
+                    f"{occurred_on.isoformat()}",
+                    "notes": "",
+                }
+                for participant_id, occurred_on, kind in missing
+            ]
+            table = Interview.__table__  # type: ignore[attr-defined]
+            ids = (
+                session.execute(
+                    insert(table).returning(table.c.id, sort_by_parameter_order=True), values
+                )
+                .scalars()
+                .all()
             )
-            found = add_row(session, ctx, interview).id
-            resolved.report["interviews"] += 1
-        assert found is not None
-        resolved.interviews[key] = found
-    return resolved.interviews[key]
+            _audit_created(session, ctx, "interview", values, ids, now)
+            for key, interview_id in zip(missing, ids, strict=True):
+                resolved.interviews[key] = interview_id
+            resolved.report["interviews"] += len(missing)
+    return [resolved.interviews[key] for key in keys]
+
+
+def _audit_created(
+    session: Session,
+    ctx: WorkspaceContext,
+    entity: str,
+    values: list[dict[str, Any]],
+    ids: Iterable[int],
+    now: Any,
+    note: dict[str, Any] | None = None,
+) -> None:
+    session.execute(
+        insert(AuditEvent.__table__),  # type: ignore[attr-defined]
+        [
+            {
+                "workspace_id": ctx.id,
+                "actor_id": ctx.user_id,
+                "action": "create",
+                "entity": entity,
+                "entity_id": row_id,
+                "at": now,
+                "before": None,
+                "after": _snapshot(value | {"id": row_id}) | (note or {}),
+            }
+            for value, row_id in zip(values, ids, strict=True)
+        ],
+    )
 
 
 def _cover(session: Session, links: Iterable[tuple[int, int]]) -> None:

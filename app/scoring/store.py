@@ -8,9 +8,10 @@ the stored card always equals a fresh computation.
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from functools import cache
+from typing import Any, NamedTuple
 
-from sqlalchemy import JSON, Column, ForeignKey, Integer, String, or_, update
+from sqlalchemy import JSON, Column, ForeignKey, Integer, String, bindparam, or_, update
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from app.db import DomainRow, UTCDateTime, utcnow
@@ -63,10 +64,11 @@ class ProblemScorecard(SQLModel, table=True):
 # ---- loading inputs ------------------------------------------------------------------------
 
 
-def _alive(model: type[DomainRow], as_of: datetime | None) -> Any:
-    """Rows that existed at `as_of`: created by then and not deleted by then."""
-    if as_of is None:
+def _alive(model: type[DomainRow], dated: bool) -> Any:
+    """Rows that existed at `:as_of` (created by then, not deleted by then), else live rows."""
+    if not dated:
         return col(model.deleted_at).is_(None)
+    as_of: Any = bindparam("as_of")
     return (col(model.created_at) <= as_of) & or_(
         col(model.deleted_at).is_(None), col(model.deleted_at) > as_of
     )
@@ -98,13 +100,108 @@ def _threshold_change(raw: dict[str, Any] | None, base: si.Thresholds) -> si.Thr
     )
 
 
-def _columns(session: Session, *columns: Any, where: Sequence[Any]) -> Sequence[Any]:
-    """Rows of just these columns, read by name.
+class _Queries(NamedTuple):
+    segments: Any
+    coverage: Any
+    evidence: Any
+    interview_dates: Any
+    participants: Any
+    assumptions: Any
+    tests: Any
+    kill_criteria: Any
+    decisions: Any
 
-    Scoring reads a few columns of many rows: building whole rows (and keeping them in the
-    session) costs more than the query itself on a well-researched problem.
+
+@cache
+def _queries(dated: bool) -> _Queries:
+    """The statements that load scoring inputs, built once with bound parameters (`ws`,
+    `problem_ids`, `interview_ids`, `participant_ids`, `as_of`).
+
+    Building and hashing a statement costs more than running it on a problem's rows, and
+    whole rows cost more than the few columns scoring reads.
     """
-    return session.exec(select(*columns).where(*where)).all()
+    ws: Any = bindparam("ws")
+    problem_ids: Any = bindparam("problem_ids", expanding=True)
+
+    def of_problems(model: Any) -> list[Any]:
+        return [
+            model.workspace_id == ws,
+            col(model.problem_id).in_(problem_ids),
+            _alive(model, dated),
+        ]
+
+    kill_criteria = select(KillCriteriaChange).where(
+        KillCriteriaChange.workspace_id == ws,
+        col(KillCriteriaChange.problem_id).in_(problem_ids),
+    )
+    if dated:
+        kill_criteria = kill_criteria.where(
+            col(KillCriteriaChange.changed_at) <= bindparam("as_of")
+        )
+    return _Queries(
+        segments=select(Segment.id, Segment.name, Segment.size).where(
+            Segment.workspace_id == ws, _alive(Segment, dated)
+        ),
+        coverage=select(  # type: ignore[call-overload]
+            InterviewProblem.problem_id,
+            Interview.id,
+            Interview.participant_id,
+            Interview.occurred_on,
+        )
+        .join(Interview, col(Interview.id) == col(InterviewProblem.interview_id))
+        .where(
+            Interview.workspace_id == ws,
+            col(InterviewProblem.problem_id).in_(problem_ids),
+            _alive(Interview, dated),
+        ),
+        evidence=select(  # type: ignore[call-overload, misc]
+            EvidenceItem.id,
+            EvidenceItem.problem_id,
+            EvidenceItem.interview_id,
+            EvidenceItem.participant_id,
+            EvidenceItem.stance,
+            EvidenceItem.signal,
+            EvidenceItem.severity,
+            EvidenceItem.frequency,
+            EvidenceItem.created_by,
+            EvidenceItem.created_at,
+            EvidenceItem.quote,
+        ).where(*of_problems(EvidenceItem)),
+        interview_dates=select(Interview.id, Interview.occurred_on).where(  # type: ignore[call-overload]
+            Interview.workspace_id == ws,
+            col(Interview.id).in_(bindparam("interview_ids", expanding=True)),
+            _alive(Interview, dated),
+        ),
+        participants=select(Participant.id, Participant.name, Participant.segment_id).where(
+            Participant.workspace_id == ws,
+            col(Participant.id).in_(bindparam("participant_ids", expanding=True)),
+            _alive(Participant, dated),
+        ),
+        assumptions=select(  # type: ignore[call-overload]
+            Assumption.id,
+            Assumption.problem_id,
+            Assumption.statement,
+            Assumption.category,
+            Assumption.critical,
+        ).where(*of_problems(Assumption)),
+        tests=select(  # type: ignore[call-overload]
+            AssumptionTest.id,
+            AssumptionTest.problem_id,
+            AssumptionTest.assumption_id,
+            AssumptionTest.method,
+            AssumptionTest.outcome,
+            AssumptionTest.started_at,
+            AssumptionTest.concluded_at,
+        ).where(*of_problems(AssumptionTest)),
+        kill_criteria=kill_criteria,
+        decisions=select(  # type: ignore[call-overload]
+            Decision.id,
+            Decision.problem_id,
+            Decision.kind,
+            Decision.recommendation,
+            Decision.created_at,
+        ).where(*of_problems(Decision)),
+    )
 
 
 def load_inputs(
@@ -120,67 +217,32 @@ def load_inputs(
         return {}
     moment = as_of or utcnow()
     base = thresholds_of(workspace)
+    queries = _queries(dated=as_of is not None)
+    params = {"ws": ws_id, "problem_ids": problem_ids, "as_of": as_of}
+
+    def rows(statement: Any, **more: Any) -> Sequence[Any]:
+        return session.exec(statement, params=params | more).all()
 
     segments = tuple(
-        si.SegmentIn(id=s.id or 0, name=s.name, size=s.size)
-        for s in _columns(
-            session,
-            Segment.id,
-            Segment.name,
-            Segment.size,
-            where=[Segment.workspace_id == ws_id, _alive(Segment, as_of)],
-        )
+        si.SegmentIn(id=s.id or 0, name=s.name, size=s.size) for s in rows(queries.segments)
     )
     live_segment_ids = {s.id for s in segments}
 
-    coverage_rows = session.exec(
-        select(  # type: ignore[call-overload]
-            InterviewProblem.problem_id,
-            Interview.id,
-            Interview.participant_id,
-            Interview.occurred_on,
-        )
-        .join(Interview, col(Interview.id) == col(InterviewProblem.interview_id))
-        .where(
-            Interview.workspace_id == ws_id,
-            col(InterviewProblem.problem_id).in_(problem_ids),
-            _alive(Interview, as_of),
-        )
-    ).all()
+    coverage_rows = rows(queries.coverage)
     coverage: dict[int, list[si.CoverageIn]] = defaultdict(list)
     interview_dates: dict[int, Any] = {}
     for problem_id, interview_id, participant_id, occurred_on in coverage_rows:
         coverage[problem_id].append(si.CoverageIn(interview_id, participant_id, occurred_on))
         interview_dates[interview_id] = occurred_on
 
-    evidence_rows = _columns(
-        session,
-        EvidenceItem.id,
-        EvidenceItem.problem_id,
-        EvidenceItem.interview_id,
-        EvidenceItem.participant_id,
-        EvidenceItem.stance,
-        EvidenceItem.signal,
-        EvidenceItem.severity,
-        EvidenceItem.frequency,
-        EvidenceItem.created_by,
-        EvidenceItem.created_at,
-        EvidenceItem.quote,
-        where=[
-            EvidenceItem.workspace_id == ws_id,
-            col(EvidenceItem.problem_id).in_(problem_ids),
-            _alive(EvidenceItem, as_of),
-        ],
-    )
+    evidence_rows = rows(queries.evidence)
     # Evidence of a deleted interview no longer counts either.
     evidence_interviews = {e.interview_id for e in evidence_rows if e.interview_id is not None}
     missing_dates = evidence_interviews - set(interview_dates)
     if missing_dates:
-        for interview_id, occurred_on in session.exec(
-            select(Interview.id, Interview.occurred_on).where(  # type: ignore[call-overload]
-                col(Interview.id).in_(missing_dates), _alive(Interview, as_of)
-            )
-        ).all():
+        for interview_id, occurred_on in rows(
+            queries.interview_dates, interview_ids=sorted(missing_dates)
+        ):
             interview_dates[interview_id or 0] = occurred_on
     evidence: dict[int, list[si.EvidenceIn]] = defaultdict(list)
     for e in evidence_rows:
@@ -208,55 +270,19 @@ def load_inputs(
     participant_ids.discard(None)
     participants: dict[int, si.ParticipantIn] = {}
     if participant_ids:
-        for person in _columns(
-            session,
-            Participant.id,
-            Participant.name,
-            Participant.segment_id,
-            where=[
-                Participant.workspace_id == ws_id,
-                col(Participant.id).in_(participant_ids),
-                _alive(Participant, as_of),
-            ],
-        ):
+        for person in rows(queries.participants, participant_ids=sorted(participant_ids)):
             segment_id = person.segment_id if person.segment_id in live_segment_ids else None
             participants[person.id or 0] = si.ParticipantIn(
                 id=person.id or 0, name=person.name, segment_id=segment_id
             )
 
     assumptions: dict[int, list[si.AssumptionIn]] = defaultdict(list)
-    for a in _columns(
-        session,
-        Assumption.id,
-        Assumption.problem_id,
-        Assumption.statement,
-        Assumption.category,
-        Assumption.critical,
-        where=[
-            Assumption.workspace_id == ws_id,
-            col(Assumption.problem_id).in_(problem_ids),
-            _alive(Assumption, as_of),
-        ],
-    ):
+    for a in rows(queries.assumptions):
         assumptions[a.problem_id].append(
             si.AssumptionIn(a.id or 0, a.statement, AssumptionCategory(a.category), a.critical)
         )
     tests: dict[int, list[si.TestIn]] = defaultdict(list)
-    for t in _columns(
-        session,
-        AssumptionTest.id,
-        AssumptionTest.problem_id,
-        AssumptionTest.assumption_id,
-        AssumptionTest.method,
-        AssumptionTest.outcome,
-        AssumptionTest.started_at,
-        AssumptionTest.concluded_at,
-        where=[
-            AssumptionTest.workspace_id == ws_id,
-            col(AssumptionTest.problem_id).in_(problem_ids),
-            _alive(AssumptionTest, as_of),
-        ],
-    ):
+    for t in rows(queries.tests):
         concluded = t.concluded_at is not None and (as_of is None or t.concluded_at <= as_of)
         started = t.started_at is not None and (as_of is None or t.started_at <= as_of)
         status = (
@@ -278,13 +304,7 @@ def load_inputs(
         )
 
     changes: dict[int, list[si.KillCriteriaChange]] = defaultdict(list)
-    change_stmt = select(KillCriteriaChange).where(
-        KillCriteriaChange.workspace_id == ws_id,
-        col(KillCriteriaChange.problem_id).in_(problem_ids),
-    )
-    if as_of is not None:
-        change_stmt = change_stmt.where(col(KillCriteriaChange.changed_at) <= as_of)
-    for ch in session.exec(change_stmt).all():
+    for ch in rows(queries.kill_criteria):
         if ch.before is not None and all(
             ch.before.get(name) == ch.after.get(name) for name in THRESHOLD_NAMES
         ):
@@ -298,19 +318,7 @@ def load_inputs(
         )
 
     decisions: dict[int, list[si.DecisionIn]] = defaultdict(list)
-    for d in _columns(
-        session,
-        Decision.id,
-        Decision.problem_id,
-        Decision.kind,
-        Decision.recommendation,
-        Decision.created_at,
-        where=[
-            Decision.workspace_id == ws_id,
-            col(Decision.problem_id).in_(problem_ids),
-            _alive(Decision, as_of),
-        ],
-    ):
+    for d in rows(queries.decisions):
         decisions[d.problem_id].append(
             si.DecisionIn(
                 id=d.id or 0,

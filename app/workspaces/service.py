@@ -1,6 +1,7 @@
 """Rules of workspaces and memberships."""
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlmodel import Session, col, func, select
 
@@ -9,7 +10,7 @@ from app.auth.models import User
 from app.auth.service import normalise_email
 from app.db import utcnow
 from app.enums import Role
-from app.errors import Conflict, InvalidInput, NotFound
+from app.errors import Conflict, NotFound
 from app.workspaces.deps import WorkspaceContext
 from app.workspaces.models import (
     Membership,
@@ -59,39 +60,16 @@ def update_workspace(
     *, session: Session, ctx: WorkspaceContext, payload: WorkspaceUpdate
 ) -> Workspace:
     """Rename or describe a workspace."""
-    from app.rows import check_version
+    from app.rows import update_row
 
     workspace = ctx.workspace
-    # The conflict shows the workspace as the PATCH answers it, not its raw columns.
-    check_version(
-        workspace,  # type: ignore[arg-type]
-        payload.version,
-        lambda: WorkspaceRead.model_validate(workspace, from_attributes=True).model_dump(
-            mode="json"
-        ),
-    )
-    before = snapshot(workspace)
-    for field, value in payload.model_dump(exclude_unset=True, exclude={"version"}).items():
-        if value is None:
-            raise InvalidInput(
-                f"{field}: cannot be empty.", details=[{"field": field, "message": "required"}]
-            )
-        setattr(workspace, field, value)
-    workspace.version += 1
-    workspace.updated_at = utcnow()
-    session.add(workspace)
-    session.flush()
-    record(
-        session=session,
-        workspace_id=ctx.id,
-        actor_id=ctx.user_id,
-        action="update",
-        entity="workspace",
-        entity_id=ctx.id,
-        before=before,
-        after=snapshot(workspace),
-    )
-    return workspace
+
+    def current() -> dict[str, Any]:
+        # The conflict shows the workspace as the PATCH answers it, not its raw columns.
+        return WorkspaceRead.model_validate(workspace, from_attributes=True).model_dump(mode="json")
+
+    changes = payload.model_dump(exclude_unset=True, exclude={"version"})
+    return update_row(session, ctx, workspace, changes, version=payload.version, current=current)
 
 
 def members(*, session: Session, ctx: WorkspaceContext) -> Sequence[tuple[Membership, User]]:

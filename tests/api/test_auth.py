@@ -191,3 +191,25 @@ def test_every_route_but_sign_in_needs_a_token(api: Api) -> None:
             assert response.status_code == 401, f"{method} {path}: {response.text}"
             assert response.json()["error"]["code"] == "not_authenticated"
             assert response.headers["WWW-Authenticate"] == "Bearer"
+
+
+def test_session_cookie_reads_freely_but_writes_need_the_csrf_token(api: Api) -> None:
+    import hashlib
+    import hmac
+
+    client = api.client
+    client.cookies.set("evident_session", api.token)
+    try:
+        assert client.get("/api/v1/me").json()["id"] == api.user_id
+        body = {"title": "From the browser"}
+        refused = client.post(api.url("problems"), json=body)
+        assert_error(refused, 403, "csrf")
+        wrong = client.post(api.url("problems"), json=body, headers={"X-CSRF-Token": "0" * 64})
+        assert_error(wrong, 403, "csrf")
+        csrf = hmac.new(b"test-secret", api.token.encode(), hashlib.sha256).hexdigest()
+        created = client.post(api.url("problems"), json=body, headers={"X-CSRF-Token": csrf})
+        assert created.status_code == 201, created.text
+    finally:
+        client.cookies.clear()
+    # A bearer token needs no CSRF token: it is never sent by a browser on its own.
+    assert api.post("problems", json={"title": "From a script"}).status_code == 201

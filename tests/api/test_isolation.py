@@ -43,6 +43,8 @@ EXPECTED: dict[str, Role] = {
     "GET /export": ADMIN,
     "GET /participants/{participant_id}/personal-data": ADMIN,
     "POST /participants/{participant_id}/erase": ADMIN,
+    "POST /import/interviews/preview": CONTRIBUTOR,
+    "POST /import/interviews": CONTRIBUTOR,
 }
 WRITERS = {
     "segments": ADMIN,
@@ -184,6 +186,10 @@ def request_for(world: World, method: str, route: str, url: str) -> dict[str, An
     """The keyword arguments of a valid request to this route (as far as the role allows)."""
     admin = world.admin
     collection = route.split("/")[1] if route else ""
+    if route.startswith("/import/interviews"):
+        title = world.rows["problems"]["title"]
+        csv = f"participant,interview_date,quote,problem,signal\nRavi,2026-10-03,We pay,{title},paid\n"
+        return {"files": {"file": ("highlights.csv", csv.encode(), "text/csv")}}
     if method == "POST" and route == f"/{collection}":
         return {"json": world.create_body(collection)}
     if method == "PATCH" and collection == "members":

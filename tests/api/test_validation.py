@@ -249,3 +249,11 @@ def test_wrong_method_is_405_in_the_error_shape(api: Api) -> None:
     assert_error(
         api.client.put(api.url("problems"), headers=api.headers), 405, "method_not_allowed"
     )
+
+
+def test_a_workspace_named_like_import_keeps_the_normal_limit(api: Api, settings: Any) -> None:
+    """Only import routes accept large files; a slug is not a route."""
+    api.post_root("/api/v1/workspaces", json={"slug": "imports-team", "name": "Imports"})
+    team = Api(api.client, api.token, "imports-team", api.user_id)
+    body = {"title": "t", "statement": "x" * (settings.max_body_bytes + 1)}
+    assert_error(team.post("problems", json=body), 413, "too_large")

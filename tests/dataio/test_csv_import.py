@@ -9,7 +9,10 @@ import pytest
 from tests.factories import Api
 
 Cli = Callable[..., Any]
-HEADER = "participant,segment,interview_date,interview_kind,quote,problem,stance,signal,severity,frequency"
+HEADER = (
+    "participant,segment,interview_date,interview_kind,quote,problem,"
+    "stance,signal,severity,frequency"
+)
 
 
 def csv_of(*rows: str, header: str = HEADER) -> bytes:

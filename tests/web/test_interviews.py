@@ -104,7 +104,7 @@ def test_interview_list_paginates_and_delete_has_undo(api: Api, web: Web) -> Non
         api.interview(occurred_on=f"2026-09-{day:02d}")
     page = soup(web.get("interviews"))
     assert len(page.select("tbody tr")) == 25
-    assert "1–25 of 27" in page.find(class_="pager").get_text()
+    assert "1\u201325 of 27" in page.find(class_="pager").get_text()
     newest = api.ok(api.get("interviews"))["items"][0]
     response = web.post(f"interviews/{newest['id']}/delete")
     assert "deleted=" in response.headers["location"]

@@ -37,7 +37,9 @@ def test_thresholds_and_members(api: Api, web: Web) -> None:
         },
     ).is_redirect
     assert api.ok(api.get("settings/scoring"))["pain_threshold"] == 55
-    unknown = web.post("settings/members", {"member_email": "x@example.com", "member_role": "viewer"})
+    unknown = web.post(
+        "settings/members", {"member_email": "x@example.com", "member_role": "viewer"}
+    )
     assert unknown.status_code == 422
     assert "No user with the email" in soup(unknown).find(id="member_email-error").get_text()
 

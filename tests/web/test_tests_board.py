@@ -17,7 +17,12 @@ def test_plan_start_and_conclude_a_test(api: Api, web: Web) -> None:
     )
     missing = web.post(
         "tests",
-        {"assumption_id": assumption["id"], "method": "pre_sale", "metric": "LOIs", "operator": ">="},
+        {
+            "assumption_id": assumption["id"],
+            "method": "pre_sale",
+            "metric": "LOIs",
+            "operator": ">=",
+        },
     )
     assert missing.status_code == 422
     assert soup(missing).find(id="threshold-error") is not None

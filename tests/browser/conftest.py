@@ -1,0 +1,74 @@
+"""The real app served by uvicorn on a free port, and a headless system Chromium."""
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+
+from app.config import Settings
+from app.main import create_app
+from tests.conftest import migrate
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[str]:
+    """The app on a fresh migrated SQLite file, served in a background thread."""
+    url = f"sqlite:///{tmp_path / 'browser.db'}"
+    migrate(url)
+    settings = Settings(data_dir=tmp_path / "data", database_url=url, secret_key="browser-test")
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the server did not start within 10 s")
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    """Headless Chromium from the system (CI cannot download Playwright's own builds)."""
+    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    if executable is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("chromium is not on PATH; .ci/run installs Debian's chromium package")
+        pytest.skip("chromium is not on PATH (install Debian's chromium package to run this)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=executable, args=CHROMIUM_ARGS, headless=True
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def output_dir(request: pytest.FixtureRequest) -> Path:
+    """Where screenshots go: test-results/ (git-ignored) under the repository."""
+    folder = ROOT / "test-results" / "browser" / request.node.name
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

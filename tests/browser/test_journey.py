@@ -1,0 +1,215 @@
+"""The whole journey in a real browser: first run, sign in, a problem, an interview with five
+highlights logged by keyboard only, the scorecard moving, a concluded test, a decision, and a
+viewer who cannot decide."""
+
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlmodel import Session
+
+from app.auth.service import create_user
+from app.db import make_engine
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "correct horse battery"
+HIGHLIGHTS = [
+    ("We pay a contractor every month to fix the exports.", "paid", "5", "m"),
+    ("I keep a spreadsheet to patch the broken columns.", "workaround", "4", "w"),
+    ("We moved our EU entity to another tool for this.", "switched", "4", "m"),
+    ("I googled for export fixes twice last week.", "searching", "3", "w"),
+    ("Month end is the worst day because of this.", "stated", "4", "m"),
+]
+
+
+def focused_id(page: Any) -> str:
+    return str(page.evaluate("document.activeElement && document.activeElement.id"))
+
+
+def tab_to(page: Any, element_id: str, limit: int = 12) -> None:
+    """Press Tab until the field has focus; fail if the tab order never reaches it."""
+    for _ in range(limit):
+        if focused_id(page) == element_id:
+            return
+        page.keyboard.press("Tab")
+    assert focused_id(page) == element_id, f"Tab never reached #{element_id}"
+
+
+def score(page: Any, name: str) -> int:
+    return int(re.sub(r"\D", "", page.locator(f"[data-score={name}]").inner_text()))
+
+
+def sign_in(page: Any, base: str, email: str) -> None:
+    page.goto(f"{base}/signin")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r"/w/acme$"))
+
+
+def test_journey(live_server: str, browser: Any, output_dir: Path, tmp_path: Path) -> None:
+    base = live_server
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+
+    # First run: the first admin and the workspace.
+    page.goto(base + "/")
+    assert page.locator("h1").inner_text() == "Welcome to Evident"
+    page.fill("#name", "Ada")
+    page.fill("#email", "ada@example.com")
+    page.fill("#password", PASSWORD)
+    page.fill("#workspace", "Acme")
+    page.fill("#slug", "acme")
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r"/w/acme$"))
+    assert page.locator("#start-heading").is_visible()
+
+    # Sign out, then sign in again.
+    page.click("text=Sign out")
+    page.wait_for_url(re.compile(r"/signin$"))
+    sign_in(page, base, "ada@example.com")
+
+    # Create a problem.
+    page.click("text=Add a problem")
+    page.fill("#title", "Month-end exports break")
+    page.fill("#statement", "Finance teams struggle to close the month because exports break.")
+    page.fill("#feasibility_estimate", "70")
+    page.click("button:has-text('Create problem')")
+    page.wait_for_url(re.compile(r"/problems/\d+$"))
+    problem_url = page.url
+    pain_before = score(page, "pain")
+    items_before = page.locator("#scorecard-heading + p").inner_text()
+    assert "0 evidence items" in items_before
+
+    # Log an interview with five highlights, keyboard only.
+    page.click("text=Log an interview")
+    page.wait_for_url(re.compile(r"/interviews/new"))
+    started = time.monotonic()
+    assert focused_id(page) == "participant_id"
+    page.keyboard.press("Tab")  # the "New participant" disclosure
+    page.keyboard.press("Enter")
+    tab_to(page, "np_name")
+    page.keyboard.type("Bea")
+    tab_to(page, "np_organisation")
+    page.keyboard.type("Initech")
+    page.keyboard.press("Tab")  # segment
+    page.keyboard.press("Tab")  # "Add participant"
+    page.keyboard.press("Enter")
+    page.wait_for_selector("text=Participant added and chosen.")
+    assert focused_id(page) == "participant_id"
+    assert "Bea" in page.locator("#participant_id option:checked").inner_text()
+    tab_to(page, "kind")
+    tab_to(page, "notes")
+    page.keyboard.type("Call with the finance lead after month end.")
+    for i, (quote, signal, severity, frequency) in enumerate(HIGHLIGHTS):
+        tab_to(page, f"h-{i}-quote")
+        page.keyboard.type(quote)
+        page.keyboard.press("Tab")
+        assert focused_id(page) == f"h-{i}-problem"
+        page.keyboard.press("Tab")
+        assert focused_id(page) == f"h-{i}-signal"
+        page.keyboard.type(signal)
+        page.keyboard.press("Tab")
+        page.keyboard.type(severity)
+        page.keyboard.press("Tab")
+        assert focused_id(page) == f"h-{i}-frequency"
+        page.keyboard.type(frequency)
+        if i < len(HIGHLIGHTS) - 1:
+            tab_to(page, "add-highlight", limit=2)
+            page.keyboard.press("Enter")
+            page.wait_for_function(f"document.activeElement.id === 'h-{i + 1}-quote'")
+    assert page.locator("#h-2-signal").input_value() == "switched"
+    assert page.locator("#h-0-severity").input_value() == "5"
+    tab_to(page, "add-highlight", limit=2)
+    page.keyboard.press("Tab")  # "Save interview"
+    page.keyboard.press("Enter")
+    page.wait_for_url(problem_url)
+    elapsed = time.monotonic() - started
+    assert elapsed < 120, f"logging took {elapsed:.0f} s"
+
+    # The scorecard changed.
+    assert "5 evidence items" in page.locator("#scorecard-heading + p").inner_text()
+    assert score(page, "pain") > pain_before
+    assert page.locator("#evidence blockquote").count() == 5
+    page.screenshot(path=str(output_dir / "problem.png"), full_page=True)
+
+    # An assumption, a test card fixed in advance, started and concluded.
+    page.click("text=Add an assumption")
+    page.fill("#statement", "Finance leads will pay to stop the breakage")
+    page.select_option("#category", "viability")
+    page.check("#critical")
+    page.click("button:has-text('Add assumption')")
+    page.click("text=Plan a test")
+    page.select_option("#method", "pre_sale")
+    page.fill("#metric", "signed letters of intent")
+    page.select_option("#operator", ">=")
+    page.fill("#threshold", "3")
+    page.check("#start_now")
+    page.click("button:has-text('Save test card')")
+    page.wait_for_url(re.compile(r"/tests$"))
+    running = page.locator("section", has=page.locator("#col-running"))
+    running.locator("summary:has-text('Conclude')").click()
+    running.locator("input[name=observed_value]").fill("5")
+    running.locator("textarea[name=learning]").fill("Five finance leads signed.")
+    running.locator("button:has-text('Conclude test')").click()
+    page.wait_for_url(re.compile(r"/tests$"))
+    concluded = page.locator("section", has=page.locator("#col-concluded")).inner_text()
+    assert "validated" in concluded and "Five finance leads signed." in concluded
+
+    # Record a decision.
+    page.goto(problem_url)
+    page.click("#decide-button")
+    page.check("#kind-pursue")
+    page.fill("#rationale", "Deep, behavioural pain and a validated willingness to pay.")
+    page.fill("#dissent", "Sam thinks the EU segment is too small.")
+    page.fill("#customer_advocate_notes", "They asked for this three times.")
+    page.click("button:has-text('Record decision')")
+    page.wait_for_url(re.compile(r"/problems/\d+#decisions$"))
+    assert "validated willingness to pay" in page.locator("#decisions").inner_text()
+
+    page.goto(base + "/w/acme")
+    assert page.locator("svg.chart a").count() == 1
+    page.screenshot(path=str(output_dir / "portfolio.png"), full_page=True)
+    phone = browser.new_context(
+        viewport={"width": 390, "height": 844}, storage_state=context.storage_state()
+    )
+    phone_page = phone.new_page()
+    phone_page.goto(base + "/w/acme")
+    phone_page.screenshot(path=str(output_dir / "portfolio-phone.png"), full_page=True)
+    phone.close()
+
+    # A viewer: no decide button, and 403 when posting anyway.
+    engine = make_engine(_database_url(tmp_path))
+    with Session(engine) as session:
+        create_user(session=session, email="vic@example.com", password=PASSWORD, name="Vic")
+        session.commit()
+    engine.dispose()
+    page.goto(base + "/w/acme/settings")
+    page.fill("#member_email", "vic@example.com")
+    page.select_option("#member_role", "viewer")
+    page.click("button:has-text('Add member')")
+    page.wait_for_selector("td:has-text('vic@example.com')")
+
+    viewer = browser.new_context()
+    viewer_page = viewer.new_page()
+    sign_in(viewer_page, base, "vic@example.com")
+    viewer_page.goto(problem_url)
+    assert viewer_page.locator("#decide-button").count() == 0
+    csrf = viewer_page.locator("input[name=csrf_token]").first.get_attribute("value")
+    response = viewer_page.request.post(
+        problem_url + "/decide",
+        form={"csrf_token": csrf or "", "kind": "halt", "rationale": "I am only a viewer"},
+        headers={"Accept": "text/html"},
+    )
+    assert response.status == 403
+    assert "decider" in response.text()
+    viewer.close()
+    context.close()
+
+
+def _database_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'browser.db'}"
