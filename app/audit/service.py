@@ -9,7 +9,8 @@ from app.audit.models import AuditEvent
 
 def snapshot(row: SQLModel | None) -> dict[str, Any] | None:
     """A JSON-ready copy of a row, as it is now."""
-    return None if row is None else row.model_dump(mode="json")
+    # Enum columns hold plain strings once loaded from the database; that is expected here.
+    return None if row is None else row.model_dump(mode="json", warnings=False)
 
 
 def record(

@@ -733,8 +733,9 @@ def bias_flags(
                 BiasFlag(
                     code=BiasCode.single_source,
                     message=(
-                        f"user {logger} logged {count} of {len(supporting)} supporting items"
-                        f" ({_pct(count / len(supporting))}): ask someone else to gather evidence"
+                        f"{inp.member_name(logger)} logged {count} of {len(supporting)}"
+                        f" supporting items ({_pct(count / len(supporting))}):"
+                        " ask someone else to gather evidence"
                     ),
                     evidence_ids=[e.id for e in supporting if e.logged_by == logger],
                 )

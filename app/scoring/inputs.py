@@ -142,3 +142,8 @@ class ScoringInput:
     kill_criteria: tuple[KillCriteriaChange, ...]
     decisions: tuple[DecisionIn, ...]
     as_of: datetime
+    # (user id, display name) of the team, so flags can name who logged the evidence.
+    team: tuple[tuple[int, str], ...] = ()
+
+    def member_name(self, user_id: int) -> str:
+        return dict(self.team).get(user_id, f"user {user_id}")

@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import JSON, Column, ForeignKey, Integer, String, bindparam, or_, update
 from sqlmodel import Field, Session, SQLModel, col, select
 
+from app.auth.models import User
 from app.db import DomainRow, UTCDateTime, utcnow
 from app.decisions.models import Decision
 from app.enums import (
@@ -33,7 +34,7 @@ from app.research.models import EvidenceItem, Interview, InterviewProblem, Parti
 from app.scoring import inputs as si
 from app.scoring.engine import compute_scorecard
 from app.scoring.scorecard import Scorecard
-from app.workspaces.models import Workspace
+from app.workspaces.models import Membership, Workspace
 
 DIRTY_KEY = "evident_dirty_problems"
 THRESHOLD_NAMES = ("pain", "reach", "feasibility", "min_participants")
@@ -328,6 +329,15 @@ def load_inputs(
             )
         )
 
+    team = tuple(
+        (user_id or 0, name)
+        for user_id, name in session.exec(
+            select(User.id, User.name)
+            .join(Membership, col(Membership.user_id) == col(User.id))
+            .where(Membership.workspace_id == ws_id)
+            .order_by(col(User.id))
+        ).all()
+    )
     result = {}
     for p in problems:
         pid = p.id or 0
@@ -358,6 +368,7 @@ def load_inputs(
             kill_criteria=tuple(changes[pid]),
             decisions=tuple(decisions[pid]),
             as_of=moment,
+            team=team,
         )
     return result
 

@@ -107,3 +107,12 @@ def test_scoring_thresholds_are_admin_only_and_versioned(api: Api) -> None:
     problem = api.problem()
     card = api.ok(api.get(f"problems/{problem['id']}/scorecard"))
     assert card["thresholds"]["pain"] == 40
+
+
+def test_single_source_flag_names_the_team_member(api: Api) -> None:
+    problem = api.problem()
+    for _ in range(4):
+        api.evidence(problem["id"], participant_id=api.participant()["id"])
+    card = api.ok(api.get(f"problems/{problem['id']}/scorecard"))
+    flag = next(f for f in card["flags"] if f["code"] == "single_source")
+    assert flag["message"].startswith("ada logged 4 of 4 supporting items")
