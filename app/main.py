@@ -93,6 +93,7 @@ def api_router() -> APIRouter:
     from app.audit.api import router as audit_router
     from app.auth.api import router as auth_router
     from app.dataio.api import router as dataio_router
+    from app.search.api import router as search_router
     from app.decisions.api import router as decisions_router
     from app.experiments.api import routers as experiment_routers
     from app.problems.api import router as problems_router
@@ -108,6 +109,7 @@ def api_router() -> APIRouter:
     api.include_router(scoring_router)
     api.include_router(audit_router)
     api.include_router(dataio_router)
+    api.include_router(search_router)
     return api
 
 

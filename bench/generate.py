@@ -270,12 +270,13 @@ def generate_rows(seed: int, sizes: Sizes) -> dict[str, list[dict[str, Any]]]:
         }
     ]
     roles = [Role.admin, Role.contributor, Role.contributor, Role.decider, Role.contributor]
+    roles.append(Role.viewer)
     rows["membership"] = [
         {
             "id": uid,
             "workspace_id": 1,
             "user_id": uid,
-            "role": (roles + [Role.viewer])[uid - 1],
+            "role": roles[uid - 1],
             "created_at": start,
             "updated_at": start,
         }
@@ -286,7 +287,9 @@ def generate_rows(seed: int, sizes: Sizes) -> dict[str, list[dict[str, Any]]]:
         domain(i, start, 1) | {"name": name, "description": "", "size": size}
         for i, (name, size, _) in enumerate(SEGMENTS, start=1)
     ]
-    segment_choices = [(i, share) for i, (_, _, share) in enumerate(SEGMENTS, start=1)]
+    segment_choices: list[tuple[int | None, float]] = [
+        (i, share) for i, (_, _, share) in enumerate(SEGMENTS, start=1)
+    ]
     segment_choices.append((None, UNSEGMENTED_SHARE))
 
     rows["participant"] = []
@@ -409,7 +412,9 @@ def generate_rows(seed: int, sizes: Sizes) -> dict[str, list[dict[str, Any]]]:
         else:  # standalone, e.g. from analytics or a sales note
             interview_id = None
             problem = some_problems(1)[0]
-            participant_id = rng.randrange(1, sizes.participants + 1) if rng.random() < 0.7 else None
+            participant_id = (
+                rng.randrange(1, sizes.participants + 1) if rng.random() < 0.7 else None
+            )
             at, by = _moment(rng), rng.choice(users)
         supports = rng.random() < support_rate[problem]
         signal = _pick(rng, SUPPORTING if supports else CONTRADICTING)
@@ -543,7 +548,7 @@ def insert_rows(engine: Engine, rows: dict[str, list[dict[str, Any]]]) -> None:
                     conn.execute(
                         text(
                             f"SELECT setval(pg_get_serial_sequence('\"{name}\"', 'id'), "
-                            f"(SELECT max(id) FROM \"{name}\"))"
+                            f'(SELECT max(id) FROM "{name}"))'
                         )
                     )
             conn.execute(text("ANALYZE"))
@@ -642,7 +647,9 @@ def postgres_database(url: str, seed: int, scale: float, *, rebuild: bool = Fals
         if not exists:
             conn.execute(text(f'CREATE DATABASE "{database}"'))
         comment = conn.execute(
-            text("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = :n"),
+            text(
+                "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = :n"
+            ),
             {"n": database},
         ).scalar()
     server.dispose()

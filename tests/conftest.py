@@ -72,6 +72,21 @@ def reset_postgres(engine: Engine) -> None:
         conn.execute(text("CREATE SCHEMA public"))
 
 
+@pytest.fixture(autouse=True, scope="session")
+def cheap_password_hashing() -> Iterator[None]:
+    """Still argon2, with the smallest cost: hundreds of sign-ups would otherwise dominate the
+    suite's time. The production parameters are checked in tests/auth/test_passwords.py."""
+    from pwdlib import PasswordHash
+    from pwdlib.hashers.argon2 import Argon2Hasher
+
+    from app.auth import service
+
+    production = service.password_hash
+    service.password_hash = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=1024),))
+    yield
+    service.password_hash = production
+
+
 @pytest.fixture(scope="session")
 def template_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A migrated database: a SQLite file to copy per test, or the PostgreSQL test database."""

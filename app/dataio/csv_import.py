@@ -30,11 +30,10 @@ from app.research.models import (
     Interview,
     InterviewProblem,
     Participant,
-    ParticipantCreate,
     Segment,
     SegmentCreate,
 )
-from app.research.service import create_participant, create_segment
+from app.research.service import create_segment
 from app.workspaces.deps import WorkspaceContext
 from app.workspaces.models import Workspace
 
@@ -368,7 +367,7 @@ def _write_batch(
     source: str,
     resolved: _Resolved,
 ) -> list[ImportRow]:
-    keys = [row.key for row in batch]
+    keys = [row.key for row in batch]  # hashed once per row
     done = set(
         session.exec(
             select(ImportedRow.row_key).where(
@@ -377,14 +376,13 @@ def _write_batch(
         ).all()
     )
     todo: dict[str, ImportRow] = {}
-    for row in batch:
-        if row.key not in done and row.key not in todo:
-            todo[row.key] = row
+    for key, row in zip(keys, batch, strict=True):
+        if key not in done and key not in todo:
+            todo[key] = row
     if not todo:
         return []
     rows = list(todo.values())
-    for row in rows:
-        _participant_for(session, ctx, row, resolved)
+    _participants_for(session, ctx, rows, resolved)
     interview_ids = _interviews_for(session, ctx, rows, resolved)
     links = {(i, r.problem_id) for i, r in zip(interview_ids, rows, strict=True)}
     _cover(session, links - resolved.coverage)
@@ -410,15 +408,7 @@ def _write_batch(
         }
         for row, interview_id in zip(rows, interview_ids, strict=True)
     ]
-    evidence_table = EvidenceItem.__table__  # type: ignore[attr-defined]
-    ids = (
-        session.execute(
-            insert(evidence_table).returning(evidence_table.c.id, sort_by_parameter_order=True),
-            evidence_values,
-        )
-        .scalars()
-        .all()
-    )
+    ids = _insert_rows(session, EvidenceItem, evidence_values)
     session.execute(
         insert(ImportedRow.__table__),  # type: ignore[attr-defined]
         [
@@ -436,6 +426,35 @@ def _write_batch(
         session, ctx, "evidence_item", evidence_values, ids, now, {"imported_from": source}
     )
     return rows
+
+
+def _insert_rows(session: Session, model: Any, values: list[dict[str, Any]]) -> list[int]:
+    """Insert rows of one batch (same workspace, author and created_at) in bulk; their ids in
+    order. SQLite cannot return ordered ids from a bulk insert, so they are read back by that
+    created_at, which is unique to the batch (SQLite writers take turns)."""
+    table = model.__table__
+    if session.get_bind().dialect.name != "sqlite":
+        result = session.execute(
+            insert(table).returning(table.c.id, sort_by_parameter_order=True), values
+        )
+        return list(result.scalars().all())
+    session.execute(insert(table), values)
+    first = values[0]
+    ids = list(
+        session.execute(
+            select(table.c.id)
+            .where(
+                table.c.workspace_id == first["workspace_id"],
+                table.c.created_by == first["created_by"],
+                table.c.created_at == first["created_at"],
+            )
+            .order_by(table.c.id)
+        )
+        .scalars()
+        .all()
+    )
+    assert len(ids) == len(values), "rows of another writer share this batch's timestamp"
+    return ids
 
 
 def _snapshot(values: dict[str, Any]) -> dict[str, Any]:
@@ -460,11 +479,13 @@ def _segment_for(session: Session, ctx: WorkspaceContext, name: str, resolved: _
     return resolved.segments[key]
 
 
-def _participant_for(
-    session: Session, ctx: WorkspaceContext, row: ImportRow, resolved: _Resolved
-) -> int:
+def _participants_for(
+    session: Session, ctx: WorkspaceContext, rows: list[ImportRow], resolved: _Resolved
+) -> None:
+    """Find each row's participant by name (case-insensitive); create the missing ones in bulk,
+    in their segment, with their audit events."""
     if not resolved.loaded:
-        # Everyone the workspace already knows, in one query.
+        # Everyone the workspace already knows, in one query; the oldest wins a shared name.
         for pid, name in session.exec(
             select(Participant.id, Participant.name)
             .where(Participant.workspace_id == ctx.id, col(Participant.deleted_at).is_(None))
@@ -473,19 +494,38 @@ def _participant_for(
             resolved.participants[name.casefold()] = pid or 0
             resolved.display[name.casefold()] = name
         resolved.loaded = True
-    key = row.participant.casefold()
-    resolved.display.setdefault(key, row.participant)
-    if key not in resolved.participants:
-        segment_id = _segment_for(session, ctx, row.segment, resolved) if row.segment else None
-        found = create_participant(
-            session=session,
-            ctx=ctx,
-            payload=ParticipantCreate(name=row.participant, segment_id=segment_id),
-        ).id
-        assert found is not None
-        resolved.participants[key] = found
-        resolved.report["participants"] += 1
-    return resolved.participants[key]
+    new: dict[str, ImportRow] = {}
+    for row in rows:
+        key = row.participant.casefold()
+        if key not in resolved.participants and key not in new:
+            new[key] = row
+    if not new:
+        return
+    now = utcnow()
+    values = [
+        {
+            "workspace_id": ctx.id,
+            "created_by": ctx.user_id,
+            "created_at": now,
+            "updated_at": now,
+            "deleted_at": None,
+            "version": 1,
+            "name": row.participant,
+            "organisation": "",
+            "title": "",
+            "contact": "",
+            "segment_id": _segment_for(session, ctx, row.segment, resolved)
+            if row.segment
+            else None,
+        }
+        for row in new.values()
+    ]
+    ids = _insert_rows(session, Participant, values)
+    _audit_created(session, ctx, "participant", values, ids, now)
+    for (key, row), pid in zip(new.items(), ids, strict=True):
+        resolved.participants[key] = pid
+        resolved.display[key] = row.participant
+    resolved.report["participants"] += len(new)
 
 
 def _interviews_for(
@@ -534,14 +574,7 @@ def _interviews_for(
                 }
                 for participant_id, occurred_on, kind in missing
             ]
-            table = Interview.__table__  # type: ignore[attr-defined]
-            ids = (
-                session.execute(
-                    insert(table).returning(table.c.id, sort_by_parameter_order=True), values
-                )
-                .scalars()
-                .all()
-            )
+            ids = _insert_rows(session, Interview, values)
             _audit_created(session, ctx, "interview", values, ids, now)
             for key, interview_id in zip(missing, ids, strict=True):
                 resolved.interviews[key] = interview_id

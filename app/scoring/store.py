@@ -246,22 +246,35 @@ def load_inputs(
         ):
             interview_dates[interview_id or 0] = occurred_on
     evidence: dict[int, list[si.EvidenceIn]] = defaultdict(list)
-    for e in evidence_rows:
-        if e.interview_id is not None and e.interview_id not in interview_dates:
+    # Unpacked in the order of `queries.evidence`: much cheaper than reading each by name.
+    for (
+        evidence_id,
+        problem_id,
+        interview_id,
+        participant_id,
+        stance,
+        signal,
+        severity,
+        frequency,
+        logged_by,
+        logged_at,
+        quote,
+    ) in evidence_rows:
+        if interview_id is not None and interview_id not in interview_dates:
             continue
-        evidence[e.problem_id].append(
+        evidence[problem_id].append(
             si.EvidenceIn(
-                id=e.id or 0,
-                participant_id=e.participant_id,
-                interview_id=e.interview_id,
-                stance=Stance(e.stance),
-                signal=Signal(e.signal),
-                severity=e.severity,
-                frequency=Frequency(e.frequency) if e.frequency else None,
-                logged_by=e.created_by,
-                logged_at=e.created_at,
-                observed_on=interview_dates.get(e.interview_id) if e.interview_id else None,
-                quote=e.quote,
+                id=evidence_id,
+                participant_id=participant_id,
+                interview_id=interview_id,
+                stance=Stance(stance),
+                signal=Signal(signal),
+                severity=severity,
+                frequency=Frequency(frequency) if frequency else None,
+                logged_by=logged_by,
+                logged_at=logged_at,
+                observed_on=interview_dates.get(interview_id) if interview_id else None,
+                quote=quote,
             )
         )
 

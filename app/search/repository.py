@@ -217,10 +217,10 @@ def search(session: Session, *, workspace_id: int, query: SearchQuery) -> list[S
         "highlight_snippet": f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, "
         'MinWords=12, MaxFragments=2, FragmentDelimiter=" … "',
     }
+    used = {name for name in params if re.search(rf":{name}\b", sql)}
     statement = text(sql).bindparams(
-        bindparam("date_from", type_=Date), bindparam("date_to", type_=Date)
+        *(bindparam(name, type_=Date) for name in ("date_from", "date_to") if name in used)
     )
-    used = {name for name in params if f":{name}" in sql}
     rows = session.execute(statement, {k: v for k, v in params.items() if k in used}).mappings()
     return [
         SearchRow.model_validate(

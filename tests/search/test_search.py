@@ -1,0 +1,129 @@
+"""Full-text search: ranked, marked, filtered, and only ever within one's own workspace."""
+
+import re
+from typing import Any
+
+from tests.factories import Api
+
+
+def search(api: Api, q: str, **params: Any) -> list[dict[str, Any]]:
+    return api.ok(api.get("search", params={"q": q, **params}))["items"]  # type: ignore[no-any-return]
+
+
+def test_exact_phrase_ranks_above_scattered_words(api: Api) -> None:
+    problem = api.problem(title="Billing", statement="")
+    scattered = api.evidence(
+        problem["id"],
+        quote="The month was long; at its end we close the invoice run and the books.",
+    )
+    exact = api.evidence(problem["id"], quote="Month end close is the worst week for us.")
+    api.evidence(problem["id"], quote="Nothing to see here.")
+
+    hits = search(api, "month end close")
+    assert [h["id"] for h in hits] == [exact["id"], scattered["id"]]
+    marked = " ".join(re.findall(r"<mark>(.*?)</mark>", hits[0]["snippet_html"])).lower()
+    assert marked.split() == ["month", "end", "close"]
+    assert hits[0]["kind"] == "evidence"
+    assert hits[0]["problem_title"] == "Billing"
+
+
+def test_searches_problems_notes_and_quotes_with_marked_html(api: Api) -> None:
+    problem = api.problem(
+        title="Spreadsheet exports break", statement="Finance teams <b>struggle</b> at close."
+    )
+    interview = api.interview(notes="She showed us the spreadsheet with 40 tabs & macros.")
+    api.evidence(problem["id"], quote="Our spreadsheet is held together with tape.")
+
+    hits = search(api, "spreadsheet")
+    assert {h["kind"] for h in hits} == {"problem", "interview", "evidence"}
+    by_kind = {h["kind"]: h for h in hits}
+    assert by_kind["problem"]["title_html"] == "<mark>Spreadsheet</mark> exports break"
+    assert by_kind["interview"]["id"] == interview["id"]
+    assert "&amp; macros" in by_kind["interview"]["snippet_html"]
+
+    statement = search(api, "struggle")[0]
+    assert "&lt;b&gt;<mark>struggle</mark>&lt;/b&gt;" in statement["snippet_html"]
+    assert [h["kind"] for h in search(api, "spreadsheet", kind="problem")] == ["problem"]
+
+
+def test_query_syntax_is_just_words(api: Api) -> None:
+    api.problem(title="Exports break", statement="")
+    hits = search(api, 'exports" (break*')
+    assert [re.sub("</?mark>", "", h["title_html"]) for h in hits] == ["Exports break"]
+    empty = api.get("search", params={"q": "!!!"})
+    assert empty.status_code == 422
+    assert "at least one word" in empty.json()["error"]["message"]
+
+
+def test_workspace_isolation(api: Api) -> None:
+    api.problem(title="Secret pricing problem")
+    other = Api.signed_up(api.client, email="eve@example.com", workspace="rival")
+    other.problem(title="Pricing is confusing")
+
+    assert [h["title_html"] for h in search(other, "pricing")] == [
+        "<mark>Pricing</mark> is confusing"
+    ]
+    assert (
+        api.client.get(
+            "/api/v1/workspaces/acme/search", params={"q": "pricing"}, headers=other.headers
+        ).status_code
+        == 404
+    )
+
+
+def test_soft_deleted_rows_are_ignored_and_come_back_when_restored(api: Api) -> None:
+    problem = api.problem(title="Onboarding", statement="")
+    item = api.evidence(problem["id"], quote="The onboarding wizard lost my data.")
+    api.ok(api.delete(f"evidence/{item['id']}"))
+    assert search(api, "wizard") == []
+    api.ok(api.post(f"evidence/{item['id']}/restore"))
+    assert [h["id"] for h in search(api, "wizard")] == [item["id"]]
+
+    api.ok(api.delete(f"problems/{problem['id']}"))
+    assert search(api, "wizard") == []  # its problem is gone
+    assert search(api, "onboarding") == []
+
+
+def test_edits_are_searchable_at_once(api: Api) -> None:
+    problem = api.problem(title="Old title", statement="")
+    api.ok(api.patch(f"problems/{problem['id']}", json={"version": 1, "title": "Renamed thing"}))
+    assert search(api, "old") == []
+    assert [h["id"] for h in search(api, "renamed")] == [problem["id"]]
+
+
+def test_filters(api: Api) -> None:
+    enterprise = api.segment(name="Enterprise")
+    smb = api.segment(name="SMB")
+    big = api.participant(name="Big Co buyer", segment_id=enterprise["id"])
+    small = api.participant(name="Corner shop", segment_id=smb["id"])
+    invoicing = api.problem(title="Invoicing", statement="")
+    payroll = api.problem(title="Payroll", statement="")
+    api.interview(
+        participant_id=big["id"],
+        kind="interview",
+        occurred_on="2026-01-10",
+        highlights=[
+            {"problem_id": invoicing["id"], "quote": "Approvals take weeks.", "signal": "paid"}
+        ],
+    )
+    api.interview(
+        participant_id=small["id"],
+        kind="support_ticket",
+        occurred_on="2026-06-10",
+        highlights=[
+            {"problem_id": payroll["id"], "quote": "Approvals for overtime.", "signal": "stated"}
+        ],
+    )
+
+    def quotes(**params: Any) -> list[str]:
+        return [h["snippet_html"] for h in search(api, "approvals", kind="evidence", **params)]
+
+    assert len(quotes()) == 2
+    assert quotes(problem_id=invoicing["id"]) == ["<mark>Approvals</mark> take weeks."]
+    assert quotes(segment_id=smb["id"]) == ["<mark>Approvals</mark> for overtime."]
+    assert quotes(interview_kind="support_ticket") == ["<mark>Approvals</mark> for overtime."]
+    assert quotes(date_from="2026-03-01") == ["<mark>Approvals</mark> for overtime."]
+    assert quotes(date_to="2026-03-01") == ["<mark>Approvals</mark> take weeks."]
+    assert search(api, "approvals", segment_id=smb["id"], kind="problem") == []
+    bad = api.get("search", params={"q": "x", "date_from": "2026-05-01", "date_to": "2026-01-01"})
+    assert bad.status_code == 422
