@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import DateTime, Engine, create_engine, event
+from sqlalchemy import Connection, DateTime, Engine, create_engine, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
@@ -73,6 +73,7 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             _ensure_sqlite_folder(url)
         engine = create_engine(url, echo=echo, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True)
 
@@ -91,11 +92,29 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+    # Let SQLAlchemy, not the driver, decide when a transaction begins (see _sqlite_begin).
+    dbapi_connection.isolation_level = None
+
+
+WRITE_INTENT = "evident_write"
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    """Writes take SQLite's write lock when they begin, not at their first INSERT.
+
+    Otherwise two concurrent edits could both pass the version check on the same snapshot, and
+    the second would fail at commit with "database is locked" instead of waiting its turn.
+    Reads begin deferred, so they never wait for a writer (WAL).
+    """
+    immediate = conn.get_execution_options().get(WRITE_INTENT, False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def get_session(request: Request) -> Iterator[Session]:
     """One session per request: commit when the route succeeds, roll back when it raises."""
     with Session(request.app.state.engine, expire_on_commit=False) as session:
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            session.connection(execution_options={WRITE_INTENT: True})
         try:
             yield session
             session.commit()

@@ -1,25 +1,26 @@
 """JSON routes of data in and out: workspace export and import, personal data, CSV import."""
 
 import json
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from sqlmodel import select
 
 from app.auth.deps import CurrentUser
-from app.dataio import csv_import, export, participants
+from app.dataio import csv_export, csv_import, export, participants
 from app.db import SessionDep
 from app.enums import Role
 from app.errors import InvalidInput
 from app.research.models import Participant, ParticipantRead
 from app.rows import get_row
 from app.scoring.store import refresh_after_write
-from app.workspaces.deps import AdminDep, ContributorDep
+from app.workspaces.deps import AdminDep, ContributorDep, WorkspaceDep
 from app.workspaces.models import Membership, WorkspaceRead
 
 router = APIRouter(tags=["data in and out"])
+CsvTable = Literal["problems", "interviews", "evidence"]
 
 
 @router.get(
@@ -32,6 +33,22 @@ def export_workspace(ctx: AdminDep, session: SessionDep) -> Any:
     filename = f"evident-{ctx.workspace.slug}.json"
     return JSONResponse(
         document, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
+
+
+@router.get(
+    "/workspaces/{ws}/export/{table}.csv",
+    summary="Export problems (with scores), interviews or evidence as CSV",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}}},
+)
+def export_table_csv(ctx: WorkspaceDep, session: SessionDep, table: CsvTable) -> Any:
+    content = csv_export.export_csv(session=session, ctx=ctx, table=table)
+    filename = f"evident-{ctx.workspace.slug}-{table}.csv"
+    return Response(
+        content,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
 
@@ -139,6 +156,9 @@ def import_interviews(
     good_rows: Annotated[bool, Form(description="Import the good rows, skip the bad.")] = False,
 ) -> Any:
     checked = csv_import.check_file(session=session, ctx=ctx, data=file.file.read())
+    # The import commits batch by batch on its own connections: end this request's transaction
+    # first, or its write lock (SQLite) would make them wait for it.
+    session.commit()
     return csv_import.import_rows(
         engine=request.app.state.engine,
         ctx=ctx,
