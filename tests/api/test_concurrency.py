@@ -13,7 +13,7 @@ def test_simultaneous_edits_of_one_version_give_one_success_and_one_conflict(
     api: Api, app: Any
 ) -> None:
     problem = api.problem(title="Month-end exports break")
-    start = Barrier(4)
+    start = Barrier(3)
 
     def edit(title: str) -> int:
         with TestClient(app) as client:
@@ -25,9 +25,9 @@ def test_simultaneous_edits_of_one_version_give_one_success_and_one_conflict(
             )
             return response.status_code
 
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        statuses = sorted(pool.map(edit, ["A", "B", "C", "D"]))
-    assert statuses == [200, 409, 409, 409]
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        statuses = sorted(pool.map(edit, ["A", "B", "C"]))
+    assert statuses == [200, 409, 409]
     final = api.ok(api.get(f"problems/{problem['id']}"))
     assert final["version"] == problem["version"] + 1
-    assert final["title"] in {"A", "B", "C", "D"}
+    assert final["title"] in {"A", "B", "C"}
