@@ -93,12 +93,12 @@ def api_router() -> APIRouter:
     from app.audit.api import router as audit_router
     from app.auth.api import router as auth_router
     from app.dataio.api import router as dataio_router
-    from app.search.api import router as search_router
     from app.decisions.api import router as decisions_router
     from app.experiments.api import routers as experiment_routers
     from app.problems.api import router as problems_router
     from app.research.api import routers as research_routers
     from app.scoring.api import router as scoring_router
+    from app.search.api import router as search_router
     from app.workspaces.api import router as workspaces_router
 
     api = APIRouter(prefix=API_PREFIX)

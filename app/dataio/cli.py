@@ -70,8 +70,9 @@ def workspace_context(session: Session, slug: str, email: str) -> WorkspaceConte
         ).first()
         if membership is None:
             fail(f"Workspace '{slug}' has no admin; pass --email.")
-        user = session.get(User, membership.user_id)
-        assert user is not None
+        admin = session.get(User, membership.user_id)
+        assert admin is not None
+        user = admin
     return WorkspaceContext(workspace=workspace, user=user, role=Role(membership.role))
 
 

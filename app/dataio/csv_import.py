@@ -541,7 +541,12 @@ def _interviews_for(
     if unknown:
         participant_ids = {key[0] for key in unknown}
         for interview_id, participant_id, occurred_on, kind in session.exec(
-            select(Interview.id, Interview.participant_id, Interview.occurred_on, Interview.kind)
+            select(
+                col(Interview.id),
+                col(Interview.participant_id),
+                col(Interview.occurred_on),
+                col(Interview.kind),
+            )
             .where(
                 Interview.workspace_id == ctx.id,
                 col(Interview.deleted_at).is_(None),

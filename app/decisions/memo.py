@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict
 
 from app.enums import (
     AssumptionCategory,
+    Confidence,
     DecisionKind,
     Frequency,
     ProblemStatus,
@@ -181,7 +182,7 @@ def what_would_change(card: Scorecard) -> list[str]:
                 f"evidence of deeper pain: pain depth of at least {num(t.pain / 2)} "
                 f"(now {num(pain)}), from people who pay, switch, keep a workaround or search"
             )
-        elif card.confidence.level.value == "high" and pain < t.pain:
+        elif card.confidence.level is Confidence.high and pain < t.pain:
             wanted.append(f"pain depth of at least {num(t.pain)} (now {num(pain)})")
         if reach.upper < t.reach:
             wanted.append(

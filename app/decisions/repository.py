@@ -174,13 +174,18 @@ def evidence_since_decision(
         .outerjoin(last, last.c.problem_id == col(EvidenceItem.problem_id))
         .where(
             EvidenceItem.workspace_id == ctx.id,
-            col(EvidenceItem.problem_id).in_(problem_ids),
             col(EvidenceItem.deleted_at).is_(None),
             or_(last.c.at.is_(None), col(EvidenceItem.created_at) > last.c.at),
         )
         .group_by(col(EvidenceItem.problem_id), col(EvidenceItem.signal))
     ).all()
-    return [(problem_id, str(signal), int(count)) for problem_id, signal, count in rows]
+    # The workspace's other problems (archived, deleted) are left out here, not in SQL.
+    wanted = set(problem_ids)
+    return [
+        (problem_id, str(signal), int(count))
+        for problem_id, signal, count in rows
+        if problem_id in wanted
+    ]
 
 
 def tests_concluded_since_decision(

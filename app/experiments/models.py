@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import String, Text
+from sqlalchemy import Index, String, Text
 from sqlmodel import Field, SQLModel
 
 from app.db import DomainRow, UTCDateTime
@@ -12,6 +12,9 @@ from app.scoring.scorecard import AssumptionState
 
 
 class Assumption(DomainRow, table=True):
+    # A problem's rows within its workspace (see EvidenceItem).
+    __table_args__ = (Index("ix_assumption_workspace_id_problem_id", "workspace_id", "problem_id"),)
+
     problem_id: int = Field(foreign_key="problem.id", index=True)
     statement: str = Field(max_length=1000)
     category: AssumptionCategory = Field(sa_type=String(16), index=True)
@@ -20,6 +23,9 @@ class Assumption(DomainRow, table=True):
 
 class AssumptionTest(DomainRow, table=True):
     __tablename__ = "assumption_test"
+    __table_args__ = (
+        Index("ix_assumption_test_workspace_id_problem_id", "workspace_id", "problem_id"),
+    )
 
     assumption_id: int = Field(foreign_key="assumption.id", index=True)
     problem_id: int = Field(foreign_key="problem.id", index=True)

@@ -3,7 +3,7 @@
 from datetime import date, datetime
 
 from pydantic import ValidationInfo, field_validator, model_validator
-from sqlalchemy import Column, ForeignKey, Integer, String, Text
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, Text
 from sqlmodel import Field, SQLModel
 
 from app.db import DomainRow
@@ -53,6 +53,12 @@ class InterviewProblem(SQLModel, table=True):
 
 class EvidenceItem(DomainRow, table=True):
     __tablename__ = "evidence_item"
+    # A problem's (or an interview's) evidence within its workspace: SQLite, without
+    # statistics, would otherwise walk the whole workspace's evidence by workspace_id.
+    __table_args__ = (
+        Index("ix_evidence_item_workspace_id_problem_id", "workspace_id", "problem_id"),
+        Index("ix_evidence_item_workspace_id_interview_id", "workspace_id", "interview_id"),
+    )
 
     problem_id: int = Field(foreign_key="problem.id", index=True)
     interview_id: int | None = Field(default=None, foreign_key="interview.id", index=True)

@@ -143,16 +143,20 @@ def _queries(dated: bool) -> _Queries:
         segments=select(Segment.id, Segment.name, Segment.size).where(
             Segment.workspace_id == ws, _alive(Segment, dated)
         ),
+        # Scoped through the problems: SQLite without statistics would otherwise start from
+        # every interview of the workspace rather than from the few that covered them.
         coverage=select(  # type: ignore[call-overload]
             InterviewProblem.problem_id,
             Interview.id,
             Interview.participant_id,
             Interview.occurred_on,
         )
+        .select_from(Problem)
+        .join(InterviewProblem, col(InterviewProblem.problem_id) == col(Problem.id))
         .join(Interview, col(Interview.id) == col(InterviewProblem.interview_id))
         .where(
-            Interview.workspace_id == ws,
-            col(InterviewProblem.problem_id).in_(problem_ids),
+            Problem.workspace_id == ws,
+            col(Problem.id).in_(problem_ids),
             _alive(Interview, dated),
         ),
         evidence=select(  # type: ignore[call-overload, misc]

@@ -155,6 +155,15 @@ def tsvector_sql(title: str, body: str) -> str:
     )
 
 
+# ts_headline drops what looks like an HTML tag; hide the angle brackets from it, then put
+# them back (in `search`) before the text is escaped.
+LT, GT = "\x04", "\x05"
+
+
+def _untagged(column: str) -> str:
+    return f"replace(replace(coalesce({column}, ''), '<', chr(4)), '>', chr(5))"
+
+
 def _postgres_parts(kind: ResultKind) -> dict[str, str]:
     alias = _ALIAS[kind]
     title, body = (f"{alias}.{c}" if c != "''" else c for c in _TEXT[kind])
@@ -166,11 +175,11 @@ def _postgres_parts(kind: ResultKind) -> dict[str, str]:
         # An exact phrase earns a full point on top of the words' rank.
         "score": f"(ts_rank({document}, plainto_tsquery('english', :q)) + CASE WHEN {document}"
         " @@ phraseto_tsquery('english', :q) THEN 1.0 ELSE 0.0 END)",
-        "title_hl": f"ts_headline('english', coalesce({title}, ''),"
+        "title_hl": f"ts_headline('english', {_untagged(title)},"
         " plainto_tsquery('english', :q), :highlight_all)",
-        "body_snippet": f"ts_headline('english', coalesce({body}, ''),"
+        "body_snippet": f"ts_headline('english', {_untagged(body)},"
         " plainto_tsquery('english', :q), :highlight_snippet)",
-        "body_full": f"ts_headline('english', coalesce({body}, ''),"
+        "body_full": f"ts_headline('english', {_untagged(body)},"
         " plainto_tsquery('english', :q), :highlight_all)",
     }
 
@@ -189,7 +198,11 @@ def search(session: Session, *, workspace_id: int, query: SearchQuery) -> list[S
         filters = _filters(kind, query, dialect)
         if filters is None:
             continue
-        selects.append(template.format(filters=filters, **parts(kind)))
+        # Marking words is costly: done below for the page of hits only.
+        unmarked = parts(kind) | {"title_hl": "''", "body_snippet": "''", "body_full": "''"}
+        if dialect == "sqlite":
+            unmarked["match"] += " AND search_index.rowid IN :candidates"
+        selects.append(template.format(filters=filters, **unmarked))
     if not selects:
         return []
     sql = (
@@ -205,6 +218,7 @@ def search(session: Session, *, workspace_id: int, query: SearchQuery) -> list[S
     params: dict[str, Any] = {
         "ws": workspace_id,
         "match": match,
+        "all_words": " AND ".join(quoted),
         "q": " ".join(words),
         "limit": query.limit,
         "offset": query.offset,
@@ -217,17 +231,109 @@ def search(session: Session, *, workspace_id: int, query: SearchQuery) -> list[S
         "highlight_snippet": f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, "
         'MinWords=12, MaxFragments=2, FragmentDelimiter=" … "',
     }
-    used = {name for name in params if re.search(rf":{name}\b", sql)}
-    statement = text(sql).bindparams(
-        *(bindparam(name, type_=Date) for name in ("date_from", "date_to") if name in used)
-    )
-    rows = session.execute(statement, {k: v for k, v in params.items() if k in used}).mappings()
+    if dialect == "sqlite":
+        hits = _sqlite_hits(session, sql, params, query)
+    else:
+        hits = _run(session, sql, params)
+    marked = _marked(session, dialect, hits, params)
     return [
         SearchRow.model_validate(
-            dict(row) | {"occurred_on": _as_date(row["occurred_on"]), "score": float(row["score"])}
+            hit
+            | {
+                "title": _tags_back(marked.get((hit["kind"], hit["id"]), ("", ""))[0]),
+                "snippet": _tags_back(marked.get((hit["kind"], hit["id"]), ("", ""))[1]),
+                "occurred_on": _as_date(hit["occurred_on"]),
+                "score": float(hit["score"]),
+            }
         )
-        for row in rows
+        for hit in hits
     ]
+
+
+def _run(session: Session, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    used = {name for name in params if re.search(rf":{name}\b", sql)}
+    statement = text(sql).bindparams(
+        *(bindparam(name, type_=Date) for name in ("date_from", "date_to") if name in used),
+        *(bindparam("candidates", expanding=True) for _ in [1] if "candidates" in used),
+    )
+    rows = session.execute(statement, {k: v for k, v in params.items() if k in used}).mappings()
+    return [dict(row) for row in rows]
+
+
+def _sqlite_hits(
+    session: Session, sql: str, params: dict[str, Any], query: SearchQuery
+) -> list[dict[str, Any]]:
+    """FTS5 finds the best-ranked entries of the workspace quickly on its own (ranked by the
+    words alone, which is cheaper than with the phrase); the joins that drop deleted rows and
+    apply filters, and the phrase bonus, then only run on those candidates. When too few
+    survive, a larger batch of candidates is taken."""
+    wanted = query.offset + query.limit
+    size = wanted * 4 + 50
+    while True:
+        candidates = list(
+            session.execute(
+                # `rank` with ORDER BY ... LIMIT is FTS5's fast path to the top entries.
+                text(
+                    "SELECT rowid FROM search_index WHERE search_index MATCH :match"
+                    " AND rank MATCH 'bm25(10.0, 1.0)' AND workspace_id = :ws"
+                    " ORDER BY rank LIMIT :size"
+                ),
+                {"match": params["all_words"], "ws": params["ws"], "size": size},
+            ).scalars()
+        )
+        hits = _run(session, sql, params | {"candidates": candidates})
+        if len(hits) >= query.limit or len(candidates) < size:
+            return hits
+        size *= 4
+
+
+_ROWID_CODE: dict[ResultKind, int] = {"problem": 1, "interview": 2, "evidence": 3}
+
+
+def _marked(
+    session: Session, dialect: str, hits: list[dict[str, Any]], params: dict[str, Any]
+) -> dict[tuple[str, int], tuple[str, str]]:
+    """(kind, id) -> (title, snippet) with the matching words marked, for a page of hits."""
+    marked: dict[tuple[str, int], tuple[str, str]] = {}
+    if not hits:
+        return marked
+    if dialect == "sqlite":
+        # The FTS rowid encodes the source row: id * 4 + kind code (migration 0002).
+        kinds = {hit["id"] * 4 + _ROWID_CODE[hit["kind"]]: hit for hit in hits}
+        statement = text(
+            "SELECT rowid, highlight(search_index, 0, char(2), char(3)) AS title,"
+            " snippet(search_index, 1, char(2), char(3), '…', 24) AS snippet,"
+            " highlight(search_index, 1, char(2), char(3)) AS body"
+            " FROM search_index WHERE search_index MATCH :match AND rowid IN :rowids"
+        ).bindparams(bindparam("rowids", expanding=True))
+        for rowid, title, snippet, body in session.execute(
+            statement, {"match": params["match"], "rowids": list(kinds)}
+        ):
+            hit = kinds[rowid]
+            marked[(hit["kind"], hit["id"])] = (
+                title or "",
+                (body if hit["kind"] == "evidence" else snippet) or "",
+            )
+        return marked
+    for kind in _ROWID_CODE:
+        ids = [hit["id"] for hit in hits if hit["kind"] == kind]
+        if not ids:
+            continue
+        expressions = _postgres_parts(kind)
+        alias = _ALIAS[kind]
+        body = expressions["body_full" if kind == "evidence" else "body_snippet"]
+        statement = text(
+            f"SELECT {alias}.id, {expressions['title_hl']} AS title, {body} AS snippet"
+            f" FROM {_TABLE[kind]} {alias} WHERE {alias}.id IN :ids"
+        ).bindparams(bindparam("ids", expanding=True))
+        values = {k: params[k] for k in ("q", "highlight_all", "highlight_snippet")}
+        for row_id, title, snippet in session.execute(statement, values | {"ids": ids}):
+            marked[(kind, row_id)] = (title if kind != "evidence" else "", snippet or "")
+    return marked
+
+
+def _tags_back(value: str | None) -> str:
+    return (value or "").replace(LT, "<").replace(GT, ">")
 
 
 def _as_date(value: Any) -> date | None:

@@ -89,7 +89,9 @@ def upgrade() -> None:
             "INSERT INTO search_index(rowid, title, body, kind, row_id, workspace_id) "
             f"VALUES ({key}, {new_title}, new.{body}, '{table}', new.id, new.workspace_id);"
         )
-        op.execute(f"CREATE TRIGGER search_{table}_insert AFTER INSERT ON {table} BEGIN {insert} END")
+        op.execute(
+            f"CREATE TRIGGER search_{table}_insert AFTER INSERT ON {table} BEGIN {insert} END"
+        )
         op.execute(
             f"CREATE TRIGGER search_{table}_update AFTER UPDATE ON {table} BEGIN "
             f"DELETE FROM search_index WHERE rowid = old.id * 4 + {code}; {insert} END"

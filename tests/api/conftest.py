@@ -2,8 +2,6 @@
 
 Building the application (routes, dependency graphs) costs more than most tests, and nothing in
 it depends on the test, so it is built once; each test points it at its own fresh database.
-Passwords are hashed with light argon2 parameters here: the tests check who may do what, not
-how hard a hash is to crack.
 """
 
 from collections.abc import Iterator
@@ -12,15 +10,10 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from pwdlib import PasswordHash
-from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy import Engine
 
-from app.auth import service as auth_service
 from app.config import Settings
 from app.main import create_app
-
-FAST_HASH = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1),))
 
 
 @pytest.fixture(scope="session")
@@ -41,8 +34,3 @@ def app(shared_app: FastAPI, engine: Engine) -> Iterator[Any]:
     shared_app.state.engine = engine
     yield shared_app
     shared_app.state.engine = previous
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(auth_service, "password_hash", FAST_HASH)

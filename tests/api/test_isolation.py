@@ -45,6 +45,8 @@ EXPECTED: dict[str, Role] = {
     "POST /participants/{participant_id}/erase": ADMIN,
     "POST /import/interviews/preview": CONTRIBUTOR,
     "POST /import/interviews": CONTRIBUTOR,
+    "GET /export/{table}.csv": VIEWER,
+    "GET /search": VIEWER,
 }
 WRITERS = {
     "segments": ADMIN,
@@ -68,6 +70,10 @@ for _path, _writer in WRITERS.items():
             f"DELETE /{_path}/{{row_id}}": _writer,
             f"POST /{_path}/{{row_id}}/restore": _writer,
         }
+
+# Path values that are not row ids, and the query a route needs to answer.
+PATH_VALUES = {"table": "evidence"}
+QUERIES: dict[str, Row] = {"GET /search": {"q": "pay"}}
 
 # What a successful write sends; PATCH bodies get the row's current version added.
 CHANGE: dict[str, Row] = {
@@ -122,7 +128,9 @@ class World:
         }
         return bodies[path]
 
-    def path_value(self, route: str, name: str) -> int:
+    def path_value(self, route: str, name: str) -> int | str:
+        if name in PATH_VALUES:
+            return PATH_VALUES[name]
         if name == "user_id":
             return self.bystander_id
         # "/tests/{row_id}" -> "tests"; "{problem_id}" -> "problems"
@@ -188,7 +196,10 @@ def request_for(world: World, method: str, route: str, url: str) -> dict[str, An
     collection = route.split("/")[1] if route else ""
     if route.startswith("/import/interviews"):
         title = world.rows["problems"]["title"]
-        csv = f"participant,interview_date,quote,problem,signal\nRavi,2026-10-03,We pay,{title},paid\n"
+        csv = (
+            "participant,interview_date,quote,problem,signal\n"
+            f"Ravi,2026-10-03,We pay,{title},paid\n"
+        )
         return {"files": {"file": ("highlights.csv", csv.encode(), "text/csv")}}
     if method == "POST" and route == f"/{collection}":
         return {"json": world.create_body(collection)}
@@ -198,6 +209,8 @@ def request_for(world: World, method: str, route: str, url: str) -> dict[str, An
         current = admin.ok(admin.get(url))
         key = "settings/scoring" if route == "/settings/scoring" else collection
         return {"json": {"version": current["version"]} | CHANGE[key]}
+    if f"{method} {route}" in QUERIES:
+        return {"params": QUERIES[f"{method} {route}"]}
     return {}
 
 
@@ -256,7 +269,7 @@ def test_every_workspace_route_answers_each_kind_of_caller(client: TestClient, w
             )
         else:
             repair(world, method, route, url)
-        if who == "outsider" and "{" in route:
+        if who == "outsider" and re.search(r"{\w+_id}", route):
             # acme's row ids through the outsider's own workspace: not found there either.
             own = call(caller_in_own, method, url, **kwargs)
             if own.status_code != 404:

@@ -57,6 +57,7 @@ def normalised(document: dict[str, Any]) -> dict[str, Any]:
             out.append(row)
         tables[name] = out
     workspace = {k: v for k, v in document["workspace"].items() if k not in ("id", "slug")}
+    workspace["created_by"] = lookup("user", workspace["created_by"])
     users = [{k: v for k, v in u.items() if k != "id"} for u in document["users"]]
     return {"workspace": workspace, "users": users, "tables": tables}
 
