@@ -10,7 +10,7 @@ from sqlalchemy import func
 from sqlmodel import Session, SQLModel, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from app.audit.service import record, snapshot
+from app.audit.service import record_change, snapshot
 from app.db import DomainRow, utcnow
 from app.errors import Conflict, InvalidInput, NotFound
 from app.workspaces.deps import WorkspaceContext
@@ -94,15 +94,7 @@ def add_row(session: Session, ctx: WorkspaceContext, row: Row) -> Row:
     row.created_by = ctx.user_id
     session.add(row)
     session.flush()
-    record(
-        session=session,
-        workspace_id=ctx.id,
-        actor_id=ctx.user_id,
-        action="create",
-        entity=entity_name(type(row)),
-        entity_id=row.id,
-        after=snapshot(row),
-    )
+    record_change(session, ctx, "create", row)
     return row
 
 
@@ -137,16 +129,7 @@ def _audited(
     row.updated_at = utcnow()
     session.add(row)
     session.flush()
-    record(
-        session=session,
-        workspace_id=ctx.id,
-        actor_id=ctx.user_id,
-        action=action,
-        entity=entity_name(type(row)),
-        entity_id=row.id,
-        before=before,
-        after=snapshot(row),
-    )
+    record_change(session, ctx, action, row, before=before)
     return row
 
 

@@ -1,6 +1,6 @@
 """Record audit events in the caller's transaction."""
 
-from typing import Any
+from typing import Any, Protocol
 
 from sqlmodel import Session, SQLModel
 
@@ -36,3 +36,38 @@ def record(
     )
     session.add(event)
     return event
+
+
+class Actor(Protocol):
+    """Who acts, and in which workspace (a WorkspaceContext)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def user_id(self) -> int: ...
+
+
+AS_IT_IS_NOW: Any = object()
+
+
+def record_change(
+    session: Session,
+    ctx: Actor,
+    action: str,
+    row: SQLModel,
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = AS_IT_IS_NOW,
+) -> AuditEvent:
+    """Audit a change of `row` by the member of `ctx`; `after` defaults to the row as it is now."""
+    return record(
+        session=session,
+        workspace_id=ctx.id,
+        actor_id=ctx.user_id,
+        action=action,
+        entity=str(type(row).__tablename__),
+        entity_id=getattr(row, "id", None),
+        before=before,
+        after=snapshot(row) if after is AS_IT_IS_NOW else after,
+    )

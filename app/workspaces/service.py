@@ -5,7 +5,7 @@ from typing import Any
 
 from sqlmodel import Session, col, func, select
 
-from app.audit.service import record, snapshot
+from app.audit.service import record, record_change, snapshot
 from app.auth.models import User
 from app.auth.service import normalise_email
 from app.db import utcnow
@@ -118,15 +118,7 @@ def add_member(
     membership = Membership(workspace_id=ctx.id, user_id=user.id, role=role)
     session.add(membership)
     session.flush()
-    record(
-        session=session,
-        workspace_id=ctx.id,
-        actor_id=ctx.user_id,
-        action="create",
-        entity="membership",
-        entity_id=membership.id,
-        after=snapshot(membership),
-    )
+    record_change(session, ctx, "create", membership)
     return membership, user
 
 
@@ -142,16 +134,7 @@ def change_role(*, session: Session, ctx: WorkspaceContext, user_id: int, role: 
     membership.updated_at = utcnow()
     session.add(membership)
     session.flush()
-    record(
-        session=session,
-        workspace_id=ctx.id,
-        actor_id=ctx.user_id,
-        action="update",
-        entity="membership",
-        entity_id=membership.id,
-        before=before,
-        after=snapshot(membership),
-    )
+    record_change(session, ctx, "update", membership, before=before)
     return membership
 
 
@@ -162,14 +145,6 @@ def remove_member(*, session: Session, ctx: WorkspaceContext, user_id: int) -> N
         raise Conflict(
             "This is the workspace's last admin; make someone else admin first.", code="last_admin"
         )
-    record(
-        session=session,
-        workspace_id=ctx.id,
-        actor_id=ctx.user_id,
-        action="delete",
-        entity="membership",
-        entity_id=membership.id,
-        before=snapshot(membership),
-    )
+    record_change(session, ctx, "delete", membership, before=snapshot(membership), after=None)
     session.delete(membership)
     session.flush()
