@@ -114,11 +114,19 @@ class Api:
         return self.ok(self.post("interviews", json=body), 201)
 
     def evidence(self, problem_id: int, **overrides: Any) -> dict[str, Any]:
-        body = {"problem_id": problem_id, "quote": "We pay a contractor to fix it.", "signal": "paid"}
+        body = {
+            "problem_id": problem_id,
+            "quote": "We pay a contractor to fix it.",
+            "signal": "paid",
+        }
         return self.ok(self.post("evidence", json=body | overrides), 201)
 
     def assumption(self, problem_id: int, **overrides: Any) -> dict[str, Any]:
-        body = {"problem_id": problem_id, "statement": unique("Assumption"), "category": "feasibility"}
+        body = {
+            "problem_id": problem_id,
+            "statement": unique("Assumption"),
+            "category": "feasibility",
+        }
         return self.ok(self.post("assumptions", json=body | overrides), 201)
 
     def test_card(self, assumption_id: int, **overrides: Any) -> dict[str, Any]:

@@ -238,7 +238,8 @@ def update_evidence(
     stance = changes.get("stance") or row.stance
     if stance != signal.stance:
         raise InvalidInput(
-            f"stance: signal '{signal.value}' {signal.stance.value} the problem, so the stance cannot be '{stance}'.",
+            f"stance: signal '{signal.value}' {signal.stance.value} the problem, "
+            f"so the stance cannot be '{stance}'.",
             details=[{"field": "stance", "message": "does not match the signal"}],
         )
     for key in ("problem_id", "signal", "stance", "quote"):
