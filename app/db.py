@@ -92,6 +92,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # A writer waits its turn (up to 30 s on a loaded machine) rather than failing.
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # SQLite gathers no table statistics unless asked; without them it can walk a whole
+    # workspace to find one problem's evidence. 0x10002: analyse on open where it helps.
+    cursor.execute("PRAGMA analysis_limit=400")
+    cursor.execute("PRAGMA optimize=0x10002")
     cursor.close()
     # Let SQLAlchemy, not the driver, decide when a transaction begins (see _sqlite_begin).
     dbapi_connection.isolation_level = None

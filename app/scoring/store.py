@@ -426,14 +426,19 @@ def _store(session: Session, workspace_id: int, card: Scorecard) -> None:
         )
 
 
+# Problems scored per batch: small enough that the participants of a batch stay well under
+# SQLite's limit of bound parameters in one IN (...) list.
+REFRESH_CHUNK = 100
+
+
 def refresh(session: Session, workspace: Workspace, problem_ids: Iterable[int]) -> None:
     """Recompute and store the current scorecards of these problems."""
     ids = sorted(set(problem_ids))
     if not ids:
         return
     session.flush()
-    for chunk_start in range(0, len(ids), 500):
-        chunk = ids[chunk_start : chunk_start + 500]
+    for chunk_start in range(0, len(ids), REFRESH_CHUNK):
+        chunk = ids[chunk_start : chunk_start + REFRESH_CHUNK]
         problems = session.exec(
             select(Problem).where(Problem.workspace_id == workspace.id, col(Problem.id).in_(chunk))
         ).all()
