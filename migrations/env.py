@@ -6,7 +6,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import app.models  # noqa: F401  (registers every table on the metadata)
-from app.db import UTCDateTime, make_engine
+from app.db import EnumText, UTCDateTime, make_engine
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -25,6 +25,8 @@ def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
     """Write our column types as plain SQLAlchemy types, so migrations never import the app."""
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime()"
+    if type_ == "type" and isinstance(obj, EnumText):
+        return f"sa.String(length={obj.impl.length})"
     if type_ == "type" and obj.__class__.__module__.startswith("sqlmodel"):
         autogen_context.imports.add("import sqlmodel")
     return False

@@ -4,6 +4,7 @@ JSON document, and read one back into an empty database or as a new workspace.""
 import json
 import secrets
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Connection, insert, select
@@ -30,6 +31,8 @@ USER_FIELDS = ("id", "email", "name", "is_active", "created_at", "updated_at")
 def _json_value(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
+    if isinstance(value, StrEnum):
+        return value.value
     return value
 
 

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.db import UTCDateTime, utcnow
@@ -20,3 +20,31 @@ class ImportedRow(SQLModel, table=True):
     evidence_id: int | None = Field(default=None, foreign_key="evidence_item.id", index=True)
     source: str = Field(default="", max_length=200, description="The file it came from.")
     imported_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class CsvImportRun(SQLModel, table=True):
+    """A CSV file uploaded on the import page, kept from its preview to the end of its import.
+
+    The progress lives here rather than in a process, so whichever worker answers the progress
+    bar's polls sees it. Operational state, not workspace data: not exported.
+    """
+
+    __tablename__ = "csv_import_run"
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True, ondelete="CASCADE")
+    created_by: int = Field(foreign_key="user.id")
+    filename: str = Field(max_length=200)
+    content: str = Field(sa_type=Text, description="The file's text, as uploaded.")
+    total_rows: int = 0
+    good_rows: int = 0
+    bad_rows: int = 0
+    # checked (previewed), running, done or failed
+    status: str = Field(default="checked", max_length=16)
+    good_rows_only: bool = False
+    processed_rows: int = 0
+    imported: int = 0
+    already_imported: int = 0
+    message: str = Field(default="", max_length=1000)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

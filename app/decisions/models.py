@@ -4,23 +4,25 @@ from datetime import date
 from typing import Any
 
 from pydantic import ConfigDict
-from sqlalchemy import JSON, String, Text
+from sqlalchemy import JSON, Text
 from sqlmodel import Field, SQLModel
 
-from app.db import DomainRow
+from app.db import DomainRow, EnumText
 from app.enums import DecisionKind, Recommendation
 from app.research.models import RowRead
 
 
 class Decision(DomainRow, table=True):
     problem_id: int = Field(foreign_key="problem.id", index=True)
-    kind: DecisionKind = Field(sa_type=String(16))
+    kind: DecisionKind = Field(sa_type=EnumText(DecisionKind, 16))
     rationale: str = Field(sa_type=Text)
     decided_by: int | None = Field(default=None, foreign_key="user.id", index=True)
     dissent: str = Field(default="", sa_type=Text)
     customer_advocate_notes: str = Field(default="", sa_type=Text)
     review_on: date | None = None
-    recommendation: Recommendation | None = Field(default=None, sa_type=String(16))
+    recommendation: Recommendation | None = Field(
+        default=None, sa_type=EnumText(Recommendation, 16)
+    )
     scorecard: dict[str, Any] | None = Field(default=None, sa_type=JSON)
 
 

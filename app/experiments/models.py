@@ -2,10 +2,10 @@
 
 from datetime import datetime
 
-from sqlalchemy import Index, String, Text
+from sqlalchemy import Index, Text
 from sqlmodel import Field, SQLModel
 
-from app.db import DomainRow, UTCDateTime
+from app.db import DomainRow, EnumText, UTCDateTime
 from app.enums import AssumptionCategory, CriterionOperator, TestMethod, TestOutcome, TestStatus
 from app.research.models import RowRead
 from app.scoring.scorecard import AssumptionState
@@ -17,7 +17,7 @@ class Assumption(DomainRow, table=True):
 
     problem_id: int = Field(foreign_key="problem.id", index=True)
     statement: str = Field(max_length=1000)
-    category: AssumptionCategory = Field(sa_type=String(16), index=True)
+    category: AssumptionCategory = Field(sa_type=EnumText(AssumptionCategory, 16), index=True)
     critical: bool = Field(default=False)
 
 
@@ -29,14 +29,16 @@ class AssumptionTest(DomainRow, table=True):
 
     assumption_id: int = Field(foreign_key="assumption.id", index=True)
     problem_id: int = Field(foreign_key="problem.id", index=True)
-    method: TestMethod = Field(sa_type=String(32))
+    method: TestMethod = Field(sa_type=EnumText(TestMethod, 32))
     metric: str = Field(max_length=500)
-    operator: CriterionOperator = Field(sa_type=String(8))
+    operator: CriterionOperator = Field(sa_type=EnumText(CriterionOperator, 8))
     threshold: float | None = None
     criterion_fixed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    status: TestStatus = Field(default=TestStatus.planned, sa_type=String(16), index=True)
+    status: TestStatus = Field(
+        default=TestStatus.planned, sa_type=EnumText(TestStatus, 16), index=True
+    )
     observed_value: float | None = None
-    outcome: TestOutcome | None = Field(default=None, sa_type=String(16))
+    outcome: TestOutcome | None = Field(default=None, sa_type=EnumText(TestOutcome, 16))
     learning: str = Field(default="", sa_type=Text)
     started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     concluded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

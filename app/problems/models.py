@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, ForeignKey, Integer, String, Text
 from sqlmodel import Field, SQLModel
 
-from app.db import DomainRow, UTCDateTime, utcnow
+from app.db import DomainRow, EnumText, UTCDateTime, utcnow
 from app.enums import ProblemStatus
 from app.research.models import RowRead
 
@@ -15,7 +15,9 @@ class Problem(DomainRow, table=True):
     title: str = Field(max_length=200)
     statement: str = Field(default="", sa_type=Text)
     owner_id: int | None = Field(default=None, foreign_key="user.id", index=True)
-    status: ProblemStatus = Field(default=ProblemStatus.exploring, sa_type=String(16), index=True)
+    status: ProblemStatus = Field(
+        default=ProblemStatus.exploring, sa_type=EnumText(ProblemStatus, 16), index=True
+    )
     feasibility_estimate: float | None = Field(default=None)
     feasibility_rationale: str = Field(default="", sa_type=Text)
     # Kill criteria: thresholds fixed for this problem before the evidence comes in.

@@ -3,10 +3,10 @@
 from datetime import date, datetime
 
 from pydantic import ValidationInfo, field_validator, model_validator
-from sqlalchemy import Column, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Column, ForeignKey, Index, Integer, Text
 from sqlmodel import Field, SQLModel
 
-from app.db import DomainRow
+from app.db import DomainRow, EnumText
 from app.enums import Frequency, InterviewKind, Signal, Stance
 
 NOTES_MAX = 20_000
@@ -28,7 +28,7 @@ class Participant(DomainRow, table=True):
 
 
 class Interview(DomainRow, table=True):
-    kind: InterviewKind = Field(sa_type=String(32), index=True)
+    kind: InterviewKind = Field(sa_type=EnumText(InterviewKind, 32), index=True)
     occurred_on: date = Field(index=True)
     participant_id: int | None = Field(default=None, foreign_key="participant.id", index=True)
     conducted_by: int | None = Field(default=None, foreign_key="user.id", index=True)
@@ -64,10 +64,10 @@ class EvidenceItem(DomainRow, table=True):
     interview_id: int | None = Field(default=None, foreign_key="interview.id", index=True)
     participant_id: int | None = Field(default=None, foreign_key="participant.id", index=True)
     quote: str = Field(sa_type=Text)
-    stance: Stance = Field(sa_type=String(16), index=True)
-    signal: Signal = Field(sa_type=String(32), index=True)
+    stance: Stance = Field(sa_type=EnumText(Stance, 16), index=True)
+    signal: Signal = Field(sa_type=EnumText(Signal, 32), index=True)
     severity: int | None = Field(default=None)
-    frequency: Frequency | None = Field(default=None, sa_type=String(16))
+    frequency: Frequency | None = Field(default=None, sa_type=EnumText(Frequency, 16))
 
 
 # ---- schemas -------------------------------------------------------------------------------

@@ -4,11 +4,11 @@ import re
 from datetime import datetime
 
 from pydantic import EmailStr, field_validator
-from sqlalchemy import String, UniqueConstraint
+from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.auth.models import UserRead
-from app.db import Timestamped, UTCDateTime
+from app.db import EnumText, Timestamped, UTCDateTime
 from app.enums import Role
 
 SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$"
@@ -35,7 +35,7 @@ class Membership(Timestamped, table=True):
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id", index=True, ondelete="CASCADE")
     user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
-    role: Role = Field(sa_type=String(16))
+    role: Role = Field(sa_type=EnumText(Role, 16))
 
 
 class WorkspaceCreate(SQLModel):

@@ -4,7 +4,7 @@ import json
 from typing import Any
 
 from sqlalchemy import Engine
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, select
 
 from app.auth.models import User
 from app.dataio.export import export_workspace, import_workspace
@@ -101,7 +101,7 @@ def seeded(api: Api, engine: Engine) -> None:
 
 def exported(engine: Engine, slug: str) -> dict[str, Any]:
     with Session(engine) as session:
-        workspace = session.query(Workspace).filter_by(slug=slug).one()
+        workspace = session.exec(select(Workspace).where(Workspace.slug == slug)).one()
         return export_workspace(session=session, workspace=workspace)
 
 
