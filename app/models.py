@@ -2,7 +2,7 @@
 
 from app.audit.models import AuditEvent
 from app.auth.models import ApiToken, User
-from app.dataio.models import ImportedRow
+from app.dataio.models import CsvImportRun, ImportedRow
 from app.decisions.models import Decision
 from app.experiments.models import Assumption, AssumptionTest
 from app.problems.models import KillCriteriaChange, Problem, ProblemTag
@@ -15,6 +15,7 @@ __all__ = [
     "Assumption",
     "AssumptionTest",
     "AuditEvent",
+    "CsvImportRun",
     "Decision",
     "EvidenceItem",
     "ImportedRow",

@@ -117,6 +117,12 @@ def first_run(request: Request, session: SessionDep, form: FormDep) -> Response:
         session=session, email=account.email, password=account.password, name=account.name
     )
     create_workspace(session=session, user=user, payload=space)
+    if values.get("demo"):
+        from app.dataio.seed import load_demo
+
+        # A fictional company's research to look around in, beside the team's own workspace.
+        demo = load_demo(session, user, slug="demo" if space.slug != "demo" else "demo-example")
+        return _signed_in(request, session, user, f"/w/{demo.slug}")
     return _signed_in(request, session, user, f"/w/{space.slug}")
 
 

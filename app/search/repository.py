@@ -2,11 +2,18 @@
 
 SQLite answers from the FTS5 table `search_index` (kept by triggers, migration 0002), ranked by
 bm25; PostgreSQL from GIN-indexed tsvector expressions on the tables themselves, ranked by
-ts_rank. Both rank an exact phrase above the same words scattered, and mark matching words
-with \\x02 ... \\x03, which the service turns into <mark> after HTML-escaping the text.
+ts_rank. Both put entries holding the exact phrase above entries where the same words are
+scattered, and mark matching words with \\x02 ... \\x03, which the service turns into <mark>
+after HTML-escaping the text.
+
+Ranking every match of a common word costs time in proportion to the matches (bm25 over
+300,000 entries takes a quarter of a second), so a search ranks at most the newest RANK_WINDOW
+live matches of the phrase, then as many of the scattered words: it answers in bounded time,
+exactly as a full ranking whenever fewer entries match. Totals are reported up to TOTAL_CAP.
 """
 
 import re
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
@@ -19,6 +26,8 @@ from app.enums import InterviewKind
 ResultKind = Literal["problem", "interview", "evidence"]
 MARK_START, MARK_END = "\x02", "\x03"
 MAX_TERMS = 12
+RANK_WINDOW = 2_000
+TOTAL_CAP = 1_000  # totals above it read "1,000+"
 
 
 class SearchQuery(BaseModel):
@@ -37,6 +46,7 @@ class SearchRow(BaseModel):
     kind: ResultKind
     id: int
     score: float
+    exact_phrase: bool
     title: str
     snippet: str
     problem_id: int | None
@@ -47,52 +57,63 @@ class SearchRow(BaseModel):
     occurred_on: date | None
 
 
+@dataclass(frozen=True)
+class SearchPage:
+    rows: list[SearchRow]
+    total: int  # live matches, up to TOTAL_CAP
+    total_is_exact: bool  # false: there are TOTAL_CAP or more
+    has_more: bool
+
+
 def terms(q: str) -> list[str]:
     """The words of a query; punctuation and FTS syntax are dropped, so any input is safe."""
     return re.findall(r"\w+", q.lower())[:MAX_TERMS]
 
 
-# ---- the three sources, written once with a few dialect words ---------------------------------
+# ---- where each kind of result lives ----------------------------------------------------------
 
-_SOURCES: dict[ResultKind, str] = {
-    "problem": """
-        SELECT 'problem' AS kind, p.id AS id, {score} AS score,
-            {title_hl} AS title, {body_snippet} AS snippet,
-            p.id AS problem_id, p.title AS problem_title, NULL AS interview_id,
-            NULL AS participant_id, NULL AS participant_name, NULL AS occurred_on
-        FROM {source_from} problem p {source_join}
-        WHERE {match} AND p.workspace_id = :ws AND p.deleted_at IS NULL {filters}
-    """,
-    "interview": """
-        SELECT 'interview' AS kind, i.id AS id, {score} AS score,
-            {title_hl} AS title, {body_snippet} AS snippet,
-            NULL AS problem_id, NULL AS problem_title, i.id AS interview_id,
-            i.participant_id AS participant_id, pt.name AS participant_name,
-            i.occurred_on AS occurred_on
-        FROM {source_from} interview i {source_join}
-        LEFT JOIN participant pt ON pt.id = i.participant_id
-        WHERE {match} AND i.workspace_id = :ws AND i.deleted_at IS NULL {filters}
-    """,
-    "evidence": """
-        SELECT 'evidence' AS kind, e.id AS id, {score} AS score,
-            '' AS title, {body_full} AS snippet,
-            e.problem_id AS problem_id, ep.title AS problem_title, e.interview_id AS interview_id,
-            e.participant_id AS participant_id, pt.name AS participant_name,
-            ei.occurred_on AS occurred_on
-        FROM {source_from} evidence_item e {source_join}
-        JOIN problem ep ON ep.id = e.problem_id AND ep.deleted_at IS NULL
-        LEFT JOIN interview ei ON ei.id = e.interview_id
-        LEFT JOIN participant pt ON pt.id = e.participant_id
-        WHERE {match} AND e.workspace_id = :ws AND e.deleted_at IS NULL
-            AND (ei.id IS NULL OR ei.deleted_at IS NULL) {filters}
-    """,
-}
+# The FTS rowid encodes the source row: id * 4 + kind code (migration 0002).
+_CODE: dict[ResultKind, int] = {"problem": 1, "interview": 2, "evidence": 3}
 _ALIAS = {"problem": "p", "interview": "i", "evidence": "e"}
 _TABLE = {"problem": "problem", "interview": "interview", "evidence": "evidence_item"}
 _TEXT = {
     "problem": ("title", "statement"),
     "interview": ("title", "notes"),
     "evidence": ("''", "quote"),
+}
+# The live rows of a workspace, per kind: an evidence item goes with its problem and interview.
+_LIVE: dict[ResultKind, str] = {
+    "problem": "FROM problem p WHERE p.workspace_id = :ws AND p.deleted_at IS NULL",
+    "interview": "FROM interview i WHERE i.workspace_id = :ws AND i.deleted_at IS NULL",
+    "evidence": "FROM evidence_item e"
+    " JOIN problem ep ON ep.id = e.problem_id AND ep.deleted_at IS NULL"
+    " LEFT JOIN interview ei ON ei.id = e.interview_id"
+    " WHERE e.workspace_id = :ws AND e.deleted_at IS NULL"
+    " AND (ei.id IS NULL OR ei.deleted_at IS NULL)",
+}
+_DISPLAY: dict[ResultKind, str] = {
+    "problem": """
+        SELECT p.id AS id, p.id AS problem_id, p.title AS problem_title,
+            NULL AS interview_id, NULL AS participant_id, NULL AS participant_name,
+            NULL AS occurred_on
+        FROM problem p WHERE p.workspace_id = :ws AND p.id IN :ids
+    """,
+    "interview": """
+        SELECT i.id AS id, NULL AS problem_id, NULL AS problem_title, i.id AS interview_id,
+            i.participant_id AS participant_id, pt.name AS participant_name,
+            i.occurred_on AS occurred_on
+        FROM interview i LEFT JOIN participant pt ON pt.id = i.participant_id
+        WHERE i.workspace_id = :ws AND i.id IN :ids
+    """,
+    "evidence": """
+        SELECT e.id AS id, e.problem_id AS problem_id, ep.title AS problem_title,
+            e.interview_id AS interview_id, e.participant_id AS participant_id,
+            pt.name AS participant_name, ei.occurred_on AS occurred_on
+        FROM evidence_item e JOIN problem ep ON ep.id = e.problem_id
+        LEFT JOIN interview ei ON ei.id = e.interview_id
+        LEFT JOIN participant pt ON pt.id = e.participant_id
+        WHERE e.workspace_id = :ws AND e.id IN :ids
+    """,
 }
 
 
@@ -115,7 +136,11 @@ def _filters(kind: ResultKind, query: SearchQuery, dialect: str) -> str | None:
     if query.segment_id is not None:
         if kind == "problem":
             return None  # a problem belongs to no segment
-        parts.append("pt.segment_id = :segment_id")
+        # Through the participant_id index rather than a join over every row.
+        parts.append(
+            f"{_ALIAS[kind]}.participant_id IN (SELECT id FROM participant"
+            " WHERE workspace_id = :ws AND segment_id = :segment_id)"
+        )
     if query.interview_kind is not None:
         if kind == "problem":
             return None
@@ -132,19 +157,76 @@ def _filters(kind: ResultKind, query: SearchQuery, dialect: str) -> str | None:
     return "".join(f" AND {p}" for p in parts)
 
 
-def _sqlite_parts(kind: ResultKind) -> dict[str, str]:
-    alias = _ALIAS[kind]
-    mark = "char(2), char(3)"
-    return {
-        "source_from": "search_index JOIN",
-        "source_join": f"ON {alias}.id = search_index.row_id",
-        "match": f"search_index MATCH :match AND search_index.kind = '{_TABLE[kind]}'",
-        # bm25 is lower for better matches; the title counts ten times the body.
-        "score": "-bm25(search_index, 10.0, 1.0)",
-        "title_hl": f"highlight(search_index, 0, {mark})",
-        "body_snippet": f"snippet(search_index, 1, {mark}, '…', 24)",
-        "body_full": f"highlight(search_index, 1, {mark})",
-    }
+def _narrow(query: SearchQuery) -> bool:
+    """Whether the filters leave few rows (one problem's): then listing them beats checking
+    match after match. A segment can hold a quarter of the workspace, so it is checked."""
+    return query.problem_id is not None
+
+
+# ---- ranking ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Hit:
+    kind: ResultKind
+    id: int
+    score: float
+    exact_phrase: bool
+
+
+def _sqlite_ranked(
+    session: Session, params: dict[str, Any], scopes: dict[ResultKind, str], query: SearchQuery
+) -> tuple[list[_Hit], int]:
+    """One statement: the newest live matches of the phrase and of the scattered words, each
+    ranked by bm25 within its window; a page of them and how many there are."""
+    by_code = {_CODE[kind]: kind for kind in scopes}
+    if _narrow(query):
+        # The few rows the filters allow, listed once; the unary + keeps this test out of
+        # FTS5's hands (given a rowid list, FTS5 recomputes bm25's statistics per rowid).
+        allowed = " UNION ALL ".join(
+            f"SELECT {_ALIAS[kind]}.id * 4 + {_CODE[kind]} {scope}"
+            for kind, scope in scopes.items()
+        )
+        live = f"+s.rowid IN ({allowed})"
+    else:
+        # Checked entry by entry, newest first, until the window is full.
+        cases = " ".join(
+            f"WHEN {_CODE[kind]} THEN EXISTS (SELECT 1 {scope} AND {_ALIAS[kind]}.id = s.rowid / 4)"
+            for kind, scope in scopes.items()
+        )
+        codes = ", ".join(str(code) for code in by_code)
+        live = f"s.rowid % 4 IN ({codes}) AND CASE s.rowid % 4 {cases} ELSE 0 END"
+
+    def window(match: str) -> str:
+        # `rank` is bm25 with the title counting ten times the body (lower is better); it is
+        # only computed for the entries the window keeps.
+        return (
+            "SELECT s.rowid AS entry, s.rank AS rank FROM search_index s"
+            f" WHERE s.search_index MATCH :{match} AND s.rank MATCH 'bm25(10.0, 1.0)'"
+            f" AND {live} ORDER BY s.rowid DESC LIMIT :window"
+        )
+
+    tiers = [f"phrase AS ({window('phrase')})"]
+    hits = "SELECT entry, rank, 1 AS exact FROM phrase"
+    if "scattered" in params:
+        tiers.append(f"scattered AS ({window('scattered')})")
+        hits += " UNION ALL SELECT entry, rank, 0 FROM scattered"
+    sql = (
+        f"WITH {', '.join(tiers)}, hits AS ({hits})"
+        " SELECT entry, -rank AS score, exact, (SELECT count(*) FROM hits) AS total"
+        " FROM hits ORDER BY exact DESC, rank, entry DESC LIMIT :limit OFFSET :offset"
+    )
+    rows = _run(session, sql, params)
+    if not rows and query.offset:
+        total = _run(
+            session, f"WITH {', '.join(tiers)} SELECT count(*) AS total FROM ({hits})", params
+        )
+        return [], int(total[0]["total"])
+    found = [
+        _Hit(by_code[row["entry"] % 4], row["entry"] // 4, float(row["score"]), bool(row["exact"]))
+        for row in rows
+    ]
+    return found, int(rows[0]["total"]) if rows else 0
 
 
 def tsvector_sql(title: str, body: str) -> str:
@@ -153,6 +235,123 @@ def tsvector_sql(title: str, body: str) -> str:
         f"(setweight(to_tsvector('english'::regconfig, coalesce({title}, '')), 'A') || "
         f"setweight(to_tsvector('english'::regconfig, coalesce({body}, '')), 'B'))"
     )
+
+
+def _document(kind: ResultKind) -> str:
+    alias = _ALIAS[kind]
+    title, body = (f"{alias}.{c}" if c != "''" else c for c in _TEXT[kind])
+    return tsvector_sql(title, body)
+
+
+def _postgres_ranked(
+    session: Session, params: dict[str, Any], scopes: dict[ResultKind, str], query: SearchQuery
+) -> tuple[list[_Hit], int]:
+    """The newest live matches of each kind (the GIN index finds them), ranked by ts_rank with
+    the exact phrase first; a page of them and how many there are."""
+    windows = []
+    for kind, scope in scopes.items():
+        alias, document = _ALIAS[kind], _document(kind)
+        windows.append(
+            f"(SELECT '{kind}' AS kind, {alias}.id AS id,"
+            f" ts_rank({document}, plainto_tsquery('english', :q)) AS score,"
+            f" ({document} @@ phraseto_tsquery('english', :q)) AS exact"
+            f" {scope} AND {document} @@ plainto_tsquery('english', :q)"
+            f" ORDER BY {alias}.id DESC LIMIT :window)"
+        )
+    sql = (
+        f"WITH hits AS ({' UNION ALL '.join(windows)})"
+        " SELECT kind, id, score, exact, (SELECT count(*) FROM hits) AS total"
+        " FROM hits ORDER BY exact DESC, score DESC, kind, id DESC LIMIT :limit OFFSET :offset"
+    )
+    rows = _run(session, sql, params)
+    if not rows and query.offset:
+        total = _run(
+            session,
+            f"WITH hits AS ({' UNION ALL '.join(windows)}) SELECT count(*) AS total FROM hits",
+            params,
+        )
+        return [], int(total[0]["total"])
+    found = [_Hit(row["kind"], row["id"], float(row["score"]), bool(row["exact"])) for row in rows]
+    return found, int(rows[0]["total"]) if rows else 0
+
+
+# ---- the search ------------------------------------------------------------------------------
+
+
+def search(session: Session, *, workspace_id: int, query: SearchQuery) -> SearchPage:
+    """A page of the best matches of a query in one workspace, best first; live rows only."""
+    words = terms(query.q)
+    dialect = session.get_bind().dialect.name
+    scopes: dict[ResultKind, str] = {}
+    for kind in _CODE:
+        filters = _filters(kind, query, dialect)
+        if (query.kind is None or query.kind == kind) and filters is not None:
+            scopes[kind] = _LIVE[kind] + filters
+    if not words or not scopes:
+        return SearchPage([], 0, True, False)
+    params: dict[str, Any] = {
+        "ws": workspace_id,
+        "q": " ".join(words),
+        "limit": query.limit,
+        "offset": query.offset,
+        "window": RANK_WINDOW,
+        "problem_id": query.problem_id,
+        "segment_id": query.segment_id,
+        "interview_kind": query.interview_kind.value if query.interview_kind else None,
+        "date_from": query.date_from,
+        "date_to": query.date_to,
+    }
+    if dialect == "sqlite":
+        quoted = [f'"{w}"' for w in words]
+        params["phrase"] = f'"{" ".join(words)}"'
+        if len(words) > 1:
+            params["scattered"] = f"({' AND '.join(quoted)}) NOT {params['phrase']}"
+        hits, count = _sqlite_ranked(session, params, scopes, query)
+    else:
+        hits, count = _postgres_ranked(session, params, scopes, query)
+    shown = _shown(session, workspace_id, hits)
+    marked = _marked(session, dialect, hits, params)
+    rows = []
+    for hit in hits:
+        title, snippet = marked.get((hit.kind, hit.id), ("", ""))
+        rows.append(
+            SearchRow.model_validate(
+                shown[(hit.kind, hit.id)]
+                | {
+                    "kind": hit.kind,
+                    "score": hit.score,
+                    "exact_phrase": hit.exact_phrase,
+                    "title": _tags_back(title),
+                    "snippet": _tags_back(snippet),
+                    "occurred_on": _as_date(shown[(hit.kind, hit.id)]["occurred_on"]),
+                }
+            )
+        )
+    has_more = query.offset + len(rows) < count
+    return SearchPage(rows, min(count, TOTAL_CAP), count < TOTAL_CAP, has_more)
+
+
+def _run(session: Session, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    used = {name for name in params if re.search(rf":{name}\b", sql)}
+    statement = text(sql).bindparams(
+        *(bindparam(name, type_=Date) for name in ("date_from", "date_to") if name in used),
+        *(bindparam(name, expanding=True) for name in ("ids", "rowids") if name in used),
+    )
+    rows = session.execute(statement, {k: v for k, v in params.items() if k in used}).mappings()
+    return [dict(row) for row in rows]
+
+
+def _shown(
+    session: Session, workspace_id: int, hits: list[_Hit]
+) -> dict[tuple[str, int], dict[str, Any]]:
+    """(kind, id) -> the problem, interview and participant a hit belongs to."""
+    shown: dict[tuple[str, int], dict[str, Any]] = {}
+    for kind, sql in _DISPLAY.items():
+        ids = [hit.id for hit in hits if hit.kind == kind]
+        if ids:
+            for row in _run(session, sql, {"ws": workspace_id, "ids": ids}):
+                shown[(kind, row["id"])] = row
+    return shown
 
 
 # ts_headline drops what looks like an HTML tag; hide the angle brackets from it, then put
@@ -164,171 +363,57 @@ def _untagged(column: str) -> str:
     return f"replace(replace(coalesce({column}, ''), '<', chr(4)), '>', chr(5))"
 
 
-def _postgres_parts(kind: ResultKind) -> dict[str, str]:
-    alias = _ALIAS[kind]
-    title, body = (f"{alias}.{c}" if c != "''" else c for c in _TEXT[kind])
-    document = tsvector_sql(title, body)
-    return {
-        "source_from": "",
-        "source_join": "",
-        "match": f"{document} @@ plainto_tsquery('english', :q)",
-        # An exact phrase earns a full point on top of the words' rank.
-        "score": f"(ts_rank({document}, plainto_tsquery('english', :q)) + CASE WHEN {document}"
-        " @@ phraseto_tsquery('english', :q) THEN 1.0 ELSE 0.0 END)",
-        "title_hl": f"ts_headline('english', {_untagged(title)},"
-        " plainto_tsquery('english', :q), :highlight_all)",
-        "body_snippet": f"ts_headline('english', {_untagged(body)},"
-        " plainto_tsquery('english', :q), :highlight_snippet)",
-        "body_full": f"ts_headline('english', {_untagged(body)},"
-        " plainto_tsquery('english', :q), :highlight_all)",
-    }
-
-
-def search(session: Session, *, workspace_id: int, query: SearchQuery) -> list[SearchRow]:
-    """The best matches of a query in one workspace, best first; live rows only."""
-    words = terms(query.q)
-    if not words:
-        return []
-    dialect = session.get_bind().dialect.name
-    parts = _sqlite_parts if dialect == "sqlite" else _postgres_parts
-    selects = []
-    for kind, template in _SOURCES.items():
-        if query.kind is not None and query.kind != kind:
-            continue
-        filters = _filters(kind, query, dialect)
-        if filters is None:
-            continue
-        # Marking words is costly: done below for the page of hits only.
-        unmarked = parts(kind) | {"title_hl": "''", "body_snippet": "''", "body_full": "''"}
-        if dialect == "sqlite":
-            unmarked["match"] += " AND search_index.rowid IN :candidates"
-        selects.append(template.format(filters=filters, **unmarked))
-    if not selects:
-        return []
-    sql = (
-        "SELECT * FROM ("
-        + " UNION ALL ".join(selects)
-        + ") AS hits ORDER BY score DESC, kind, id LIMIT :limit OFFSET :offset"
-    )
-    quoted = [f'"{w}"' for w in words]
-    # Every word must match; the whole phrase, when it is there, adds to the rank.
-    match = " AND ".join(quoted)
-    if len(words) > 1:
-        match = f'"{" ".join(words)}" OR ({match})'
-    params: dict[str, Any] = {
-        "ws": workspace_id,
-        "match": match,
-        "all_words": " AND ".join(quoted),
-        "q": " ".join(words),
-        "limit": query.limit,
-        "offset": query.offset,
-        "problem_id": query.problem_id,
-        "segment_id": query.segment_id,
-        "interview_kind": query.interview_kind.value if query.interview_kind else None,
-        "date_from": query.date_from,
-        "date_to": query.date_to,
-        "highlight_all": f"StartSel={MARK_START}, StopSel={MARK_END}, HighlightAll=true",
-        "highlight_snippet": f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, "
-        'MinWords=12, MaxFragments=2, FragmentDelimiter=" … "',
-    }
-    if dialect == "sqlite":
-        hits = _sqlite_hits(session, sql, params, query)
-    else:
-        hits = _run(session, sql, params)
-    marked = _marked(session, dialect, hits, params)
-    return [
-        SearchRow.model_validate(
-            hit
-            | {
-                "title": _tags_back(marked.get((hit["kind"], hit["id"]), ("", ""))[0]),
-                "snippet": _tags_back(marked.get((hit["kind"], hit["id"]), ("", ""))[1]),
-                "occurred_on": _as_date(hit["occurred_on"]),
-                "score": float(hit["score"]),
-            }
-        )
-        for hit in hits
-    ]
-
-
-def _run(session: Session, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-    used = {name for name in params if re.search(rf":{name}\b", sql)}
-    statement = text(sql).bindparams(
-        *(bindparam(name, type_=Date) for name in ("date_from", "date_to") if name in used),
-        *(bindparam("candidates", expanding=True) for _ in [1] if "candidates" in used),
-    )
-    rows = session.execute(statement, {k: v for k, v in params.items() if k in used}).mappings()
-    return [dict(row) for row in rows]
-
-
-def _sqlite_hits(
-    session: Session, sql: str, params: dict[str, Any], query: SearchQuery
-) -> list[dict[str, Any]]:
-    """FTS5 finds the best-ranked entries of the workspace quickly on its own (ranked by the
-    words alone, which is cheaper than with the phrase); the joins that drop deleted rows and
-    apply filters, and the phrase bonus, then only run on those candidates. When too few
-    survive, a larger batch of candidates is taken."""
-    wanted = query.offset + query.limit
-    size = wanted * 4 + 50
-    while True:
-        candidates = list(
-            session.execute(
-                # `rank` with ORDER BY ... LIMIT is FTS5's fast path to the top entries.
-                text(
-                    "SELECT rowid FROM search_index WHERE search_index MATCH :match"
-                    " AND rank MATCH 'bm25(10.0, 1.0)' AND workspace_id = :ws"
-                    " ORDER BY rank LIMIT :size"
-                ),
-                {"match": params["all_words"], "ws": params["ws"], "size": size},
-            ).scalars()
-        )
-        hits = _run(session, sql, params | {"candidates": candidates})
-        if len(hits) >= query.limit or len(candidates) < size:
-            return hits
-        size *= 4
-
-
-_ROWID_CODE: dict[ResultKind, int] = {"problem": 1, "interview": 2, "evidence": 3}
-
-
 def _marked(
-    session: Session, dialect: str, hits: list[dict[str, Any]], params: dict[str, Any]
+    session: Session, dialect: str, hits: list[_Hit], params: dict[str, Any]
 ) -> dict[tuple[str, int], tuple[str, str]]:
-    """(kind, id) -> (title, snippet) with the matching words marked, for a page of hits."""
+    """(kind, id) -> (title, snippet) with the matching words marked, for a page of hits.
+
+    Marking words is costly, so it is done for the page only; quotes are short and shown whole.
+    """
     marked: dict[tuple[str, int], tuple[str, str]] = {}
     if not hits:
         return marked
     if dialect == "sqlite":
-        # The FTS rowid encodes the source row: id * 4 + kind code (migration 0002).
-        kinds = {hit["id"] * 4 + _ROWID_CODE[hit["kind"]]: hit for hit in hits}
-        statement = text(
+        kinds = {hit.id * 4 + _CODE[hit.kind]: hit for hit in hits}
+        # Rows hold the phrase or every word; the phrase is marked as one run where it is.
+        words = params["q"].split()
+        every_word = " AND ".join(f'"{w}"' for w in words)
+        match = f'"{params["q"]}" OR ({every_word})' if len(words) > 1 else every_word
+        sql = (
             "SELECT rowid, highlight(search_index, 0, char(2), char(3)) AS title,"
             " snippet(search_index, 1, char(2), char(3), '…', 24) AS snippet,"
             " highlight(search_index, 1, char(2), char(3)) AS body"
             " FROM search_index WHERE search_index MATCH :match AND rowid IN :rowids"
-        ).bindparams(bindparam("rowids", expanding=True))
-        for rowid, title, snippet, body in session.execute(
-            statement, {"match": params["match"], "rowids": list(kinds)}
-        ):
-            hit = kinds[rowid]
-            marked[(hit["kind"], hit["id"])] = (
-                title or "",
-                (body if hit["kind"] == "evidence" else snippet) or "",
-            )
+        )
+        for row in _run(session, sql, {"match": match, "rowids": list(kinds)}):
+            hit = kinds[row["rowid"]]
+            body = row["body"] if hit.kind == "evidence" else row["snippet"]
+            marked[(hit.kind, hit.id)] = (row["title"] or "", body or "")
         return marked
-    for kind in _ROWID_CODE:
-        ids = [hit["id"] for hit in hits if hit["kind"] == kind]
+    options = {
+        "highlight_all": f"StartSel={MARK_START}, StopSel={MARK_END}, HighlightAll=true",
+        "highlight_snippet": f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, "
+        'MinWords=12, MaxFragments=2, FragmentDelimiter=" … "',
+    }
+    for kind in _CODE:
+        ids = [hit.id for hit in hits if hit.kind == kind]
         if not ids:
             continue
-        expressions = _postgres_parts(kind)
         alias = _ALIAS[kind]
-        body = expressions["body_full" if kind == "evidence" else "body_snippet"]
-        statement = text(
-            f"SELECT {alias}.id, {expressions['title_hl']} AS title, {body} AS snippet"
+        title, body = (f"{alias}.{c}" if c != "''" else c for c in _TEXT[kind])
+        words = "plainto_tsquery('english', :q)"
+        body_option = ":highlight_all" if kind == "evidence" else ":highlight_snippet"
+        sql = (
+            f"SELECT {alias}.id AS id,"
+            f" ts_headline('english', {_untagged(title)}, {words}, :highlight_all) AS title,"
+            f" ts_headline('english', {_untagged(body)}, {words}, {body_option}) AS snippet"
             f" FROM {_TABLE[kind]} {alias} WHERE {alias}.id IN :ids"
-        ).bindparams(bindparam("ids", expanding=True))
-        values = {k: params[k] for k in ("q", "highlight_all", "highlight_snippet")}
-        for row_id, title, snippet in session.execute(statement, values | {"ids": ids}):
-            marked[(kind, row_id)] = (title if kind != "evidence" else "", snippet or "")
+        )
+        for row in _run(session, sql, {"q": params["q"], "ids": ids} | options):
+            marked[(kind, row["id"])] = (
+                row["title"] if kind != "evidence" else "",
+                row["snippet"] or "",
+            )
     return marked
 
 

@@ -16,6 +16,7 @@ class SearchHit(BaseModel):
     kind: ResultKind
     id: int
     score: float
+    exact_phrase: bool
     title_html: str
     snippet_html: str
     problem_id: int | None
@@ -32,6 +33,8 @@ class SearchResults(BaseModel):
     limit: int
     offset: int
     has_more: bool
+    total: int
+    total_is_exact: bool
 
 
 def marked_html(text: str) -> str:
@@ -57,8 +60,7 @@ def search(*, session: Session, ctx: WorkspaceContext, query: SearchQuery) -> Se
         )
     if query.date_from and query.date_to and query.date_from > query.date_to:
         raise InvalidInput("date_from: must not be after date_to.")
-    page = query.model_copy(update={"limit": query.limit + 1})
-    rows = repository.search(session, workspace_id=ctx.id, query=page)
+    found = repository.search(session, workspace_id=ctx.id, query=query)
     return SearchResults(
         q=query.q,
         items=[
@@ -66,6 +68,7 @@ def search(*, session: Session, ctx: WorkspaceContext, query: SearchQuery) -> Se
                 kind=row.kind,
                 id=row.id,
                 score=round(row.score, 6),
+                exact_phrase=row.exact_phrase,
                 title_html=_title(row),
                 snippet_html=marked_html(row.snippet),
                 problem_id=row.problem_id,
@@ -75,9 +78,11 @@ def search(*, session: Session, ctx: WorkspaceContext, query: SearchQuery) -> Se
                 participant_name=row.participant_name,
                 occurred_on=row.occurred_on,
             )
-            for row in rows[: query.limit]
+            for row in found.rows
         ],
         limit=query.limit,
         offset=query.offset,
-        has_more=len(rows) > query.limit,
+        has_more=found.has_more,
+        total=found.total,
+        total_is_exact=found.total_is_exact,
     )

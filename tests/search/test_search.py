@@ -127,3 +127,42 @@ def test_filters(api: Api) -> None:
     assert search(api, "approvals", segment_id=smb["id"], kind="problem") == []
     bad = api.get("search", params={"q": "x", "date_from": "2026-05-01", "date_to": "2026-01-01"})
     assert bad.status_code == 422
+
+
+def test_pages_keep_the_phrase_first_and_count_the_total(api: Api) -> None:
+    problem = api.problem(title="Reports", statement="")
+    exact = [
+        api.evidence(problem["id"], quote=f"The export drops columns, case {n}.") for n in range(3)
+    ]
+    scattered = [
+        api.evidence(problem["id"], quote=f"Columns vanish when the export {n} drops them.")
+        for n in range(3)
+    ]
+
+    first = api.ok(api.get("search", params={"q": "export drops columns", "limit": 4}))
+    second = api.ok(
+        api.get("search", params={"q": "export drops columns", "limit": 4, "offset": 4})
+    )
+    assert (first["total"], first["total_is_exact"], first["has_more"]) == (6, True, True)
+    assert second["has_more"] is False
+    ids = [h["id"] for h in first["items"] + second["items"]]
+    assert set(ids[:3]) == {e["id"] for e in exact}
+    assert set(ids[3:]) == {e["id"] for e in scattered}
+    assert [h["exact_phrase"] for h in first["items"]] == [True, True, True, False]
+    past_the_end = api.ok(api.get("search", params={"q": "export", "offset": 50}))
+    assert (past_the_end["items"], past_the_end["total"]) == ([], 6)
+
+
+def test_a_broad_query_ranks_the_newest_matches_within_the_window(
+    api: Api, monkeypatch: Any
+) -> None:
+    from app.search import repository
+
+    monkeypatch.setattr(repository, "RANK_WINDOW", 3)
+    monkeypatch.setattr(repository, "TOTAL_CAP", 2)
+    problem = api.problem(title="Audits", statement="")
+    items = [api.evidence(problem["id"], quote=f"Audit trail number {n}.") for n in range(5)]
+
+    found = api.ok(api.get("search", params={"q": "audit", "kind": "evidence"}))
+    assert {h["id"] for h in found["items"]} == {e["id"] for e in items[-3:]}
+    assert (found["total"], found["total_is_exact"]) == (2, False)
