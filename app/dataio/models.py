@@ -33,7 +33,7 @@ class CsvImportRun(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id", index=True, ondelete="CASCADE")
-    created_by: int = Field(foreign_key="user.id")
+    created_by: int = Field(foreign_key="user.id", index=True)
     filename: str = Field(max_length=200)
     content: str = Field(sa_type=Text, description="The file's text, as uploaded.")
     total_rows: int = 0

@@ -53,10 +53,14 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_csv_import_run_workspace_id"), ["workspace_id"], unique=False
         )
+        batch_op.create_index(
+            batch_op.f("ix_csv_import_run_created_by"), ["created_by"], unique=False
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("csv_import_run", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_csv_import_run_created_by"))
         batch_op.drop_index(batch_op.f("ix_csv_import_run_workspace_id"))
 
     op.drop_table("csv_import_run")
