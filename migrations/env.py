@@ -37,6 +37,8 @@ def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
     cannot describe an FTS5 table or an expression index."""
     if type_ == "table" and name and name.startswith("search_index"):
         return False
+    if type_ == "column" and name == "search_document":  # PostgreSQL only, revision 0005
+        return False
     return not (type_ == "index" and name and name.startswith("ix_search_"))
 
 

@@ -229,18 +229,9 @@ def _sqlite_ranked(
     return found, int(rows[0]["total"]) if rows else 0
 
 
-def tsvector_sql(title: str, body: str) -> str:
-    """The weighted document of a row; the same expression as the GIN indexes of 0002."""
-    return (
-        f"(setweight(to_tsvector('english'::regconfig, coalesce({title}, '')), 'A') || "
-        f"setweight(to_tsvector('english'::regconfig, coalesce({body}, '')), 'B'))"
-    )
-
-
 def _document(kind: ResultKind) -> str:
-    alias = _ALIAS[kind]
-    title, body = (f"{alias}.{c}" if c != "''" else c for c in _TEXT[kind])
-    return tsvector_sql(title, body)
+    """The row's weighted tsvector (title A, text B), stored and indexed (revision 0005)."""
+    return f"{_ALIAS[kind]}.search_document"
 
 
 def _postgres_ranked(
