@@ -116,6 +116,14 @@ def _page_context(request: Request) -> dict[str, Any]:
 templates = Jinja2Blocks(directory=str(TEMPLATES_DIR), context_processors=[_page_context])
 
 
+def plural(count: int, word: str) -> str:
+    """'1 participant', '3 participants': counts read as people write them."""
+    return f"{count:,} {word}" if count == 1 else f"{count:,} {word}s"
+
+
+templates.env.filters["plural"] = plural
+
+
 def render(
     request: Request,
     template: str,
