@@ -28,10 +28,10 @@ from app.rows import (
     soft_delete,
     update_row,
 )
+from app.scoring import store
 from app.workspaces.deps import WorkspaceContext, WorkspaceDep, require_role
 
 ToReads = Callable[[Session, WorkspaceContext, Sequence[Any]], list[Any]]
-Hook = Callable[[Session, WorkspaceContext, Any], None]
 
 
 class NoFilters(BaseModel):
@@ -60,8 +60,6 @@ class CollectionSpec(Generic[Row]):
     )
     order_by: Callable[[], Sequence[Any]] | None = None
     write_role: Role = Role.contributor
-    # Called after every write, in the same transaction (e.g. to refresh scorecards).
-    after_write: Hook | None = None
     allow_delete: bool = True
     summary_name: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
@@ -103,8 +101,8 @@ def collection_router(spec: CollectionSpec[Any]) -> APIRouter:
         return reads(session, ctx, [row])[0]
 
     def written(session: Session, ctx: WorkspaceContext, row: Any) -> Any:
-        if spec.after_write is not None:
-            spec.after_write(session, ctx, row)
+        # Every collection's rows can move a scorecard: refresh it in the same transaction.
+        store.refresh_after_write(session, ctx, row)
         return one(session, ctx, row)
 
     order_by = spec.order_by or (lambda: (spec.model.id,))

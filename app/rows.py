@@ -1,13 +1,13 @@
 """The life of a workspace row, the same for every domain: scoped reads, audited writes,
 optimistic concurrency on update, soft delete and restore."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Query, Request
 from pydantic import BaseModel
 from sqlalchemy import func
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, SQLModel, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from app.audit.service import record_change, snapshot
@@ -60,6 +60,17 @@ def paginate(
     total = session.exec(select(func.count()).select_from(stmt.order_by(None).subquery())).one()
     rows = session.exec(stmt.order_by(*order_by).limit(page.limit).offset(page.offset)).all()
     return list(rows), int(total)
+
+
+def where_equal(
+    stmt: SelectOfScalar[AnyRow], model: type[AnyRow], filters: BaseModel, names: Iterable[str]
+) -> SelectOfScalar[AnyRow]:
+    """Keep the rows whose column equals each of these filters that was given."""
+    for name in names:
+        value = getattr(filters, name)
+        if value is not None:
+            stmt = stmt.where(getattr(model, name) == value)
+    return stmt
 
 
 def get_row(
@@ -173,10 +184,31 @@ def ensure_in_workspace(
         return None
     row = session.exec(scoped(model, ctx).where(model.id == row_id)).first()
     if row is None:
-        from app.errors import InvalidInput
-
-        raise InvalidInput(
-            f"{field}: no {entity_name(model).replace('_', ' ')} {row_id} in this workspace.",
-            details=[{"field": field, "message": "not found in this workspace"}],
-        )
+        raise _missing(model, row_id, field)
     return row
+
+
+def ensure_all_in_workspace(
+    session: Session, model: type[Row], ctx: WorkspaceContext, refs: Sequence[tuple[str, int]]
+) -> None:
+    """Check many references (field path, id) to one kind of row in a single query."""
+    if not refs:
+        return
+    wanted = {row_id for _, row_id in refs}
+    found = set(
+        session.exec(
+            select(model.id)
+            .where(col(model.id).in_(wanted))
+            .where(model.workspace_id == ctx.id, col(model.deleted_at).is_(None))
+        ).all()
+    )
+    for field, row_id in refs:
+        if row_id not in found:
+            raise _missing(model, row_id, field)
+
+
+def _missing(model: type[SQLModel], row_id: int, field: str) -> InvalidInput:
+    return InvalidInput(
+        f"{field}: no {entity_name(model).replace('_', ' ')} {row_id} in this workspace.",
+        details=[{"field": field, "message": "not found in this workspace"}],
+    )

@@ -103,6 +103,8 @@ def _parse(name: str, row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _python_type(column_type: Any) -> Any:
+    """The Python type a column reads as; our TypeDecorators (UTCDateTime, EnumText) do not
+    declare one, so SQLAlchemy raises and we ask the type they wrap."""
     try:
         return column_type.python_type
     except NotImplementedError:

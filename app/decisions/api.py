@@ -13,7 +13,6 @@ from app.decisions.memo import Memo, memo_template_context, render_markdown
 from app.decisions.models import Decision, DecisionCreate, DecisionRead, DecisionUpdate
 from app.enums import Role
 from app.problems.models import Problem
-from app.research.api import _refresh_scores
 from app.rows import get_row
 from app.workspaces.deps import WorkspaceContext, WorkspaceDep
 
@@ -30,7 +29,6 @@ decisions = CollectionSpec(
     apply_filters=service.filter_decisions,
     order_by=lambda: (col(Decision.created_at).desc(), col(Decision.id).desc()),
     write_role=Role.decider,
-    after_write=_refresh_scores,
     # Append-only: a wrong decision is superseded by a new one, never deleted.
     allow_delete=False,
 )

@@ -43,7 +43,7 @@ from app.enums import (
 )
 from app.errors import Conflict, InvalidInput
 from app.problems.models import Problem
-from app.rows import add_row, ensure_in_workspace, update_row
+from app.rows import add_row, ensure_in_workspace, update_row, where_equal
 from app.scoring.scorecard import Scorecard
 from app.workspaces.deps import WorkspaceContext
 
@@ -56,11 +56,7 @@ class DecisionFilters(BaseModel):
 def filter_decisions(
     stmt: SelectOfScalar[Decision], f: DecisionFilters, ctx: WorkspaceContext
 ) -> SelectOfScalar[Decision]:
-    if f.problem_id is not None:
-        stmt = stmt.where(Decision.problem_id == f.problem_id)
-    if f.kind is not None:
-        stmt = stmt.where(Decision.kind == f.kind)
-    return stmt
+    return where_equal(stmt, Decision, f, ("problem_id", "kind"))
 
 
 def create_decision(

@@ -21,8 +21,8 @@ from app.experiments.models import (
     TestUpdate,
 )
 from app.problems.models import Problem
-from app.research.api import _refresh_scores
 from app.rows import get_for_update, get_row, restore
+from app.scoring import store
 from app.workspaces.deps import ContributorDep, WorkspaceContext, WorkspaceDep
 
 assumptions = CollectionSpec(
@@ -36,7 +36,6 @@ assumptions = CollectionSpec(
     filters=repository.AssumptionFilters,
     apply_filters=repository.filter_assumptions,
     order_by=lambda: (col(Assumption.id),),
-    after_write=_refresh_scores,
     # Deleting is guarded (see below): tested assumptions and started tests stay visible.
     allow_delete=False,
 )
@@ -52,7 +51,6 @@ tests = CollectionSpec(
     filters=repository.TestFilters,
     apply_filters=repository.filter_tests,
     order_by=lambda: (col(AssumptionTest.id),),
-    after_write=_refresh_scores,
     summary_name="test",
     allow_delete=False,
 )
@@ -68,7 +66,7 @@ def _guarded_delete_routes(
     read = spec.read_schema
 
     def written(session: Session, ctx: WorkspaceContext, row: Any) -> Any:
-        _refresh_scores(session, ctx, row)
+        store.refresh_after_write(session, ctx, row)
         return read.model_validate(row, from_attributes=True)
 
     @guarded.delete(

@@ -7,6 +7,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from app.enums import AssumptionCategory, TestStatus
 from app.experiments.models import Assumption, AssumptionTest
+from app.rows import where_equal
 from app.workspaces.deps import WorkspaceContext
 
 
@@ -27,21 +28,13 @@ class TestFilters(BaseModel):
 def filter_assumptions(
     stmt: SelectOfScalar[Assumption], f: AssumptionFilters, ctx: WorkspaceContext
 ) -> SelectOfScalar[Assumption]:
-    for name in ("problem_id", "category", "critical"):
-        value = getattr(f, name)
-        if value is not None:
-            stmt = stmt.where(getattr(Assumption, name) == value)
-    return stmt
+    return where_equal(stmt, Assumption, f, ("problem_id", "category", "critical"))
 
 
 def filter_tests(
     stmt: SelectOfScalar[AssumptionTest], f: TestFilters, ctx: WorkspaceContext
 ) -> SelectOfScalar[AssumptionTest]:
-    for name in ("assumption_id", "problem_id", "status"):
-        value = getattr(f, name)
-        if value is not None:
-            stmt = stmt.where(getattr(AssumptionTest, name) == value)
-    return stmt
+    return where_equal(stmt, AssumptionTest, f, ("assumption_id", "problem_id", "status"))
 
 
 def count_started_tests(session: Session, ctx: WorkspaceContext, assumption_id: int) -> int:

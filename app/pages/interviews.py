@@ -293,9 +293,7 @@ def list_interviews(request: Request, ctx: WorkspaceDep, session: SessionDep) ->
 def delete(
     request: Request, ctx: ContributorDep, session: SessionDep, interview_id: int
 ) -> Response:
-    row = get_for_update(session, Interview, ctx, interview_id)
-    store.mark_dirty(session, store.problems_touched_by(session, row))
-    soft_delete(session, ctx, row)
+    row = soft_delete(session, ctx, get_for_update(session, Interview, ctx, interview_id))
     store.refresh_after_write(session, ctx, row)
     return hx_redirect(request, f"/w/{ctx.workspace.slug}/interviews?deleted={interview_id}")
 

@@ -14,7 +14,6 @@ from app.problems.models import (
     ProblemRead,
     ProblemUpdate,
 )
-from app.research.api import _refresh_scores
 from app.rows import get_row
 from app.workspaces.deps import WorkspaceDep
 
@@ -30,7 +29,6 @@ problems = CollectionSpec(
     filters=repository.ProblemFilters,
     apply_filters=repository.filter_problems,
     order_by=lambda: (col(Problem.updated_at).desc(), col(Problem.id).desc()),
-    after_write=_refresh_scores,
 )
 
 router = collection_router(problems)

@@ -1,7 +1,5 @@
 """JSON routes of the research domain."""
 
-from typing import Any
-
 from sqlmodel import col
 
 from app.collections import CollectionSpec, collection_router
@@ -26,13 +24,6 @@ from app.research.models import (
     SegmentUpdate,
 )
 
-
-def _refresh_scores(*args: Any) -> None:
-    from app.scoring.store import refresh_after_write
-
-    refresh_after_write(*args)
-
-
 segments = CollectionSpec(
     path="segments",
     model=Segment,
@@ -42,7 +33,6 @@ segments = CollectionSpec(
     create=service.create_segment,
     write_role=Role.admin,
     order_by=lambda: (col(Segment.name), col(Segment.id)),
-    after_write=_refresh_scores,
 )
 
 participants = CollectionSpec(
@@ -56,7 +46,6 @@ participants = CollectionSpec(
     filters=repository.ParticipantFilters,
     apply_filters=repository.filter_participants,
     order_by=lambda: (col(Participant.name), col(Participant.id)),
-    after_write=_refresh_scores,
 )
 
 interviews = CollectionSpec(
@@ -71,7 +60,6 @@ interviews = CollectionSpec(
     filters=repository.InterviewFilters,
     apply_filters=repository.filter_interviews,
     order_by=lambda: (col(Interview.occurred_on).desc(), col(Interview.id).desc()),
-    after_write=_refresh_scores,
 )
 
 evidence = CollectionSpec(
@@ -85,7 +73,6 @@ evidence = CollectionSpec(
     filters=repository.EvidenceFilters,
     apply_filters=repository.filter_evidence,
     order_by=lambda: (col(EvidenceItem.id).desc(),),
-    after_write=_refresh_scores,
     summary_name="evidence item",
 )
 

@@ -10,6 +10,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from app.enums import InterviewKind, Signal, Stance
 from app.research.models import EvidenceItem, Interview, InterviewProblem
+from app.rows import where_equal
 from app.workspaces.deps import WorkspaceContext
 
 
@@ -56,11 +57,8 @@ def filter_interviews(
 def filter_evidence(
     stmt: SelectOfScalar[EvidenceItem], f: EvidenceFilters, ctx: WorkspaceContext
 ) -> SelectOfScalar[EvidenceItem]:
-    for name in ("problem_id", "interview_id", "participant_id", "stance", "signal"):
-        value = getattr(f, name)
-        if value is not None:
-            stmt = stmt.where(getattr(EvidenceItem, name) == value)
-    return stmt
+    names = ("problem_id", "interview_id", "participant_id", "stance", "signal")
+    return where_equal(stmt, EvidenceItem, f, names)
 
 
 def filter_participants(

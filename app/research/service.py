@@ -23,7 +23,7 @@ from app.research.models import (
     Segment,
     SegmentCreate,
 )
-from app.rows import add_row, ensure_in_workspace, update_row
+from app.rows import add_row, ensure_all_in_workspace, ensure_in_workspace, update_row
 from app.scoring.store import mark_dirty
 from app.workspaces.deps import WorkspaceContext
 
@@ -61,8 +61,7 @@ def update_participant(
 def _check_problems(
     session: Session, ctx: WorkspaceContext, problem_ids: Sequence[int], field: str
 ) -> None:
-    for problem_id in dict.fromkeys(problem_ids):
-        ensure_in_workspace(session, Problem, ctx, problem_id, field)
+    ensure_all_in_workspace(session, Problem, ctx, [(field, pid) for pid in problem_ids])
 
 
 def _set_coverage(session: Session, interview: Interview, problem_ids: Sequence[int]) -> None:
@@ -79,11 +78,14 @@ def create_interview(
     """Log an interview with the problems it covered and its highlights, in one go."""
     ensure_in_workspace(session, Participant, ctx, payload.participant_id, "participant_id")
     _check_conductor(session, ctx, payload.conducted_by)
-    _check_problems(session, ctx, payload.problem_ids, "problem_ids")
-    for i, highlight in enumerate(payload.highlights):
-        ensure_in_workspace(
-            session, Problem, ctx, highlight.problem_id, f"highlights.{i}.problem_id"
-        )
+    # Every problem the interview names, covered or highlighted, checked in one query.
+    ensure_all_in_workspace(
+        session,
+        Problem,
+        ctx,
+        [("problem_ids", pid) for pid in payload.problem_ids]
+        + [(f"highlights.{i}.problem_id", h.problem_id) for i, h in enumerate(payload.highlights)],
+    )
     interview = Interview.model_validate(
         payload.model_dump(exclude={"problem_ids", "highlights"})
         | {"conducted_by": payload.conducted_by or ctx.user_id},
