@@ -28,7 +28,6 @@ from app.rows import (
     soft_delete,
     update_row,
 )
-from app.scoring import store
 from app.workspaces.deps import WorkspaceContext, WorkspaceDep, require_role
 
 ToReads = Callable[[Session, WorkspaceContext, Sequence[Any]], list[Any]]
@@ -100,11 +99,6 @@ def collection_router(spec: CollectionSpec[Any]) -> APIRouter:
     def one(session: Session, ctx: WorkspaceContext, row: Any) -> Any:
         return reads(session, ctx, [row])[0]
 
-    def written(session: Session, ctx: WorkspaceContext, row: Any) -> Any:
-        # Every collection's rows can move a scorecard: refresh it in the same transaction.
-        store.refresh_after_write(session, ctx, row)
-        return one(session, ctx, row)
-
     order_by = spec.order_by or (lambda: (spec.model.id,))
 
     @router.get("", response_model=ListPage, summary=f"List {spec.path}")
@@ -136,7 +130,7 @@ def collection_router(spec: CollectionSpec[Any]) -> APIRouter:
         payload: Create,  # type: ignore[valid-type]
     ) -> Any:
         row = spec.create(session=session, ctx=ctx, payload=payload)
-        return written(session, ctx, row)
+        return one(session, ctx, row)
 
     @router.get("/{row_id}", response_model=Read, summary=f"Get a {spec.label}")
     def read_row(ctx: WorkspaceDep, session: SessionDep, row_id: int) -> Any:
@@ -160,7 +154,7 @@ def collection_router(spec: CollectionSpec[Any]) -> APIRouter:
         current = lambda: one(session, ctx, row).model_dump(mode="json")  # noqa: E731
         update = spec.update or default_update
         row = update(session=session, ctx=ctx, row=row, payload=payload, current=current)
-        return written(session, ctx, row)
+        return one(session, ctx, row)
 
     if spec.allow_delete:
 
@@ -169,7 +163,7 @@ def collection_router(spec: CollectionSpec[Any]) -> APIRouter:
             ctx: Annotated[WorkspaceContext, writer], session: SessionDep, row_id: int
         ) -> Any:
             row = soft_delete(session, ctx, get_for_update(session, spec.model, ctx, row_id))
-            return written(session, ctx, row)
+            return one(session, ctx, row)
 
         @router.post(
             "/{row_id}/restore", response_model=Read, summary=f"Restore a deleted {spec.label}"
@@ -180,6 +174,6 @@ def collection_router(spec: CollectionSpec[Any]) -> APIRouter:
             row = restore(
                 session, ctx, get_row(session, spec.model, ctx, row_id, include_deleted=True)
             )
-            return written(session, ctx, row)
+            return one(session, ctx, row)
 
     return router

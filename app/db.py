@@ -1,6 +1,6 @@
 """Database: engine, naming convention, the shared row columns and the request's session."""
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
@@ -137,8 +137,24 @@ def _sqlite_begin(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+TOUCHED_PROBLEMS = "evident_touched_problems"
+
+
+def touched_problems(session: Session) -> set[int]:
+    """The problems whose scorecards this transaction's writes moved so far; the scorecards
+    domain fills it from every flush and refreshes them just before commit."""
+    touched: set[int] = session.info.setdefault(TOUCHED_PROBLEMS, set())
+    return touched
+
+
+def touch_problems(session: Session, problem_ids: Iterable[int]) -> None:
+    """Note problems whose scorecard a bulk statement moved: the ORM does not see those."""
+    touched_problems(session).update(problem_ids)
+
+
 def get_session(request: Request) -> Iterator[Session]:
-    """One session per request: commit when the route succeeds, roll back when it raises."""
+    """The request's unit of work: commit when the route succeeds (the commit first refreshes
+    the scorecards the writes touched), roll back when it raises."""
     with Session(request.app.state.engine, expire_on_commit=False) as session:
         if request.method not in ("GET", "HEAD", "OPTIONS"):
             session.connection(execution_options={WRITE_INTENT: True})

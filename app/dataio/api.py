@@ -15,7 +15,6 @@ from app.enums import Role
 from app.errors import InvalidInput
 from app.research.models import Participant, ParticipantRead
 from app.rows import get_row
-from app.scoring.store import refresh_after_write
 from app.workspaces.deps import AdminDep, ContributorDep, WorkspaceDep
 from app.workspaces.models import Membership, WorkspaceRead
 
@@ -103,7 +102,6 @@ def participant_personal_data(ctx: AdminDep, session: SessionDep, participant_id
 def erase_participant(ctx: AdminDep, session: SessionDep, participant_id: int) -> Any:
     participant = get_row(session, Participant, ctx, participant_id, include_deleted=True)
     participants.erase_participant(session=session, ctx=ctx, participant=participant)
-    refresh_after_write(session, ctx, participant)
     return participant
 
 

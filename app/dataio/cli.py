@@ -273,7 +273,6 @@ def participant_erase(
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
 ) -> None:
     """Erase a participant's personal data; their quotes are kept, the erasure is audited."""
-    from app.scoring.store import refresh_after_write
 
     with session_scope() as session:
         ctx = workspace_context(session, workspace, email)
@@ -281,6 +280,5 @@ def participant_erase(
         if not yes:
             typer.confirm(f"Erase the personal data of {participant.name}?", abort=True)
         participant_service.erase_participant(session=session, ctx=ctx, participant=participant)
-        refresh_after_write(session, ctx, participant)
         name = participant.name
     console.print(f"Erased. The participant is now [bold]{name}[/].", highlight=False)

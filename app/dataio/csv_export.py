@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 from app.auth.models import User
 from app.problems.models import Problem, ProblemTag
 from app.research.models import EvidenceItem, Interview, InterviewProblem, Participant, Segment
-from app.scoring.store import ProblemScorecard, refresh
+from app.scoring.store import ProblemScorecard, store_missing_cards
 from app.workspaces.deps import WorkspaceContext
 
 CSV_TABLES = ("problems", "interviews", "evidence")
@@ -48,19 +48,13 @@ def problems_csv(*, session: Session, ctx: WorkspaceContext) -> str:
         .order_by(col(Problem.id))
     ).all()
     ids = [p.id or 0 for p in problems]
+    store_missing_cards(session, ctx.workspace, ids)
     cards = {
         c.problem_id: c
         for c in session.exec(
             select(ProblemScorecard).where(col(ProblemScorecard.problem_id).in_(ids))
         ).all()
     }
-    missing = [pid for pid in ids if pid not in cards]
-    if missing:
-        refresh(session, ctx.workspace, missing)
-        for pid in missing:
-            card = session.get(ProblemScorecard, pid)
-            if card is not None:
-                cards[pid] = card
     tags: dict[int, list[str]] = {}
     for tag in session.exec(select(ProblemTag).where(col(ProblemTag.problem_id).in_(ids))).all():
         tags.setdefault(tag.problem_id, []).append(tag.tag)

@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 
 from app.audit.models import AuditEvent
 from app.dataio.models import ImportedRow
-from app.db import utcnow
+from app.db import touch_problems, utcnow
 from app.enums import Frequency, InterviewKind, Signal, Stance
 from app.errors import InvalidInput
 from app.problems.models import Problem
@@ -35,7 +35,6 @@ from app.research.models import (
 )
 from app.research.service import create_segment
 from app.workspaces.deps import WorkspaceContext
-from app.workspaces.models import Workspace
 
 # field -> the header names accepted for it (compared lower-case, spaces as underscores)
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -342,12 +341,9 @@ def import_rows(
         if progress is not None:
             progress(len(batch))
     if touched:
-        from app.scoring.store import refresh
-
+        # Rows went in by bulk statements, which the unit of work cannot see: name the problems.
         with Session(engine, expire_on_commit=False) as session:
-            workspace = session.get(Workspace, ctx.id)
-            assert workspace is not None
-            refresh(session, workspace, touched)
+            touch_problems(session, touched)
             session.commit()
     return ImportReport(
         rows=checked.total,

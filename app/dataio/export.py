@@ -19,7 +19,7 @@ from app.dataio.tables import (
     remap_json,
     table,
 )
-from app.db import utcnow
+from app.db import touch_problems, utcnow
 from app.errors import Conflict, InvalidInput
 from app.workspaces.models import Workspace
 
@@ -137,7 +137,6 @@ def import_workspace(
     """Write an exported workspace back, with new ids; users are matched by email (missing
     ones are created without a usable password). Refuses a slug that is taken."""
     from app.auth.service import password_hash
-    from app.scoring.store import refresh
 
     document = check_document(document)
     conn = session.connection()
@@ -204,7 +203,7 @@ def import_workspace(
     session.expire_all()
     workspace = session.get(Workspace, new_ws)
     assert workspace is not None
-    refresh(session, workspace, ids.get("problem", {}).values())
+    touch_problems(session, ids.get("problem", {}).values())
     return workspace
 
 

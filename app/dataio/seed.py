@@ -25,7 +25,6 @@ from app.research.models import (
     SegmentCreate,
 )
 from app.research.service import create_interview, create_participant, create_segment
-from app.scoring.store import refresh
 from app.workspaces.deps import WorkspaceContext
 from app.workspaces.models import Membership, Workspace, WorkspaceCreate
 from app.workspaces.service import create_workspace
@@ -130,7 +129,6 @@ def load_demo(
         )
         for test in entry.get("tests", []):
             _run_test(session, by, assumption.id or 0, test)
-    refresh(session, workspace, problems.values())
     for entry in data.get("decisions", []):
         create_decision(
             session=session,
@@ -146,7 +144,6 @@ def load_demo(
                 else None,
             ),
         )
-    refresh(session, workspace, problems.values())
     session.flush()
     return workspace
 

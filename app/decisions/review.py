@@ -106,7 +106,7 @@ class ReviewQueue(BaseModel):
 
 def _current_cards(session: Session, ctx: WorkspaceContext, problem_ids: list[int]) -> Any:
     """The stored headline figures of each problem, computing those never stored."""
-    from app.scoring.store import ProblemScorecard, refresh
+    from app.scoring.store import ProblemScorecard, store_missing_cards
 
     def load() -> dict[int, Any]:
         rows = session.exec(
@@ -124,12 +124,8 @@ def _current_cards(session: Session, ctx: WorkspaceContext, problem_ids: list[in
         ).all()
         return {row[0]: row for row in rows}
 
-    cards = load()
-    missing = [pid for pid in problem_ids if pid not in cards]
-    if missing:
-        refresh(session, ctx.workspace, missing)
-        cards = load()
-    return cards
+    store_missing_cards(session, ctx.workspace, problem_ids)
+    return load()
 
 
 def _delta(then: float | None, now: float) -> ScoreDelta:

@@ -4,7 +4,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter
-from sqlmodel import Session, col
+from sqlmodel import col
 
 from app.collections import CollectionSpec, collection_router
 from app.db import SessionDep
@@ -22,8 +22,7 @@ from app.experiments.models import (
 )
 from app.problems.models import Problem
 from app.rows import get_for_update, get_row, restore
-from app.scoring import store
-from app.workspaces.deps import ContributorDep, WorkspaceContext, WorkspaceDep
+from app.workspaces.deps import ContributorDep, WorkspaceDep
 
 assumptions = CollectionSpec(
     path="assumptions",
@@ -65,8 +64,7 @@ def _guarded_delete_routes(
     """Soft delete and restore, through the domain's rules instead of the shared ones."""
     read = spec.read_schema
 
-    def written(session: Session, ctx: WorkspaceContext, row: Any) -> Any:
-        store.refresh_after_write(session, ctx, row)
+    def written(row: Any) -> Any:
         return read.model_validate(row, from_attributes=True)
 
     @guarded.delete(
@@ -78,7 +76,7 @@ def _guarded_delete_routes(
     )
     def delete_row(ctx: ContributorDep, session: SessionDep, row_id: int) -> Any:
         row = delete(session=session, ctx=ctx, row=get_for_update(session, spec.model, ctx, row_id))
-        return written(session, ctx, row)
+        return written(row)
 
     @guarded.post(
         f"/{spec.path}/{{row_id}}/restore",
@@ -88,7 +86,7 @@ def _guarded_delete_routes(
     )
     def restore_row(ctx: ContributorDep, session: SessionDep, row_id: int) -> Any:
         row = get_row(session, spec.model, ctx, row_id, include_deleted=True)
-        return written(session, ctx, restore(session, ctx, row))
+        return written(restore(session, ctx, row))
 
 
 _guarded_delete_routes(assumptions, service.delete_assumption)

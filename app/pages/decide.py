@@ -92,7 +92,7 @@ def decide(
                 "review_on": values.get("review_on") or None,
             }
         )
-        decision = create_decision(session=session, ctx=ctx, payload=payload)
+        create_decision(session=session, ctx=ctx, payload=payload)
     except ValidationError as exc:
         errors = validation_errors(exc)
         if "rationale" in errors:
@@ -100,6 +100,5 @@ def decide(
     except AppError as exc:
         errors = app_errors(exc)
     else:
-        store.refresh_after_write(session, ctx, decision)
         return hx_redirect(request, f"/w/{ctx.workspace.slug}/problems/{problem_id}#decisions")
     return _decide_form(request, session, ctx, problem, values, errors, status=422)

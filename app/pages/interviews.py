@@ -31,7 +31,6 @@ from app.research.models import (
 )
 from app.research.service import create_interview, create_participant
 from app.rows import get_for_update, get_row, restore, scoped, soft_delete
-from app.scoring import store
 from app.web import FormDep, hx_redirect, render
 from app.workspaces.deps import ContributorDep, WorkspaceContext, WorkspaceDep
 
@@ -244,7 +243,6 @@ def create(request: Request, ctx: ContributorDep, session: SessionDep, form: For
             errors=errors,
         )
         return render(request, "interviews/new.html", context, status=422)
-    store.refresh_after_write(session, ctx, interview)
     target = values.get("return_to", "")
     if not (target.startswith(f"/w/{ctx.workspace.slug}/") and "//" not in target):
         target = f"/w/{ctx.workspace.slug}/interviews?logged={interview.id}"
@@ -293,8 +291,7 @@ def list_interviews(request: Request, ctx: WorkspaceDep, session: SessionDep) ->
 def delete(
     request: Request, ctx: ContributorDep, session: SessionDep, interview_id: int
 ) -> Response:
-    row = soft_delete(session, ctx, get_for_update(session, Interview, ctx, interview_id))
-    store.refresh_after_write(session, ctx, row)
+    soft_delete(session, ctx, get_for_update(session, Interview, ctx, interview_id))
     return hx_redirect(request, f"/w/{ctx.workspace.slug}/interviews?deleted={interview_id}")
 
 
@@ -302,8 +299,5 @@ def delete(
 def restore_interview(
     request: Request, ctx: ContributorDep, session: SessionDep, interview_id: int
 ) -> Response:
-    row = restore(
-        session, ctx, get_row(session, Interview, ctx, interview_id, include_deleted=True)
-    )
-    store.refresh_after_write(session, ctx, row)
+    restore(session, ctx, get_row(session, Interview, ctx, interview_id, include_deleted=True))
     return hx_redirect(request, f"/w/{ctx.workspace.slug}/interviews")

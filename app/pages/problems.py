@@ -126,7 +126,6 @@ def create(request: Request, ctx: ContributorDep, session: SessionDep, form: For
     except AppError as exc:
         errors = app_errors(exc, _field_name)
     else:
-        store.refresh_after_write(session, ctx, problem)
         return hx_redirect(request, f"/w/{ctx.workspace.slug}/problems/{problem.id}")
     return _form(request, ctx, values=values, errors=errors, status=422)
 
@@ -172,7 +171,6 @@ def update(
     except AppError as exc:
         errors, status = app_errors(exc, _field_name), exc.status
     else:
-        store.refresh_after_write(session, ctx, problem)
         return hx_redirect(request, f"/w/{ctx.workspace.slug}/problems/{problem_id}")
     return _form(
         request, ctx, values=values, errors=errors, problem=problem, status=status, current=current
@@ -181,8 +179,7 @@ def update(
 
 @router.post("/w/{ws}/problems/{problem_id}/delete")
 def delete(request: Request, ctx: ContributorDep, session: SessionDep, problem_id: int) -> Response:
-    problem = soft_delete(session, ctx, get_for_update(session, Problem, ctx, problem_id))
-    store.refresh_after_write(session, ctx, problem)
+    soft_delete(session, ctx, get_for_update(session, Problem, ctx, problem_id))
     return hx_redirect(request, f"/w/{ctx.workspace.slug}?deleted={problem_id}")
 
 
@@ -190,10 +187,7 @@ def delete(request: Request, ctx: ContributorDep, session: SessionDep, problem_i
 def restore_problem(
     request: Request, ctx: ContributorDep, session: SessionDep, problem_id: int
 ) -> Response:
-    problem = restore(
-        session, ctx, get_row(session, Problem, ctx, problem_id, include_deleted=True)
-    )
-    store.refresh_after_write(session, ctx, problem)
+    restore(session, ctx, get_row(session, Problem, ctx, problem_id, include_deleted=True))
     return hx_redirect(request, f"/w/{ctx.workspace.slug}/problems/{problem_id}")
 
 
@@ -214,8 +208,7 @@ def add_assumption(
         raise AppError(
             "; ".join(f"{k}: {v}" for k, v in errors.items()), code="invalid_input"
         ) from None
-    assumption = create_assumption(session=session, ctx=ctx, payload=payload)
-    store.refresh_after_write(session, ctx, assumption)
+    create_assumption(session=session, ctx=ctx, payload=payload)
     return hx_redirect(request, f"/w/{ctx.workspace.slug}/problems/{problem_id}#assumptions")
 
 

@@ -26,7 +26,6 @@ from app.pages.common import (
 from app.research.models import Segment, SegmentCreate, SegmentUpdate
 from app.research.service import create_segment
 from app.rows import get_for_update, get_row, restore, scoped, soft_delete, update_row
-from app.scoring import store
 from app.scoring.api import ScoringSettingsUpdate, update_scoring_settings
 from app.web import FormDep, hx_redirect, render
 from app.workspaces import service as workspaces
@@ -153,8 +152,7 @@ def add_segment(request: Request, ctx: AdminDep, session: SessionDep, form: Form
     except ValidationError as exc:
         errors = validation_errors(exc, lambda f: "segment_" + f)
         return _settings_page(request, session, ctx, errors=errors, values=values, status=422)
-    segment = create_segment(session=session, ctx=ctx, payload=payload)
-    store.refresh_after_write(session, ctx, segment)
+    create_segment(session=session, ctx=ctx, payload=payload)
     return _back(request, ctx, "segments")
 
 
@@ -179,7 +177,6 @@ def update_segment(
     update_row(
         session, ctx, segment, changes, version=payload.version, current=lambda: segment.name
     )
-    store.refresh_after_write(session, ctx, segment)
     return _back(request, ctx, "segments")
 
 
@@ -187,8 +184,7 @@ def update_segment(
 def delete_segment(
     request: Request, ctx: AdminDep, session: SessionDep, segment_id: int
 ) -> Response:
-    segment = soft_delete(session, ctx, get_for_update(session, Segment, ctx, segment_id))
-    store.refresh_after_write(session, ctx, segment)
+    soft_delete(session, ctx, get_for_update(session, Segment, ctx, segment_id))
     return _back(request, ctx, "segments", f"?segment_deleted={segment_id}")
 
 
@@ -196,10 +192,7 @@ def delete_segment(
 def restore_segment(
     request: Request, ctx: AdminDep, session: SessionDep, segment_id: int
 ) -> Response:
-    segment = restore(
-        session, ctx, get_row(session, Segment, ctx, segment_id, include_deleted=True)
-    )
-    store.refresh_after_write(session, ctx, segment)
+    restore(session, ctx, get_row(session, Segment, ctx, segment_id, include_deleted=True))
     return _back(request, ctx, "segments")
 
 

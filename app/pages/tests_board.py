@@ -24,7 +24,6 @@ from app.pages.common import (
 )
 from app.problems.models import Problem
 from app.rows import get_for_update, scoped
-from app.scoring import store
 from app.web import FormDep, hx_redirect, render
 from app.workspaces.deps import ContributorDep, WorkspaceContext, WorkspaceDep
 
@@ -138,13 +137,12 @@ def create(request: Request, ctx: ContributorDep, session: SessionDep, form: For
                 "status": "running" if values.get("start_now") == "on" else "planned",
             }
         )
-        test = create_test(session=session, ctx=ctx, payload=payload)
+        create_test(session=session, ctx=ctx, payload=payload)
     except ValidationError as exc:
         errors = validation_errors(exc)
     except AppError as exc:
         errors = app_errors(exc)
     else:
-        store.refresh_after_write(session, ctx, test)
         return hx_redirect(request, f"/w/{ctx.workspace.slug}/tests")
     return _test_form(request, session, ctx, values, errors, status=422)
 
@@ -163,7 +161,6 @@ def start(
     test = get_for_update(session, AssumptionTest, ctx, test_id)
     payload = TestUpdate(version=_version(values_of(form)), status=TestStatus.running)
     update_test(session=session, ctx=ctx, row=test, payload=payload, current=lambda: None)
-    store.refresh_after_write(session, ctx, test)
     return hx_redirect(request, f"/w/{ctx.workspace.slug}/tests")
 
 
@@ -184,5 +181,4 @@ def conclude(
         message = "; ".join(f"{k}: {v}" for k, v in validation_errors(exc).items())
         raise InvalidInput(message) from None
     update_test(session=session, ctx=ctx, row=test, payload=payload, current=lambda: None)
-    store.refresh_after_write(session, ctx, test)
     return hx_redirect(request, f"/w/{ctx.workspace.slug}/tests")

@@ -6,6 +6,7 @@ from typing import Any
 from sqlmodel import Session, col, delete, select
 
 from app.audit.service import record
+from app.db import touch_problems
 from app.problems.models import Problem
 from app.research import repository
 from app.research.models import (
@@ -24,7 +25,6 @@ from app.research.models import (
     SegmentCreate,
 )
 from app.rows import add_row, ensure_all_in_workspace, ensure_in_workspace, update_row
-from app.scoring.store import mark_dirty
 from app.workspaces.deps import WorkspaceContext
 
 
@@ -133,7 +133,7 @@ def update_interview(
     if payload.problem_ids is not None:
         _check_problems(session, ctx, payload.problem_ids, "problem_ids")
     before_coverage = repository.covered_problems(session, [row.id or 0]).get(row.id or 0, [])
-    mark_dirty(session, before_coverage)
+    touch_problems(session, before_coverage)
     row = update_row(session, ctx, row, changes, version=payload.version, current=current)
     if payload.problem_ids is not None and sorted(set(payload.problem_ids)) != before_coverage:
         _set_coverage(session, row, payload.problem_ids)
@@ -233,7 +233,7 @@ def update_evidence(
     changes = payload.model_dump(exclude_unset=True, exclude={"version"})
     if changes.get("problem_id") is not None:
         ensure_in_workspace(session, Problem, ctx, changes["problem_id"], "problem_id")
-        mark_dirty(session, [row.problem_id])
+        touch_problems(session, [row.problem_id])
     signal = Signal(changes.get("signal") or row.signal)
     if "signal" in changes and "stance" not in changes:
         changes["stance"] = signal.stance

@@ -202,8 +202,7 @@ def portfolio_rows(
 
     found = headlines()
     missing = [r["problem_id"] for r in found if r["pain"] is None]
-    if missing:
-        store.refresh(session, ctx.workspace, missing)
+    if store.store_missing_cards(session, ctx.workspace, missing):
         found = headlines()
     rows = [
         PortfolioRow(**r)
@@ -263,5 +262,4 @@ def update_scoring_settings(
     changes = payload.model_dump(exclude_unset=True, exclude={"version"})
     current = _settings_of(workspace).model_dump
     update_row(session, ctx, workspace, changes, version=payload.version, current=current)
-    store.refresh_after_write(session, ctx, workspace)
     return _settings_of(workspace)

@@ -1,8 +1,9 @@
 """The database side of scoring: load a problem's rows as plain inputs (optionally as they were
 at a moment), compute, and keep the current scorecard per problem so reads never recompute.
 
-Every write that can change a scorecard calls `refresh_after_write` in its own transaction, so
-the stored card always equals a fresh computation.
+No write refreshes a card by hand: every session notes what its flushed rows can move, and just
+before it commits recomputes those problems' cards under a per-problem lock, so the stored card
+always equals a fresh computation.
 """
 
 from collections import defaultdict
@@ -11,11 +12,23 @@ from datetime import datetime
 from functools import cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import JSON, Column, ForeignKey, Integer, String, bindparam, or_, update
+from sqlalchemy import (
+    JSON,
+    Column,
+    ForeignKey,
+    Integer,
+    String,
+    bindparam,
+    event,
+    or_,
+    text,
+    update,
+)
+from sqlalchemy.orm.attributes import get_history
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from app.auth.models import User
-from app.db import DomainRow, UTCDateTime, utcnow
+from app.db import TOUCHED_PROBLEMS, DomainRow, UTCDateTime, touched_problems, utcnow
 from app.decisions.models import Decision
 from app.enums import (
     AssumptionCategory,
@@ -36,7 +49,6 @@ from app.scoring.engine import compute_scorecard
 from app.scoring.scorecard import Scorecard
 from app.workspaces.models import Membership, Workspace
 
-DIRTY_KEY = "evident_dirty_problems"
 THRESHOLD_NAMES = ("pain", "reach", "feasibility", "min_participants")
 
 
@@ -450,58 +462,204 @@ def refresh(session: Session, workspace: Workspace, problem_ids: Iterable[int]) 
     session.flush()
 
 
-def mark_dirty(session: Session, problem_ids: Iterable[int]) -> None:
-    """Note problems whose scorecard a write in this transaction is about to change."""
-    session.info.setdefault(DIRTY_KEY, set()).update(problem_ids)
+# ---- the unit of work: every commit refreshes the cards its writes touched ---------------------
+
+# The first key of the per-problem PostgreSQL advisory lock ("sc" for scorecard).
+SCORECARD_LOCK = 0x7363
+# Rows that move cards but carry no problem_id, resolved to problems at commit, when every row of
+# the transaction is in the database.
+PENDING_KEY = "evident_touched_rows"
+_THRESHOLD_COLUMNS = (
+    "pain_threshold",
+    "reach_threshold",
+    "feasibility_threshold",
+    "min_participants",
+)
 
 
-def problems_touched_by(session: Session, row: Any) -> set[int]:
-    """The problems whose scorecard a changed row can move."""
-    ws_id = row.id if isinstance(row, Workspace) else getattr(row, "workspace_id", None)
-    if isinstance(row, Problem):
-        return {row.id or 0}
-    if isinstance(row, EvidenceItem | Assumption | AssumptionTest | Decision):
-        return {row.problem_id}
-    if isinstance(row, Interview):
-        return set(
+class _Pending(NamedTuple):
+    interviews: set[int]
+    participants: set[int]
+    workspaces: set[int]
+
+
+def _pending_rows(session: Session) -> _Pending:
+    pending = session.info.get(PENDING_KEY)
+    if pending is None:
+        pending = session.info[PENDING_KEY] = _Pending(set(), set(), set())
+    return pending
+
+
+def _note_written_rows(session: Session, _flush_context: Any) -> None:
+    """After each flush: note what the flushed rows can move (the ORM still knows what changed)."""
+    problems = touched_problems(session)
+    pending = _pending_rows(session)
+    for row in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(row, Problem):
+            problems.add(row.id or 0)
+        elif isinstance(
+            row,
+            EvidenceItem
+            | Assumption
+            | AssumptionTest
+            | Decision
+            | InterviewProblem
+            | KillCriteriaChange,
+        ):
+            # A row moved to another problem moves the old one's card too.
+            problems.update([row.problem_id, *get_history(row, "problem_id").deleted])
+        elif isinstance(row, Interview):
+            pending.interviews.add(row.id or 0)
+            pending.participants.update(get_history(row, "participant_id").deleted)
+        elif isinstance(row, Participant):
+            pending.participants.add(row.id or 0)
+        elif isinstance(row, Segment):
+            pending.workspaces.add(row.workspace_id)
+        elif isinstance(row, Workspace) and any(
+            get_history(row, name).has_changes() for name in _THRESHOLD_COLUMNS
+        ):
+            pending.workspaces.add(row.id or 0)
+    problems.discard(None)
+    pending.participants.discard(None)
+
+
+def _touched_problems(session: Session) -> set[int]:
+    """Every problem whose card the transaction's writes so far can have moved."""
+    session.flush()
+    problems = set(touched_problems(session))
+    touched = _pending_rows(session)
+    if touched.interviews:
+        interviews = sorted(touched.interviews)
+        problems.update(
             session.exec(
-                select(InterviewProblem.problem_id).where(InterviewProblem.interview_id == row.id)
-            ).all()
-        ) | set(
-            session.exec(
-                select(EvidenceItem.problem_id).where(EvidenceItem.interview_id == row.id)
+                select(InterviewProblem.problem_id).where(
+                    col(InterviewProblem.interview_id).in_(interviews)
+                )
             ).all()
         )
-    if isinstance(row, Participant):
-        return set(
+        problems.update(
+            session.exec(
+                select(EvidenceItem.problem_id).where(
+                    col(EvidenceItem.interview_id).in_(interviews)
+                )
+            ).all()
+        )
+    if touched.participants:
+        people = sorted(touched.participants)
+        problems.update(
             session.exec(
                 select(InterviewProblem.problem_id)
                 .join(Interview, col(Interview.id) == col(InterviewProblem.interview_id))
-                .where(Interview.participant_id == row.id)
-            ).all()
-        ) | set(
-            session.exec(
-                select(EvidenceItem.problem_id).where(EvidenceItem.participant_id == row.id)
+                .where(col(Interview.participant_id).in_(people))
             ).all()
         )
-    if isinstance(row, Segment | Workspace):
+        problems.update(
+            session.exec(
+                select(EvidenceItem.problem_id).where(col(EvidenceItem.participant_id).in_(people))
+            ).all()
+        )
+    if touched.workspaces:
         # Segment weights and thresholds move every problem of the workspace.
-        return set(session.exec(select(Problem.id).where(Problem.workspace_id == ws_id)).all())  # type: ignore[arg-type]
-    return set()
+        problems.update(
+            session.exec(
+                select(Problem.id).where(col(Problem.workspace_id).in_(touched.workspaces))
+            ).all()  # type: ignore[arg-type]
+        )
+    return problems
 
 
-def refresh_after_write(session: Session, ctx: Any, row: Any) -> None:
-    """Keep stored scorecards equal to a fresh computation after a write, in its transaction."""
-    session.flush()
-    touched = problems_touched_by(session, row) | session.info.pop(DIRTY_KEY, set())
-    refresh(session, ctx.workspace, touched)
+def lock_problems(session: Session, problem_ids: Sequence[int]) -> None:
+    """Serialise refreshes per problem until the transaction ends, always in the same order.
+
+    Without it two transactions could each compute a card from their own snapshot and the last
+    commit would win with a stale one. SQLite needs nothing: a writing transaction already holds
+    the database's only write lock, taken when it began.
+    """
+    if not problem_ids or session.get_bind().dialect.name != "postgresql":
+        return
+    session.execute(
+        text(
+            "SELECT count(pg_advisory_xact_lock(:lock, pid)) FROM "
+            "(SELECT unnest(CAST(:ids AS integer[])) AS pid ORDER BY pid) AS ordered"
+        ),
+        {"lock": SCORECARD_LOCK, "ids": sorted(problem_ids)},
+    )
+
+
+def refresh_touched(session: Session) -> None:
+    """Just before commit: lock, recompute and store the cards this transaction's writes moved."""
+    if TOUCHED_PROBLEMS not in session.info and PENDING_KEY not in session.info:
+        return
+    problem_ids = _touched_problems(session)
+    _forget_touched(session)
+    if not problem_ids:
+        return
+    by_workspace: dict[int, list[int]] = defaultdict(list)
+    for problem_id, workspace_id in session.exec(
+        select(Problem.id, Problem.workspace_id).where(col(Problem.id).in_(sorted(problem_ids)))
+    ).all():
+        by_workspace[workspace_id].append(problem_id or 0)
+    for workspace_id, ids in sorted(by_workspace.items()):
+        lock_problems(session, ids)
+        # Read after the lock: another transaction's thresholds may have just been committed.
+        workspace = session.exec(
+            select(Workspace)
+            .where(Workspace.id == workspace_id)
+            .execution_options(populate_existing=True)
+        ).one()
+        refresh(session, workspace, ids)
+    _forget_touched(session)
+
+
+def _forget_touched(session: Session, *_: Any) -> None:
+    session.info.pop(TOUCHED_PROBLEMS, None)
+    session.info.pop(PENDING_KEY, None)
+
+
+# Every session of the app (requests, CLI, imports, seeds) keeps its cards fresh this way.
+event.listen(Session, "after_flush", _note_written_rows)
+event.listen(Session, "before_commit", refresh_touched)
+event.listen(Session, "after_commit", _forget_touched)
+event.listen(Session, "after_rollback", _forget_touched)
+
+
+def _pending(session: Session, problem_id: int) -> bool:
+    """Has this transaction written something that can move the problem's card?"""
+    if TOUCHED_PROBLEMS not in session.info and PENDING_KEY not in session.info:
+        return False
+    return problem_id in _touched_problems(session)
+
+
+def store_missing_cards(session: Session, workspace: Workspace, problem_ids: Sequence[int]) -> bool:
+    """Compute and store the cards of problems that never had one (rows written before cards
+    were kept); says whether there were any."""
+    if not problem_ids:
+        return False
+    stored = set(
+        session.exec(
+            select(ProblemScorecard.problem_id).where(
+                col(ProblemScorecard.problem_id).in_(problem_ids)
+            )
+        ).all()
+    )
+    missing = [pid for pid in problem_ids if pid not in stored]
+    if missing:
+        lock_problems(session, missing)
+        refresh(session, workspace, missing)
+    return bool(missing)
 
 
 def current_scorecard(*, session: Session, ctx: Any, problem: Problem) -> Scorecard:
-    """The stored scorecard of a problem, computed and stored first if missing."""
-    row = session.get(ProblemScorecard, problem.id)
-    if row is None or not row.data:
-        refresh(session, ctx.workspace, [problem.id or 0])
-        row = session.get(ProblemScorecard, problem.id)
-        assert row is not None
+    """The stored scorecard of a problem; computed first if missing, or if this very
+    transaction moved it (a decision freezes the card it decides on)."""
+    problem_id = problem.id or 0
+    row = session.get(ProblemScorecard, problem_id)
+    if row is None or not row.data or _pending(session, problem_id):
+        lock_problems(session, [problem_id])
+        refresh(session, ctx.workspace, [problem_id])
+        row = session.exec(
+            select(ProblemScorecard)
+            .where(ProblemScorecard.problem_id == problem_id)
+            .execution_options(populate_existing=True)
+        ).one()
     return Scorecard.model_validate(row.data)
