@@ -31,6 +31,28 @@ def decisions_of(session: Session, ctx: WorkspaceContext, problem_id: int) -> li
     )
 
 
+def decisions_page(
+    session: Session, ctx: WorkspaceContext, problem_id: int, *, offset: int, limit: int
+) -> tuple[list[Decision], int]:
+    """One page of a problem's decisions, newest first, and their total, in one query."""
+    live = (
+        Decision.workspace_id == ctx.id,
+        Decision.problem_id == problem_id,
+        col(Decision.deleted_at).is_(None),
+    )
+    rows = session.exec(
+        select(Decision, func.count().over())
+        .where(*live)
+        .order_by(col(Decision.created_at).desc(), col(Decision.id).desc())
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    if not rows:
+        total = session.exec(select(func.count()).where(*live)).one() if offset else 0
+        return [], int(total)
+    return [decision for decision, _ in rows], int(rows[0][1])
+
+
 def decision_times(
     session: Session, ctx: WorkspaceContext, problem_ids: Sequence[int]
 ) -> list[tuple[int, int, datetime]]:

@@ -7,13 +7,13 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import Response
 from pydantic import ValidationError
-from sqlmodel import Session, col, func, select
 
 from app.db import SessionDep
-from app.decisions.models import Decision
+from app.decisions import repository as decisions_repository
 from app.enums import AssumptionCategory, ProblemStatus, Role
 from app.errors import AppError, Conflict
-from app.experiments.models import Assumption, AssumptionCreate, AssumptionTest
+from app.experiments import repository as experiments_repository
+from app.experiments.models import AssumptionCreate, AssumptionTest
 from app.experiments.service import create_assumption
 from app.pages.common import (
     Pager,
@@ -25,11 +25,12 @@ from app.pages.common import (
 )
 from app.problems import repository
 from app.problems.models import Problem, ProblemCreate, ProblemUpdate
-from app.problems.service import create_problem, kill_criteria_of, owner_name, update_problem
-from app.research.models import EvidenceItem, Interview, Participant, Segment
+from app.problems.service import create_problem, kill_criteria_of, update_problem
+from app.research import repository as research_repository
+from app.research.models import EvidenceItem, Participant
 from app.rows import get_for_update, get_row, restore, soft_delete
 from app.scoring import store
-from app.scoring.api import scorecard_history
+from app.scoring.scorecard import Scorecard
 from app.web import FormDep, hx_redirect, render
 from app.workspaces.deps import ContributorDep, WorkspaceContext, WorkspaceDep
 
@@ -227,35 +228,19 @@ def sparkline(values: list[float], width: float = 192, height: float = 44) -> st
 
 
 def evidence_by_segment(
-    session: Session, ctx: WorkspaceContext, items: list[EvidenceItem]
+    people: dict[int, Participant], segments: dict[int, str], items: list[EvidenceItem]
 ) -> list[tuple[str, list[tuple[Participant | None, list[EvidenceItem]]]]]:
     """Evidence grouped by segment, then by participant, in a stable reading order."""
-    participant_ids = {i.participant_id for i in items if i.participant_id}
-    participants = {
-        p.id: p
-        for p in session.exec(
-            select(Participant).where(
-                Participant.workspace_id == ctx.id, col(Participant.id).in_(participant_ids)
-            )
-        ).all()
-    }
-    segment_ids = {p.segment_id for p in participants.values() if p.segment_id}
-    segments = {
-        s.id: s.name
-        for s in session.exec(
-            select(Segment).where(Segment.workspace_id == ctx.id, col(Segment.id).in_(segment_ids))
-        ).all()
-    }
     grouped: dict[str, dict[int | None, list[EvidenceItem]]] = defaultdict(
         lambda: defaultdict(list)
     )
     for item in items:
-        person = participants.get(item.participant_id) if item.participant_id else None
+        person = people.get(item.participant_id) if item.participant_id else None
         segment = segments.get(person.segment_id) if person and person.segment_id else None
         grouped[segment or "No segment"][item.participant_id].append(item)
     return [
-        (segment, [(participants.get(pid) if pid else None, rows) for pid, rows in people.items()])
-        for segment, people in sorted(
+        (segment, [(people.get(pid) if pid else None, rows) for pid, rows in by_person.items()])
+        for segment, by_person in sorted(
             grouped.items(), key=lambda kv: (kv[0] == "No segment", kv[0])
         )
     ]
@@ -264,79 +249,37 @@ def evidence_by_segment(
 @router.get("/w/{ws}/problems/{problem_id}")
 def detail(request: Request, ctx: WorkspaceDep, session: SessionDep, problem_id: int) -> Response:
     problem = get_row(session, Problem, ctx, problem_id, include_deleted=True)
-    card = store.current_scorecard(session=session, ctx=ctx, problem=problem)
-    history = scorecard_history(ctx=ctx, session=session, problem_id=problem_id, points=10)
+    stored = store.stored_card(session=session, ctx=ctx, problem=problem)
+    card = Scorecard.model_validate(stored.data)
+    history = store.trend_of(stored)
 
-    evidence_stmt = select(EvidenceItem).where(
-        EvidenceItem.workspace_id == ctx.id,
-        EvidenceItem.problem_id == problem_id,
-        col(EvidenceItem.deleted_at).is_(None),
+    evidence_offset = offset_param(request)
+    items, interviews, evidence_total = research_repository.evidence_page_of_problem(
+        session, ctx, problem_id, offset=evidence_offset, limit=EVIDENCE_PAGE
     )
-    evidence_total = session.exec(select(func.count()).select_from(evidence_stmt.subquery())).one()
-    evidence_pager = Pager(total=evidence_total, offset=offset_param(request), limit=EVIDENCE_PAGE)
-    items = list(
-        session.exec(
-            evidence_stmt.order_by(col(EvidenceItem.id))
-            .offset(evidence_pager.offset)
-            .limit(EVIDENCE_PAGE)
-        ).all()
+    evidence_pager = Pager(total=evidence_total, offset=evidence_offset, limit=EVIDENCE_PAGE)
+    people, segments = research_repository.people_with_segments(
+        session, ctx, {i.participant_id for i in items if i.participant_id}
     )
-    interview_ids = {i.interview_id for i in items if i.interview_id}
-    interviews = {
-        i.id: i
-        for i in session.exec(
-            select(Interview).where(
-                Interview.workspace_id == ctx.id, col(Interview.id).in_(interview_ids)
-            )
-        ).all()
-    }
-    assumptions = session.exec(
-        select(Assumption)
-        .where(
-            Assumption.workspace_id == ctx.id,
-            Assumption.problem_id == problem_id,
-            col(Assumption.deleted_at).is_(None),
-        )
-        .order_by(col(Assumption.critical).desc(), col(Assumption.id))
-    ).all()
+    assumptions = sorted(
+        experiments_repository.assumptions_of_problem(session, ctx, problem_id),
+        key=lambda a: (not a.critical, a.id),
+    )
     tests: dict[int, list[AssumptionTest]] = defaultdict(list)
-    for test in session.exec(
-        select(AssumptionTest)
-        .where(
-            AssumptionTest.workspace_id == ctx.id,
-            AssumptionTest.problem_id == problem_id,
-            col(AssumptionTest.deleted_at).is_(None),
-        )
-        .order_by(col(AssumptionTest.id))
-    ).all():
+    for test in experiments_repository.tests_of_problem(session, ctx, problem_id):
         tests[test.assumption_id].append(test)
-    decisions_stmt = select(Decision).where(
-        Decision.workspace_id == ctx.id,
-        Decision.problem_id == problem_id,
-        col(Decision.deleted_at).is_(None),
-    )
-    decisions_total = session.exec(
-        select(func.count()).select_from(decisions_stmt.subquery())
-    ).one()
     decisions_offset = request.query_params.get("decisions_offset", "0")
-    decisions_pager = Pager(
-        total=decisions_total,
-        offset=int(decisions_offset) if decisions_offset.isdigit() else 0,
-        limit=DECISIONS_PAGE,
+    decisions_offset_value = int(decisions_offset) if decisions_offset.isdigit() else 0
+    decisions, decisions_total = decisions_repository.decisions_page(
+        session, ctx, problem_id, offset=decisions_offset_value, limit=DECISIONS_PAGE
     )
-    decisions = session.exec(
-        decisions_stmt.order_by(col(Decision.created_at).desc(), col(Decision.id).desc())
-        .offset(decisions_pager.offset)
-        .limit(DECISIONS_PAGE)
-    ).all()
-    from app.auth.models import User
-
-    deciders = {
-        u.id: u.name
-        for u in session.exec(
-            select(User).where(col(User.id).in_({d.decided_by for d in decisions}))
-        ).all()
-    }
+    decisions_pager = Pager(
+        total=decisions_total, offset=decisions_offset_value, limit=DECISIONS_PAGE
+    )
+    # The owner and the deciders in one query.
+    names = decisions_repository.user_names(
+        session, [problem.owner_id, *(d.decided_by for d in decisions)]
+    )
     context = {
         "ctx": ctx,
         "nav": "portfolio",
@@ -344,7 +287,7 @@ def detail(request: Request, ctx: WorkspaceDep, session: SessionDep, problem_id:
         "tags": repository.tags_of(session, [problem_id]).get(problem_id, []),
         "kill": kill_criteria_of(problem),
         "kill_history": repository.kill_criteria_history(session, ctx, problem_id),
-        "owner": owner_name(session, problem.owner_id),
+        "owner": names.get(problem.owner_id or 0, ""),
         "card": card,
         "history": history,
         "spark": {
@@ -352,7 +295,7 @@ def detail(request: Request, ctx: WorkspaceDep, session: SessionDep, problem_id:
             "reach": sparkline([h.reach for h in history]),
             "feasibility": sparkline([h.feasibility for h in history]),
         },
-        "evidence_groups": evidence_by_segment(session, ctx, items),
+        "evidence_groups": evidence_by_segment(people, segments, items),
         "evidence_pager": evidence_pager,
         "interviews": interviews,
         "assumptions": assumptions,
@@ -360,7 +303,7 @@ def detail(request: Request, ctx: WorkspaceDep, session: SessionDep, problem_id:
         "categories": list(AssumptionCategory),
         "decisions": decisions,
         "decisions_pager": decisions_pager,
-        "deciders": deciders,
+        "deciders": names,
         "can_contribute": ctx.can(Role.contributor),
         "can_decide": ctx.can(Role.decider),
     }

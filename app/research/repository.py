@@ -5,11 +5,11 @@ from collections.abc import Sequence
 from datetime import date
 
 from pydantic import BaseModel
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from app.enums import InterviewKind, Signal, Stance
-from app.research.models import EvidenceItem, Interview, InterviewProblem
+from app.research.models import EvidenceItem, Interview, InterviewProblem, Participant, Segment
 from app.rows import where_equal
 from app.workspaces.deps import WorkspaceContext
 
@@ -106,3 +106,44 @@ def evidence_of_interviews(
         assert item.interview_id is not None
         result[item.interview_id].append(item)
     return result
+
+
+def evidence_page_of_problem(
+    session: Session, ctx: WorkspaceContext, problem_id: int, *, offset: int, limit: int
+) -> tuple[list[EvidenceItem], dict[int, Interview], int]:
+    """One page of a problem's live evidence, oldest first, with the interviews it came from
+    and the total, in one query."""
+    live = (
+        EvidenceItem.workspace_id == ctx.id,
+        EvidenceItem.problem_id == problem_id,
+        col(EvidenceItem.deleted_at).is_(None),
+    )
+    rows = session.exec(
+        select(EvidenceItem, Interview, func.count().over())
+        .outerjoin(Interview, col(Interview.id) == col(EvidenceItem.interview_id))
+        .where(*live)
+        .order_by(col(EvidenceItem.id))
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    if not rows:
+        total = session.exec(select(func.count()).where(*live)).one() if offset else 0
+        return [], {}, int(total)
+    interviews = {i.id or 0: i for _, i, _ in rows if i is not None}
+    return [item for item, _, _ in rows], interviews, int(rows[0][2])
+
+
+def people_with_segments(
+    session: Session, ctx: WorkspaceContext, participant_ids: set[int]
+) -> tuple[dict[int, Participant], dict[int, str]]:
+    """These participants, and the names of their segments, in one query."""
+    if not participant_ids:
+        return {}, {}
+    rows = session.exec(
+        select(Participant, Segment)
+        .outerjoin(Segment, col(Segment.id) == col(Participant.segment_id))
+        .where(Participant.workspace_id == ctx.id, col(Participant.id).in_(participant_ids))
+    ).all()
+    people = {person.id or 0: person for person, _ in rows}
+    segments = {segment.id or 0: segment.name for _, segment in rows if segment is not None}
+    return people, segments

@@ -12,6 +12,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any, NamedTuple
 
+from pydantic import BaseModel
 from sqlalchemy import (
     JSON,
     Column,
@@ -72,6 +73,42 @@ class ProblemScorecard(SQLModel, table=True):
     evidence_items: int = 0
     flags: list[str] = Field(default_factory=list, sa_type=JSON)
     data: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    # The headline figures after each refresh that moved them, oldest first (TrendPoint).
+    trend: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+
+
+class TrendPoint(BaseModel):
+    """The card's headline figures as they were after one change."""
+
+    at: datetime
+    pain: float
+    reach: float
+    feasibility: float
+    confidence: str
+    recommendation: Recommendation
+
+
+# Enough points for a sparkline; older ones drop off.
+TREND_POINTS = 24
+
+
+def _trend_point(card: Scorecard) -> dict[str, Any]:
+    return TrendPoint(
+        at=card.as_of,
+        pain=card.pain.value,
+        reach=card.reach.value,
+        feasibility=card.feasibility.value,
+        confidence=card.confidence.level.value,
+        recommendation=card.recommendation.value,
+    ).model_dump(mode="json")
+
+
+def _extended(trend: list[dict[str, Any]], point: dict[str, Any]) -> list[dict[str, Any]]:
+    """The trend with this point added, unless the figures did not move."""
+    figures = ("pain", "reach", "feasibility", "confidence", "recommendation")
+    if trend and all(trend[-1].get(name) == point[name] for name in figures):
+        return trend
+    return [*trend, point][-TREND_POINTS:]
 
 
 # ---- loading inputs ------------------------------------------------------------------------
@@ -412,8 +449,11 @@ def compute(
 # ---- the stored current scorecards ----------------------------------------------------------
 
 
-def _store(session: Session, workspace_id: int, card: Scorecard) -> None:
-    """Write a problem's card in place, without reading the old one (tens of kB of JSON) first."""
+def _store(
+    session: Session, workspace_id: int, card: Scorecard, trend: list[dict[str, Any]] | None
+) -> None:
+    """Write a problem's card in place, without reading the old one (tens of kB of JSON) first;
+    `trend` is the stored trend, None when the problem has no card yet."""
     values: dict[str, Any] = {
         "computed_at": card.as_of,
         "pain": card.pain.value,
@@ -426,16 +466,18 @@ def _store(session: Session, workspace_id: int, card: Scorecard) -> None:
         "evidence_items": card.counts.evidence_items,
         "flags": [flag.code.value for flag in card.flags],
         "data": card.model_dump(mode="json"),
+        "trend": _extended(trend or [], _trend_point(card)),
     }
-    updated = session.exec(
+    if trend is None:
+        session.add(
+            ProblemScorecard(problem_id=card.problem_id, workspace_id=workspace_id, **values)
+        )
+        return
+    session.exec(
         update(ProblemScorecard)
         .where(col(ProblemScorecard.problem_id) == card.problem_id)
         .values(**values)
     )
-    if updated.rowcount == 0:
-        session.add(
-            ProblemScorecard(problem_id=card.problem_id, workspace_id=workspace_id, **values)
-        )
 
 
 # Problems scored per batch: small enough that the participants of a batch stay well under
@@ -455,10 +497,19 @@ def refresh(session: Session, workspace: Workspace, problem_ids: Iterable[int]) 
             select(Problem).where(Problem.workspace_id == workspace.id, col(Problem.id).in_(chunk))
         ).all()
         inputs = load_inputs(session, workspace, problems)
+        trends: dict[int, list[dict[str, Any]]] = {
+            problem_id: list(trend)
+            for problem_id, trend in session.exec(
+                select(ProblemScorecard.problem_id, ProblemScorecard.trend).where(
+                    col(ProblemScorecard.problem_id).in_(chunk)
+                )
+            ).all()
+        }
         # New cards are inserted together at the next flush, not one by one before each update.
         with session.no_autoflush:
             for inp in inputs.values():
-                _store(session, workspace.id or 0, compute_scorecard(inp))
+                card = compute_scorecard(inp)
+                _store(session, workspace.id or 0, card, trends.get(card.problem_id))
     session.flush()
 
 
@@ -649,9 +700,9 @@ def store_missing_cards(session: Session, workspace: Workspace, problem_ids: Seq
     return bool(missing)
 
 
-def current_scorecard(*, session: Session, ctx: Any, problem: Problem) -> Scorecard:
-    """The stored scorecard of a problem; computed first if missing, or if this very
-    transaction moved it (a decision freezes the card it decides on)."""
+def stored_card(*, session: Session, ctx: Any, problem: Problem) -> ProblemScorecard:
+    """The stored card of a problem; computed first if missing, or if this very transaction
+    moved it (a decision freezes the card it decides on)."""
     problem_id = problem.id or 0
     row = session.get(ProblemScorecard, problem_id)
     if row is None or not row.data or _pending(session, problem_id):
@@ -662,4 +713,14 @@ def current_scorecard(*, session: Session, ctx: Any, problem: Problem) -> Scorec
             .where(ProblemScorecard.problem_id == problem_id)
             .execution_options(populate_existing=True)
         ).one()
-    return Scorecard.model_validate(row.data)
+    return row
+
+
+def current_scorecard(*, session: Session, ctx: Any, problem: Problem) -> Scorecard:
+    """The stored scorecard of a problem (see stored_card)."""
+    return Scorecard.model_validate(stored_card(session=session, ctx=ctx, problem=problem).data)
+
+
+def trend_of(row: ProblemScorecard) -> list[TrendPoint]:
+    """A stored card's trend, oldest first."""
+    return [TrendPoint.model_validate(point) for point in row.trend]
