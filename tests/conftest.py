@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from alembic import command
 from alembic.config import Config
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, inspect, text
 from sqlmodel import Session
@@ -126,14 +127,28 @@ def engine(template_db: str, tmp_path: Path) -> Iterator[Engine]:
     engine.dispose()
 
 
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", database_url="sqlite://", secret_key="test-secret")
+@pytest.fixture(scope="session")
+def shared_app(tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
+    """One application for the whole session: building it (routes, dependency graphs) costs
+    more than most tests, and nothing in it depends on the test."""
+    data_dir: Path = tmp_path_factory.mktemp("app-data")
+    settings = Settings(data_dir=data_dir, database_url="sqlite://", secret_key="test-secret")
+    return create_app(settings, engine=None)
 
 
 @pytest.fixture
-def app(settings: Settings, engine: Engine) -> Any:
-    return create_app(settings, engine=engine)
+def settings(shared_app: FastAPI) -> Settings:
+    return shared_app.state.settings  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def app(shared_app: FastAPI, engine: Engine) -> Iterator[Any]:
+    """The shared application, pointed at this test's fresh database."""
+    previous = shared_app.state.engine
+    shared_app.state.engine = engine
+    yield shared_app
+    shared_app.state.engine = previous
+    shared_app.dependency_overrides.clear()
 
 
 @pytest.fixture
