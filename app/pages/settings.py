@@ -119,10 +119,15 @@ def add_member(request: Request, ctx: AdminDep, session: SessionDep, form: FormD
 def change_role(
     request: Request, ctx: AdminDep, session: SessionDep, user_id: int, form: FormDep
 ) -> Response:
-    role = values_of(form).get("role", "")
+    values = values_of(form)
+    role, version = values.get("role", ""), values.get("version", "")
     if role not in Role.__members__:
         raise InvalidInput("role: choose one of viewer, contributor, decider, admin.")
-    workspaces.change_role(session=session, ctx=ctx, user_id=user_id, role=Role(role))
+    if not version.isdigit():
+        raise InvalidInput("version: reload the page, then change the role again.")
+    workspaces.change_role(
+        session=session, ctx=ctx, user_id=user_id, role=Role(role), version=int(version)
+    )
     return _back(request, ctx, "members")
 
 

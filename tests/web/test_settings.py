@@ -49,3 +49,38 @@ def test_viewer_sees_settings_but_cannot_change_them(api: Api) -> None:
     page = soup(viewer.get("settings"))
     assert page.find("form", action="/w/acme/settings/scoring") is None
     assert viewer.post("settings/segments", {"segment_name": "Nope"}).status_code == 403
+
+
+def role_form_version(web: Web, user_id: int) -> str:
+    form = soup(web.get("settings")).find("form", action=f"/w/acme/settings/members/{user_id}/role")
+    return str(form.find("input", attrs={"name": "version"})["value"])
+
+
+def test_last_admin_cannot_step_down_or_be_removed_on_the_page(api: Api, web: Web) -> None:
+    version = role_form_version(web, api.user_id)
+    demoted = web.post(
+        f"settings/members/{api.user_id}/role", {"role": "viewer", "version": version}
+    )
+    assert demoted.status_code == 409
+    assert "last admin" in soup(demoted).find(role="alert").get_text()
+    removed = web.post(f"settings/members/{api.user_id}/remove")
+    assert removed.status_code == 409
+    assert "last admin" in soup(removed).find(role="alert").get_text()
+    assert [m["role"] for m in api.ok(api.get("members"))] == ["admin"]
+
+
+def test_role_change_on_the_page_is_made_against_the_version_shown(api: Api, web: Web) -> None:
+    carol = api.as_member("carol@example.com", "viewer")
+    shown = role_form_version(web, carol.user_id)
+    change = {"role": "decider", "version": shown}
+    assert web.post(f"settings/members/{carol.user_id}/role", change).is_redirect
+    assert role_form_version(web, carol.user_id) == str(int(shown) + 1)
+
+    # A second tab still showing the old version does not overwrite the change.
+    stale = web.post(f"settings/members/{carol.user_id}/role", {"role": "viewer", "version": shown})
+    assert stale.status_code == 409
+    assert "Someone else changed this" in soup(stale).find(role="alert").get_text()
+    missing = web.post(f"settings/members/{carol.user_id}/role", {"role": "viewer"})
+    assert missing.status_code == 422
+    roles = {m["user"]["id"]: m["role"] for m in api.ok(api.get("members"))}
+    assert roles[carol.user_id] == "decider"
