@@ -215,6 +215,7 @@ def restore_segment(
 def update_scoring(request: Request, ctx: AdminDep, session: SessionDep, form: FormDep) -> Response:
     values = values_of(form)
     keys = ("pain_threshold", "reach_threshold", "feasibility_threshold", "min_participants")
+    status = 422
     try:
         payload = ScoringSettingsUpdate.model_validate(
             {"version": values.get("version")} | {k: values.get(k) or None for k in keys}
@@ -223,11 +224,12 @@ def update_scoring(request: Request, ctx: AdminDep, session: SessionDep, form: F
     except ValidationError as exc:
         errors = validation_errors(exc)
     except AppError as exc:
-        errors = app_errors(exc)
+        # A stale version is a 409: the form comes back with the thresholds' new version.
+        errors, status = app_errors(exc), exc.status
         errors.setdefault("scoring", errors.pop("", exc.message))
     else:
         return _back(request, ctx, "scoring")
-    return _settings_page(request, session, ctx, errors=errors, values=values, status=422)
+    return _settings_page(request, session, ctx, errors=errors, values=values, status=status)
 
 
 # ---- personal API tokens ---------------------------------------------------------------------

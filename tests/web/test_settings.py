@@ -84,3 +84,33 @@ def test_role_change_on_the_page_is_made_against_the_version_shown(api: Api, web
     assert missing.status_code == 422
     roles = {m["user"]["id"]: m["role"] for m in api.ok(api.get("members"))}
     assert roles[carol.user_id] == "decider"
+
+
+def test_thresholds_saved_from_an_old_page_are_refused_then_can_be_applied(
+    api: Api, web: Web
+) -> None:
+    def thresholds(version: str, pain: str) -> dict[str, str]:
+        return {
+            "version": version,
+            "pain_threshold": pain,
+            "reach_threshold": "20",
+            "feasibility_threshold": "50",
+            "min_participants": "5",
+        }
+
+    form = soup(web.get("settings")).find("form", action="/w/acme/settings/scoring")
+    shown = str(form.find("input", attrs={"name": "version"})["value"])
+    assert web.post("settings/scoring", thresholds(shown, "55")).is_redirect
+
+    stale = web.post("settings/scoring", thresholds(shown, "70"))
+    assert stale.status_code == 409
+    page = soup(stale)
+    assert "Someone else changed this" in page.find(class_="form-error").get_text()
+    assert api.ok(api.get("settings/scoring"))["pain_threshold"] == 55
+    # The form keeps what was typed, now against the current version: sending it again applies it.
+    form = page.find("form", action="/w/acme/settings/scoring")
+    assert form.find("input", attrs={"name": "pain_threshold"})["value"] == "70"
+    current = str(form.find("input", attrs={"name": "version"})["value"])
+    assert current == str(int(shown) + 1)
+    assert web.post("settings/scoring", thresholds(current, "70")).is_redirect
+    assert api.ok(api.get("settings/scoring"))["pain_threshold"] == 70
