@@ -118,10 +118,15 @@ def add_member(request: Request, ctx: AdminDep, session: SessionDep, form: FormD
 def change_role(
     request: Request, ctx: AdminDep, session: SessionDep, user_id: int, form: FormDep
 ) -> Response:
-    role = values_of(form).get("role", "")
+    values = values_of(form)
+    role, version = values.get("role", ""), values.get("version", "")
     if role not in Role.__members__:
         raise InvalidInput("role: choose one of viewer, contributor, decider, admin.")
-    workspaces.change_role(session=session, ctx=ctx, user_id=user_id, role=Role(role))
+    if not version.isdigit():
+        raise InvalidInput("version: reload the page, then change the role again.")
+    workspaces.change_role(
+        session=session, ctx=ctx, user_id=user_id, role=Role(role), version=int(version)
+    )
     return _back(request, ctx, "members")
 
 
@@ -203,6 +208,7 @@ def restore_segment(
 def update_scoring(request: Request, ctx: AdminDep, session: SessionDep, form: FormDep) -> Response:
     values = values_of(form)
     keys = ("pain_threshold", "reach_threshold", "feasibility_threshold", "min_participants")
+    status = 422
     try:
         payload = ScoringSettingsUpdate.model_validate(
             {"version": values.get("version")} | {k: values.get(k) or None for k in keys}
@@ -211,11 +217,12 @@ def update_scoring(request: Request, ctx: AdminDep, session: SessionDep, form: F
     except ValidationError as exc:
         errors = validation_errors(exc)
     except AppError as exc:
-        errors = app_errors(exc)
+        # A stale version is a 409: the form comes back with the thresholds' new version.
+        errors, status = app_errors(exc), exc.status
         errors.setdefault("scoring", errors.pop("", exc.message))
     else:
         return _back(request, ctx, "scoring")
-    return _settings_page(request, session, ctx, errors=errors, values=values, status=422)
+    return _settings_page(request, session, ctx, errors=errors, values=values, status=status)
 
 
 # ---- personal API tokens ---------------------------------------------------------------------

@@ -15,6 +15,7 @@ from app.rows import get_row, update_row
 from app.scoring import store
 from app.scoring.scorecard import Scorecard
 from app.workspaces.deps import AdminDep, WorkspaceDep
+from app.workspaces.service import lock_workspace
 
 router = APIRouter(prefix="/workspaces/{ws}", tags=["scorecards"])
 
@@ -258,7 +259,7 @@ def get_scoring_settings(ctx: AdminDep) -> Any:
 def update_scoring_settings(
     ctx: AdminDep, session: SessionDep, payload: ScoringSettingsUpdate
 ) -> Any:
-    workspace = ctx.workspace
+    workspace = lock_workspace(session=session, ctx=ctx)
     changes = payload.model_dump(exclude_unset=True, exclude={"version"})
     current = _settings_of(workspace).model_dump
     update_row(session, ctx, workspace, changes, version=payload.version, current=current)

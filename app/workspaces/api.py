@@ -5,7 +5,6 @@ from typing import Any
 from fastapi import APIRouter, Response
 
 from app.auth.deps import CurrentUser
-from app.auth.models import UserRead
 from app.db import SessionDep
 from app.workspaces import service
 from app.workspaces.deps import AdminDep, WorkspaceDep
@@ -46,17 +45,9 @@ def update_workspace(ctx: AdminDep, session: SessionDep, payload: WorkspaceUpdat
     return service.update_workspace(session=session, ctx=ctx, payload=payload)
 
 
-def _member(membership: Any, user: Any) -> MemberRead:
-    return MemberRead(
-        user=UserRead.model_validate(user, from_attributes=True),
-        role=membership.role,
-        created_at=membership.created_at,
-    )
-
-
 @router.get("/{ws}/members", response_model=list[MemberRead], summary="List members")
 def list_members(ctx: WorkspaceDep, session: SessionDep) -> Any:
-    return [_member(m, u) for m, u in service.members(session=session, ctx=ctx)]
+    return [service.member_read(m, u) for m, u in service.members(session=session, ctx=ctx)]
 
 
 @router.post(
@@ -66,17 +57,17 @@ def add_member(ctx: AdminDep, session: SessionDep, payload: MemberAdd) -> Any:
     membership, user = service.add_member(
         session=session, ctx=ctx, email=payload.email, role=payload.role
     )
-    return _member(membership, user)
+    return service.member_read(membership, user)
 
 
 @router.patch(
     "/{ws}/members/{user_id}", response_model=MemberRead, summary="Change a member's role (admin)"
 )
 def change_role(ctx: AdminDep, session: SessionDep, user_id: int, payload: MemberUpdate) -> Any:
-    from app.auth.models import User
-
-    membership = service.change_role(session=session, ctx=ctx, user_id=user_id, role=payload.role)
-    return _member(membership, session.get(User, user_id))
+    membership, user = service.change_role(
+        session=session, ctx=ctx, user_id=user_id, role=payload.role, version=payload.version
+    )
+    return service.member_read(membership, user)
 
 
 @router.delete("/{ws}/members/{user_id}", status_code=204, summary="Remove a member (admin)")

@@ -36,6 +36,7 @@ class Membership(Timestamped, table=True):
     workspace_id: int = Field(foreign_key="workspace.id", index=True, ondelete="CASCADE")
     user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
     role: Role = Field(sa_type=EnumText(Role, 16))
+    version: int = Field(default=1)
 
 
 class WorkspaceCreate(SQLModel):
@@ -86,6 +87,7 @@ class MemberAdd(SQLModel):
 
 
 class MemberUpdate(SQLModel):
+    version: int
     role: Role
 
 
@@ -93,6 +95,7 @@ class MemberRead(SQLModel):
     user: UserRead
     role: Role
     created_at: datetime
+    version: int
 
 
 class MeRead(UserRead):

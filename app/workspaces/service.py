@@ -6,13 +6,14 @@ from typing import Any
 from sqlmodel import Session, col, func, select
 
 from app.audit.service import record, record_change, snapshot
-from app.auth.models import User
+from app.auth.models import User, UserRead
 from app.auth.service import normalise_email
-from app.db import utcnow
 from app.enums import Role
 from app.errors import Conflict, NotFound
+from app.rows import check_version, update_row
 from app.workspaces.deps import WorkspaceContext
 from app.workspaces.models import (
+    MemberRead,
     Membership,
     Workspace,
     WorkspaceCreate,
@@ -56,13 +57,40 @@ def workspaces_of(*, session: Session, user: User) -> list[tuple[Workspace, Role
     return [(ws, Role(m.role)) for ws, m in rows]
 
 
+def lock_workspace(*, session: Session, ctx: WorkspaceContext) -> Workspace:
+    """Lock the workspace for an admin's change and read it afresh; 409 if they lost admin."""
+    # Every change to the workspace, its thresholds or its members locks this row first, so
+    # they run one at a time per workspace: each sees the version and the admins the previous
+    # one left. The request loaded the row before the lock: populate_existing replaces what the
+    # session holds. NO KEY UPDATE still lets rows of the workspace be added meanwhile.
+    workspace = session.exec(
+        select(Workspace)
+        .where(Workspace.id == ctx.id, col(Workspace.deleted_at).is_(None))
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    ).first()
+    if workspace is None:
+        raise NotFound(f"No workspace '{ctx.workspace.slug}'.")
+    role = session.exec(
+        select(Membership.role).where(
+            Membership.workspace_id == ctx.id, Membership.user_id == ctx.user_id
+        )
+    ).first()
+    if role != Role.admin:
+        now = f"you are now {Role(role).value}" if role else "you are no longer a member"
+        raise Conflict(
+            f"Your role changed while this change was on its way ({now}); only an admin can "
+            "manage the workspace.",
+            code="role_changed",
+        )
+    return workspace
+
+
 def update_workspace(
     *, session: Session, ctx: WorkspaceContext, payload: WorkspaceUpdate
 ) -> Workspace:
     """Rename or describe a workspace."""
-    from app.rows import update_row
-
-    workspace = ctx.workspace
+    workspace = lock_workspace(session=session, ctx=ctx)
 
     def current() -> dict[str, Any]:
         # The conflict shows the workspace as the PATCH answers it, not its raw columns.
@@ -81,27 +109,52 @@ def members(*, session: Session, ctx: WorkspaceContext) -> Sequence[tuple[Member
     ).all()
 
 
-def _membership(session: Session, ctx: WorkspaceContext, user_id: int) -> Membership:
+def _locked_membership(session: Session, ctx: WorkspaceContext, user_id: int) -> Membership:
+    """The member's row, locked and read afresh (after the workspace's lock)."""
     membership = session.exec(
-        select(Membership).where(Membership.workspace_id == ctx.id, Membership.user_id == user_id)
+        select(Membership)
+        .where(Membership.workspace_id == ctx.id, Membership.user_id == user_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     ).first()
     if membership is None:
         raise NotFound(f"User {user_id} is not a member of this workspace.")
     return membership
 
 
-def _admins(session: Session, ctx: WorkspaceContext) -> int:
-    return session.exec(
+def _keep_an_admin(session: Session, ctx: WorkspaceContext, membership: Membership) -> None:
+    """Refuse to demote or remove the workspace's last admin (under the workspace's lock)."""
+    if membership.role != Role.admin:
+        return
+    admins = session.exec(
         select(func.count())
         .select_from(Membership)
         .where(Membership.workspace_id == ctx.id, Membership.role == Role.admin)
     ).one()
+    if admins <= 1:
+        who = "You are" if membership.user_id == ctx.user_id else "This member is"
+        raise Conflict(
+            f"{who} the workspace's last admin, and a workspace needs one; "
+            "make someone else admin first.",
+            code="last_admin",
+        )
+
+
+def member_read(membership: Membership, user: User) -> MemberRead:
+    """A member as the API shows them."""
+    return MemberRead(
+        user=UserRead.model_validate(user, from_attributes=True),
+        role=membership.role,
+        created_at=membership.created_at,
+        version=membership.version,
+    )
 
 
 def add_member(
     *, session: Session, ctx: WorkspaceContext, email: str, role: Role
 ) -> tuple[Membership, User]:
     """Give an existing user a role in the workspace."""
+    lock_workspace(session=session, ctx=ctx)
     user = session.exec(select(User).where(User.email == normalise_email(email))).first()
     if user is None:
         raise NotFound(
@@ -122,29 +175,30 @@ def add_member(
     return membership, user
 
 
-def change_role(*, session: Session, ctx: WorkspaceContext, user_id: int, role: Role) -> Membership:
-    """Change a member's role; the last admin cannot step down."""
-    membership = _membership(session, ctx, user_id)
-    if membership.role == Role.admin and role != Role.admin and _admins(session, ctx) <= 1:
-        raise Conflict(
-            "This is the workspace's last admin; make someone else admin first.", code="last_admin"
-        )
-    before = snapshot(membership)
-    membership.role = role
-    membership.updated_at = utcnow()
-    session.add(membership)
-    session.flush()
-    record_change(session, ctx, "update", membership, before=before)
-    return membership
+def change_role(
+    *, session: Session, ctx: WorkspaceContext, user_id: int, role: Role, version: int
+) -> tuple[Membership, User]:
+    """Change a member's role, made against this version; the last admin cannot step down."""
+    lock_workspace(session=session, ctx=ctx)
+    membership = _locked_membership(session, ctx, user_id)
+    user = session.get(User, user_id)
+    assert user is not None
+
+    def current() -> dict[str, Any]:
+        return member_read(membership, user).model_dump(mode="json")
+
+    check_version(membership, version, current)
+    if role != Role.admin:
+        _keep_an_admin(session, ctx, membership)
+    update_row(session, ctx, membership, {"role": role}, version=version, current=current)
+    return membership, user
 
 
 def remove_member(*, session: Session, ctx: WorkspaceContext, user_id: int) -> None:
-    """Remove a member; the last admin cannot be removed."""
-    membership = _membership(session, ctx, user_id)
-    if membership.role == Role.admin and _admins(session, ctx) <= 1:
-        raise Conflict(
-            "This is the workspace's last admin; make someone else admin first.", code="last_admin"
-        )
+    """Remove a member (or yourself); the last admin cannot be removed."""
+    lock_workspace(session=session, ctx=ctx)
+    membership = _locked_membership(session, ctx, user_id)
+    _keep_an_admin(session, ctx, membership)
     record_change(session, ctx, "delete", membership, before=snapshot(membership), after=None)
     session.delete(membership)
     session.flush()

@@ -101,7 +101,7 @@ def test_interview_with_highlights_audits_each_row(api: Api) -> None:
 
 def test_member_changes_are_audited(api: Api) -> None:
     carol = api.as_member("carol@example.com", "viewer")
-    api.ok(api.patch(f"members/{carol.user_id}", json={"role": "decider"}))
+    api.ok(api.patch(f"members/{carol.user_id}", json={"version": 1, "role": "decider"}))
     assert api.delete(f"members/{carol.user_id}").status_code == 204
 
     trail = events(api, entity="membership")

@@ -204,7 +204,9 @@ def request_for(world: World, method: str, route: str, url: str) -> dict[str, An
     if method == "POST" and route == f"/{collection}":
         return {"json": world.create_body(collection)}
     if method == "PATCH" and collection == "members":
-        return {"json": {"role": "contributor"}}
+        members = admin.ok(admin.get("members"))
+        version = next(m["version"] for m in members if m["user"]["id"] == world.bystander_id)
+        return {"json": {"version": version, "role": "contributor"}}
     if method == "PATCH":
         current = admin.ok(admin.get(url))
         key = "settings/scoring" if route == "/settings/scoring" else collection

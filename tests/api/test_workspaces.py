@@ -95,8 +95,9 @@ def test_admin_adds_a_member_by_email_changes_the_role_and_removes_them(api: Api
     assert added["role"] == "viewer"
     carol_id = added["user"]["id"]
 
-    changed = api.ok(api.patch(f"members/{carol_id}", json={"role": "decider"}))
-    assert changed["role"] == "decider"
+    assert added["version"] == 1
+    changed = api.ok(api.patch(f"members/{carol_id}", json={"version": 1, "role": "decider"}))
+    assert (changed["role"], changed["version"]) == ("decider", 2)
     roles = {m["user"]["email"]: m["role"] for m in api.ok(api.get("members"))}
     assert roles == {"ada@example.com": "admin", "carol@example.com": "decider"}
 
@@ -139,19 +140,53 @@ def test_bad_member_input_is_422(api: Api, body: dict[str, str], field: str) -> 
 
 
 def test_unknown_member_is_404(api: Api) -> None:
-    assert_error(api.patch("members/999", json={"role": "viewer"}), 404, "not_found")
+    assert_error(api.patch("members/999", json={"version": 1, "role": "viewer"}), 404, "not_found")
     assert_error(api.delete("members/999"), 404, "not_found")
 
 
 def test_last_admin_cannot_step_down_or_be_removed(api: Api) -> None:
-    assert_error(api.patch(f"members/{api.user_id}", json={"role": "decider"}), 409, "last_admin")
+    for role in ("viewer", "contributor", "decider"):
+        response = api.patch(f"members/{api.user_id}", json={"version": 1, "role": role})
+        error = assert_error(response, 409, "last_admin")
+        assert error["message"].startswith("You are the workspace's last admin")
     assert_error(api.delete(f"members/{api.user_id}"), 409, "last_admin")
+    # Staying admin is no demotion.
+    assert api.ok(api.patch(f"members/{api.user_id}", json={"version": 1, "role": "admin"}))
 
-    # With a second admin, the first can step down.
+    # With a second admin, the first can step down; then the second is the last one.
     bob = api.as_member("bob@example.com", "admin")
-    assert api.ok(api.patch(f"members/{api.user_id}", json={"role": "viewer"}))["role"] == "viewer"
-    assert_error(bob.patch(f"members/{bob.user_id}", json={"role": "viewer"}), 409, "last_admin")
+    stepped_down = api.ok(
+        api.patch(f"members/{api.user_id}", json={"version": 2, "role": "viewer"})
+    )
+    assert stepped_down["role"] == "viewer"
+    assert_error(
+        bob.patch(f"members/{bob.user_id}", json={"version": 1, "role": "viewer"}),
+        409,
+        "last_admin",
+    )
     assert_error(bob.delete(f"members/{bob.user_id}"), 409, "last_admin")
+    roles = {m["user"]["id"]: m["role"] for m in bob.ok(bob.get("members"))}
+    assert roles == {api.user_id: "viewer", bob.user_id: "admin"}
+
+
+def test_last_admin_removed_by_another_admin_leaves_them_one(api: Api) -> None:
+    bob = api.as_member("bob@example.com", "admin")
+    assert bob.delete(f"members/{api.user_id}").status_code == 204
+    error = assert_error(bob.delete(f"members/{bob.user_id}"), 409, "last_admin")
+    assert "make someone else admin first" in error["message"]
+    assert [m["role"] for m in bob.ok(bob.get("members"))] == ["admin"]
+
+
+def test_role_change_against_an_old_version_is_409_with_the_member_as_it_is_now(api: Api) -> None:
+    carol = api.as_member("carol@example.com", "viewer")
+    api.ok(api.patch(f"members/{carol.user_id}", json={"version": 1, "role": "decider"}))
+    response = api.patch(f"members/{carol.user_id}", json={"version": 1, "role": "contributor"})
+    current = assert_error(response, 409, "stale_version")["details"]["current"]
+    assert (current["role"], current["version"]) == ("decider", 2)
+    assert current["user"]["id"] == carol.user_id
+    assert fields_of(
+        assert_error(api.patch(f"members/{carol.user_id}", json={"role": "viewer"}), 422)
+    ) == ["body.version"]
 
 
 @pytest.mark.parametrize("role", ["viewer", "contributor", "decider"])
@@ -162,8 +197,8 @@ def test_non_admins_cannot_manage_the_workspace(api: Api, role: str) -> None:
     for response in (
         member.patch("", json={"version": 1, "name": "Mine now"}),
         member.post("members", json={"email": "dave@example.com", "role": "admin"}),
-        member.patch(f"members/{member.user_id}", json={"role": "admin"}),
-        member.patch(f"members/{api.user_id}", json={"role": "viewer"}),
+        member.patch(f"members/{member.user_id}", json={"version": 1, "role": "admin"}),
+        member.patch(f"members/{api.user_id}", json={"version": 1, "role": "viewer"}),
         member.delete(f"members/{api.user_id}"),
     ):
         error = assert_error(response, 403, "forbidden")
