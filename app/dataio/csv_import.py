@@ -53,6 +53,12 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 REQUIRED = ("participant", "interview_date", "quote", "problem", "signal")
 BATCH_SIZE = 2000
 PREVIEW_ROWS = 10
+# The longest value a cell may hold, in characters; a longer one is its row's error.
+FIELD_MAX = 128 * 1024
+# The csv module stops reading at a value over its own limit (128 KiB), and everything after it
+# would be lost. The file is already in memory, so the reader may take any value and FIELD_MAX is
+# applied per row instead. The limit is per process; this only ever raises it.
+csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))
 
 
 class RowError(BaseModel):
@@ -269,23 +275,39 @@ def check_file(*, session: Session, ctx: WorkspaceContext, data: bytes) -> Check
     problems = _Problems(session, ctx)
     rows: list[ImportRow] = []
     errors: list[RowError] = []
-    try:
-        for values in reader:
-            line = reader.line_num
-            if not any(v.strip() for v in values):
-                continue
-            if len(values) > len(header):
-                errors.append(
-                    RowError(line=line, message=f"{len(values)} values for {len(header)} columns")
+    while True:
+        try:
+            values = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            # That row is reported; the reader goes on with the next line.
+            errors.append(RowError(line=reader.line_num, message=f"not valid CSV: {exc}"))
+            continue
+        line = reader.line_num
+        if not any(v.strip() for v in values):
+            continue
+        if len(values) > len(header):
+            errors.append(
+                RowError(line=line, message=f"{len(values)} values for {len(header)} columns")
+            )
+            continue
+        too_long = next((i for i, v in enumerate(values) if len(v) > FIELD_MAX), None)
+        if too_long is not None:
+            errors.append(
+                RowError(
+                    line=line,
+                    message=f"the value in column '{header[too_long]}' is "
+                    f"{len(values[too_long])} characters long; a value can hold at most "
+                    f"{FIELD_MAX} characters",
                 )
-                continue
-            raw = {name: values[i] if i < len(values) else "" for name, i in index.items()}
-            try:
-                rows.append(_check_row(raw, line, problems))
-            except ValueError as exc:
-                errors.append(RowError(line=line, message=str(exc)))
-    except csv.Error as exc:
-        errors.append(RowError(line=reader.line_num, message=f"not valid CSV: {exc}"))
+            )
+            continue
+        raw = {name: values[i] if i < len(values) else "" for name, i in index.items()}
+        try:
+            rows.append(_check_row(raw, line, problems))
+        except ValueError as exc:
+            errors.append(RowError(line=line, message=str(exc)))
     if not rows and not errors:
         raise InvalidInput("The file has a header row but no rows to import.", code="empty_file")
     return CheckedFile(columns=mapping, ignored_columns=ignored, rows=rows, errors=errors)
