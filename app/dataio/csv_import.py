@@ -9,20 +9,22 @@ the same file again (after a crash, or by mistake) adds nothing twice.
 import csv
 import hashlib
 import io
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import Engine, func, insert
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
 from app.audit.models import AuditEvent
 from app.dataio.models import ImportedRow
-from app.db import utcnow
+from app.db import WRITE_INTENT, utcnow
 from app.enums import Frequency, InterviewKind, Signal, Stance
-from app.errors import InvalidInput
+from app.errors import InvalidInput, Unavailable
 from app.problems.models import Problem
 from app.research.models import (
     QUOTE_MAX,
@@ -339,7 +341,7 @@ def import_rows(
     source: str,
     good_rows: bool = False,
     progress: Callable[[int], None] | None = None,
-    batch_size: int = BATCH_SIZE,
+    batch_size: int | None = None,
 ) -> ImportReport:
     """Write the good rows in batches (one transaction each), skipping rows imported before.
     With bad rows, nothing is written unless `good_rows` is set."""
@@ -353,24 +355,33 @@ def import_rows(
     resolved = _Resolved()
     imported = skipped = 0
     touched: set[int] = set()
-    for start in range(0, len(checked.rows), batch_size):
-        batch = checked.rows[start : start + batch_size]
-        with Session(engine, expire_on_commit=False) as session:
-            written = _write_batch(session, ctx, batch, source, resolved)
-            session.commit()
-        imported += len(written)
-        skipped += len(batch) - len(written)
-        touched |= {row.problem_id for row in written}
-        if progress is not None:
-            progress(len(batch))
-    if touched:
-        from app.scoring.store import refresh
+    size = batch_size or BATCH_SIZE
+    try:
+        for start in range(0, len(checked.rows), size):
+            batch = checked.rows[start : start + size]
+            with writing(engine) as session:
+                written = _write_batch(session, ctx, batch, source, resolved)
+            imported += len(written)
+            skipped += len(batch) - len(written)
+            touched |= {row.problem_id for row in written}
+            if progress is not None:
+                progress(len(batch))
+        if touched:
+            from app.scoring.store import refresh
 
-        with Session(engine, expire_on_commit=False) as session:
-            workspace = session.get(Workspace, ctx.id)
-            assert workspace is not None
-            refresh(session, workspace, touched)
-            session.commit()
+            with writing(engine) as session:
+                workspace = session.get(Workspace, ctx.id)
+                assert workspace is not None
+                refresh(session, workspace, touched)
+    except OperationalError as exc:
+        # Only after waiting its turn for a long while (the busy timeout): say so, not a 500.
+        raise Unavailable(
+            f"The import stopped after {imported + skipped} of {len(checked.rows)} rows: the "
+            f"database did not accept the changes ({exc.orig}). Send the same file again; the "
+            "rows already imported are skipped.",
+            code="import_interrupted",
+            details={"imported": imported, "already_imported": skipped},
+        ) from exc
     return ImportReport(
         rows=checked.total,
         imported=imported,
@@ -380,6 +391,17 @@ def import_rows(
         segments_created=resolved.report["segments"],
         interviews_created=resolved.report["interviews"],
     )
+
+
+@contextmanager
+def writing(engine: Engine) -> Iterator[Session]:
+    """One transaction that writes, committed at the end. It takes the write lock as it begins
+    (SQLite), so it waits its turn behind other writers instead of failing half way with
+    "database is locked" when it reaches its first INSERT."""
+    with Session(engine, expire_on_commit=False) as session:
+        session.connection(execution_options={WRITE_INTENT: True})
+        yield session
+        session.commit()
 
 
 def _write_batch(
