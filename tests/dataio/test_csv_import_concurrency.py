@@ -10,9 +10,11 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 
 from app.dataio import csv_import
+from app.db import WRITE_INTENT
 from tests.dataio.test_csv_import import csv_of, upload
 from tests.dataio.test_pages import upload as upload_page
 from tests.factories import Api
@@ -137,3 +139,35 @@ def test_a_database_that_stays_busy_is_a_clear_answer_and_the_file_can_be_sent_a
 
     report = api.ok(upload(api, data))
     assert (report["imported"], report["already_imported"]) == (ROWS - 2 * BATCH, 2 * BATCH)
+
+
+@pytest.mark.parametrize("preview", [True, False], ids=["preview", "import"])
+def test_checking_a_file_keeps_no_other_writer_waiting(
+    api: Api, engine: Engine, monkeypatch: pytest.MonkeyPatch, preview: bool
+) -> None:
+    """Checking only reads: another writer gets the write lock at once while a file is checked."""
+    problem = api.problem(title="Month-end close takes a week")
+    check_file = csv_import.check_file
+    wrote: list[bool] = []
+
+    def check_while_another_writes(**kwargs: Any) -> Any:
+        with engine.connect() as conn:
+            sqlite = conn.dialect.name == "sqlite"
+            if sqlite:  # give up at once rather than wait for the request's lock
+                conn.exec_driver_sql("PRAGMA busy_timeout=100")
+                conn.commit()
+            try:
+                with conn.execution_options(**{WRITE_INTENT: True}).begin():
+                    conn.execute(text("UPDATE workspace SET name = name"))
+                wrote.append(True)
+            finally:
+                if sqlite:
+                    conn.rollback()
+                    conn.exec_driver_sql("PRAGMA busy_timeout=30000")
+                    conn.commit()
+        return check_file(**kwargs)
+
+    monkeypatch.setattr(csv_import, "check_file", check_while_another_writes)
+    response = upload(api, many_rows(problem["title"]), preview=preview)
+    assert response.status_code == 200, response.text
+    assert wrote == [True]
