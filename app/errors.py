@@ -59,6 +59,13 @@ class TooLarge(AppError):
     code = "too_large"
 
 
+class Unavailable(AppError):
+    """The database could not take the change now; sending it again later will work."""
+
+    status = 503
+    code = "unavailable"
+
+
 _HTTP_CODES = {
     400: "bad_request",
     401: "not_authenticated",

@@ -128,6 +128,9 @@ CsvFile = Annotated[UploadFile, File(description="CSV, UTF-8, one row per highli
     "first rows as they would be imported.",
 )
 def preview_interviews(ctx: ContributorDep, session: SessionDep, file: CsvFile) -> Any:
+    # Checking only reads: end the write transaction this request began, so a large file does
+    # not keep other writers waiting for SQLite's write lock.
+    session.commit()
     checked = csv_import.check_file(session=session, ctx=ctx, data=file.file.read())
     return ImportPreview(
         columns=checked.columns,
@@ -153,9 +156,11 @@ def import_interviews(
     file: CsvFile,
     good_rows: Annotated[bool, Form(description="Import the good rows, skip the bad.")] = False,
 ) -> Any:
+    # Checking only reads, and the import commits batch by batch on its own connections: end
+    # the write transaction this request began, or its write lock (SQLite) would keep other
+    # writers and the import's own batches waiting.
+    session.commit()
     checked = csv_import.check_file(session=session, ctx=ctx, data=file.file.read())
-    # The import commits batch by batch on its own connections: end this request's transaction
-    # first, or its write lock (SQLite) would make them wait for it.
     session.commit()
     return csv_import.import_rows(
         engine=request.app.state.engine,

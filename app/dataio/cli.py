@@ -14,6 +14,7 @@ from app.dataio import export as export_service
 from app.dataio import participants as participant_service
 from app.dataio.seed import load_demo
 from app.enums import Role
+from app.errors import AppError
 from app.research.models import Participant
 from app.workspaces.deps import WorkspaceContext
 from app.workspaces.models import Membership, Workspace
@@ -147,16 +148,19 @@ def import_interviews(
             TimeElapsedColumn(),
             console=err_console,
         )
-        with columns as bar:
-            task = bar.add_task("Importing", total=len(checked.rows))
-            report = csv_import.import_rows(
-                engine=engine,
-                ctx=ctx,
-                checked=checked,
-                source=file.name,
-                good_rows=good_rows,
-                progress=lambda n: bar.advance(task, n),
-            )
+        try:
+            with columns as bar:
+                task = bar.add_task("Importing", total=len(checked.rows))
+                report = csv_import.import_rows(
+                    engine=engine,
+                    ctx=ctx,
+                    checked=checked,
+                    source=file.name,
+                    good_rows=good_rows,
+                    progress=lambda n: bar.advance(task, n),
+                )
+        except AppError as exc:
+            fail(exc.message)
     console.print(
         f"Imported {report.imported} highlights ({report.already_imported} already imported, "
         f"{report.bad_rows} bad rows skipped); created {report.participants_created} "
@@ -226,8 +230,6 @@ def backup(
 ) -> None:
     """Copy the SQLite database while the server keeps serving (PostgreSQL: use pg_dump)."""
     settings = load_settings()
-    from app.errors import AppError
-
     try:
         copy = backup_service.backup_sqlite(database_url=settings.database_url, destination=path)
     except AppError as exc:

@@ -9,20 +9,22 @@ the same file again (after a crash, or by mistake) adds nothing twice.
 import csv
 import hashlib
 import io
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import Engine, func, insert
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
 from app.audit.models import AuditEvent
 from app.dataio.models import ImportedRow
-from app.db import touch_problems, utcnow
+from app.db import WRITE_INTENT, touch_problems, utcnow
 from app.enums import Frequency, InterviewKind, Signal, Stance
-from app.errors import InvalidInput
+from app.errors import InvalidInput, Unavailable
 from app.problems.models import Problem
 from app.research.models import (
     QUOTE_MAX,
@@ -52,6 +54,12 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 REQUIRED = ("participant", "interview_date", "quote", "problem", "signal")
 BATCH_SIZE = 2000
 PREVIEW_ROWS = 10
+# The longest value a cell may hold, in characters; a longer one is its row's error.
+FIELD_MAX = 128 * 1024
+# The csv module stops reading at a value over its own limit (128 KiB), and everything after it
+# would be lost. The file is already in memory, so the reader may take any value and FIELD_MAX is
+# applied per row instead. The limit is per process; this only ever raises it.
+csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))
 
 
 class RowError(BaseModel):
@@ -268,23 +276,39 @@ def check_file(*, session: Session, ctx: WorkspaceContext, data: bytes) -> Check
     problems = _Problems(session, ctx)
     rows: list[ImportRow] = []
     errors: list[RowError] = []
-    try:
-        for values in reader:
-            line = reader.line_num
-            if not any(v.strip() for v in values):
-                continue
-            if len(values) > len(header):
-                errors.append(
-                    RowError(line=line, message=f"{len(values)} values for {len(header)} columns")
+    while True:
+        try:
+            values = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            # That row is reported; the reader goes on with the next line.
+            errors.append(RowError(line=reader.line_num, message=f"not valid CSV: {exc}"))
+            continue
+        line = reader.line_num
+        if not any(v.strip() for v in values):
+            continue
+        if len(values) > len(header):
+            errors.append(
+                RowError(line=line, message=f"{len(values)} values for {len(header)} columns")
+            )
+            continue
+        too_long = next((i for i, v in enumerate(values) if len(v) > FIELD_MAX), None)
+        if too_long is not None:
+            errors.append(
+                RowError(
+                    line=line,
+                    message=f"the value in column '{header[too_long]}' is "
+                    f"{len(values[too_long])} characters long; a value can hold at most "
+                    f"{FIELD_MAX} characters",
                 )
-                continue
-            raw = {name: values[i] if i < len(values) else "" for name, i in index.items()}
-            try:
-                rows.append(_check_row(raw, line, problems))
-            except ValueError as exc:
-                errors.append(RowError(line=line, message=str(exc)))
-    except csv.Error as exc:
-        errors.append(RowError(line=reader.line_num, message=f"not valid CSV: {exc}"))
+            )
+            continue
+        raw = {name: values[i] if i < len(values) else "" for name, i in index.items()}
+        try:
+            rows.append(_check_row(raw, line, problems))
+        except ValueError as exc:
+            errors.append(RowError(line=line, message=str(exc)))
     if not rows and not errors:
         raise InvalidInput("The file has a header row but no rows to import.", code="empty_file")
     return CheckedFile(columns=mapping, ignored_columns=ignored, rows=rows, errors=errors)
@@ -316,7 +340,7 @@ def import_rows(
     source: str,
     good_rows: bool = False,
     progress: Callable[[int], None] | None = None,
-    batch_size: int = BATCH_SIZE,
+    batch_size: int | None = None,
 ) -> ImportReport:
     """Write the good rows in batches (one transaction each), skipping rows imported before.
     With bad rows, nothing is written unless `good_rows` is set."""
@@ -330,21 +354,31 @@ def import_rows(
     resolved = _Resolved()
     imported = skipped = 0
     touched: set[int] = set()
-    for start in range(0, len(checked.rows), batch_size):
-        batch = checked.rows[start : start + batch_size]
-        with Session(engine, expire_on_commit=False) as session:
-            written = _write_batch(session, ctx, batch, source, resolved)
-            session.commit()
-        imported += len(written)
-        skipped += len(batch) - len(written)
-        touched |= {row.problem_id for row in written}
-        if progress is not None:
-            progress(len(batch))
-    if touched:
-        # Rows went in by bulk statements, which the unit of work cannot see: name the problems.
-        with Session(engine, expire_on_commit=False) as session:
-            touch_problems(session, touched)
-            session.commit()
+    size = batch_size or BATCH_SIZE
+    try:
+        for start in range(0, len(checked.rows), size):
+            batch = checked.rows[start : start + size]
+            with writing(engine) as session:
+                written = _write_batch(session, ctx, batch, source, resolved)
+            imported += len(written)
+            skipped += len(batch) - len(written)
+            touched |= {row.problem_id for row in written}
+            if progress is not None:
+                progress(len(batch))
+        if touched:
+            # Rows went in by bulk statements, which the unit of work cannot see: name the
+            # problems, and their cards are refreshed as this commits.
+            with writing(engine) as session:
+                touch_problems(session, touched)
+    except OperationalError as exc:
+        # Only after waiting its turn for a long while (the busy timeout): say so, not a 500.
+        raise Unavailable(
+            f"The import stopped after {imported + skipped} of {len(checked.rows)} rows: the "
+            f"database did not accept the changes ({exc.orig}). Send the same file again; the "
+            "rows already imported are skipped.",
+            code="import_interrupted",
+            details={"imported": imported, "already_imported": skipped},
+        ) from exc
     return ImportReport(
         rows=checked.total,
         imported=imported,
@@ -354,6 +388,17 @@ def import_rows(
         segments_created=resolved.report["segments"],
         interviews_created=resolved.report["interviews"],
     )
+
+
+@contextmanager
+def writing(engine: Engine) -> Iterator[Session]:
+    """One transaction that writes, committed at the end. It takes the write lock as it begins
+    (SQLite), so it waits its turn behind other writers instead of failing half way with
+    "database is locked" when it reaches its first INSERT."""
+    with Session(engine, expire_on_commit=False) as session:
+        session.connection(execution_options={WRITE_INTENT: True})
+        yield session
+        session.commit()
 
 
 def _write_batch(

@@ -178,13 +178,12 @@ def run_import(engine: Engine, run_id: int) -> None:
     """Import a run's file, noting the progress after every batch and the outcome at the end."""
 
     def note(**values: Any) -> None:
-        with Session(engine) as session:
+        with csv_import.writing(engine) as session:
             session.execute(
                 update(CsvImportRun)
                 .where(col(CsvImportRun.id) == run_id)
                 .values(updated_at=utcnow(), **values)
             )
-            session.commit()
 
     def advance(rows: int) -> None:
         note(processed_rows=col(CsvImportRun.processed_rows) + rows)

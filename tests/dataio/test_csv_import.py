@@ -148,3 +148,34 @@ def test_cli_import_with_progress_and_good_rows(
     assert "Imported 4 highlights (0 already imported, 1 bad rows skipped)" in result.stdout
     again = cli("import", "interviews", str(path), "--workspace", "acme", "--good-rows")
     assert "Imported 0 highlights (4 already imported" in again.stdout
+
+
+def oversized_file() -> bytes:
+    """10 good rows, one with a quote over 128 KiB (line 12), then 100 good rows."""
+
+    def row(i: int, quote: str = "") -> str:
+        return (
+            f"P{i},,2026-10-01,interview,{quote or f'Quote {i}.'},Month-end close takes a week,"
+            ",paid,,"
+        )
+
+    oversized = "x" * (128 * 1024 + 1)
+    return csv_of(
+        *(row(i) for i in range(10)), row(10, oversized), *(row(i) for i in range(11, 111))
+    )
+
+
+def test_an_oversized_field_is_that_rows_error_and_the_rest_is_imported(
+    api: Api, month_end: dict[str, Any]
+) -> None:
+    data = oversized_file()
+
+    preview = api.ok(upload(api, data, preview=True))
+    assert (preview["rows"], preview["good_rows"]) == (111, 110)
+    [error] = preview["errors"]
+    assert error["line"] == 12  # the header is line 1
+    assert "quote" in error["message"] and "131072 characters" in error["message"]
+
+    report = api.ok(upload(api, data, good_rows="true"))
+    assert (report["rows"], report["imported"], report["bad_rows"]) == (111, 110, 1)
+    assert api.ok(api.get("evidence"))["total"] == 110

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
-from tests.dataio.test_csv_import import csv_of, good_file
+from tests.dataio.test_csv_import import csv_of, good_file, oversized_file
 from tests.factories import Api
 from tests.web.conftest import HTML, Web, member_browser, soup
 from tests.web.test_accessibility import skipped_headings, unlabelled_fields
@@ -90,6 +90,21 @@ def test_bad_rows_are_listed_and_only_the_good_ones_imported_on_request(api: Api
     done = finished(web, run_url)
     assert "Done: 1 highlights imported" in done.get_text()
     assert "2 bad rows left out" in done.get_text()
+
+
+def test_an_oversized_field_is_listed_by_line_and_the_rest_imported(api: Api, web: Web) -> None:
+    api.problem(title="Month-end close takes a week")
+    run_url = upload(web, oversized_file()).headers["location"]
+    preview = soup(web.get(run_url))
+    assert "110 good, 1 bad" in preview.get_text()
+    bad = [[td.get_text() for td in tr.find_all("td")] for tr in preview.select("#bad-rows tr")[1:]]
+    assert len(bad) == 1 and bad[0][0] == "12"
+    assert "131072 characters" in bad[0][1]
+
+    assert web.post(f"{run_url}/start", {"good_rows": "1"}).status_code == 303
+    done = finished(web, run_url)
+    assert "Done: 110 highlights imported" in done.get_text()
+    assert api.ok(api.get("evidence"))["total"] == 110
 
 
 def test_progress_is_read_from_the_database(api: Api, web: Web, engine: Engine) -> None:
