@@ -97,7 +97,7 @@ def api_router() -> APIRouter:
     from app.experiments.api import routers as experiment_routers
     from app.problems.api import router as problems_router
     from app.research.api import routers as research_routers
-    from app.scoring.api import router as scoring_router
+    from app.scorecards.api import router as scorecards_router
     from app.search.api import router as search_router
     from app.workspaces.api import router as workspaces_router
 
@@ -106,7 +106,7 @@ def api_router() -> APIRouter:
     api.include_router(workspaces_router)
     for router in [*research_routers, problems_router, *experiment_routers, decisions_router]:
         api.include_router(router)
-    api.include_router(scoring_router)
+    api.include_router(scorecards_router)
     api.include_router(audit_router)
     api.include_router(dataio_router)
     api.include_router(search_router)

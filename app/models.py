@@ -7,7 +7,7 @@ from app.decisions.models import Decision
 from app.experiments.models import Assumption, AssumptionTest
 from app.problems.models import KillCriteriaChange, Problem, ProblemTag
 from app.research.models import EvidenceItem, Interview, InterviewProblem, Participant, Segment
-from app.scoring.store import ProblemScorecard
+from app.scorecards.models import ProblemScorecard
 from app.workspaces.models import Membership, Workspace
 
 __all__ = [

@@ -41,7 +41,7 @@ from app.enums import (
     TestOutcome,
     TestStatus,
 )
-from app.scoring import store
+from app.scorecards import service as store
 from app.workspaces.models import Workspace
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -182,7 +182,8 @@ def interview_payload(subjects: Subjects, i: int) -> dict[str, Any]:
     }
 
 
-# The two queries behind a scorecard (app/scoring/store.py), as plain SQL: the database's part.
+# The two queries behind a scorecard (app/scorecards/repository.py), as plain SQL: the
+# database's part.
 PROBLEM_ROWS_SQL = [
     text(
         "SELECT id, participant_id, interview_id, stance, signal, severity, frequency, "

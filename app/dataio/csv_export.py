@@ -10,7 +10,8 @@ from sqlmodel import Session, col, select
 from app.auth.models import User
 from app.problems.models import Problem, ProblemTag
 from app.research.models import EvidenceItem, Interview, InterviewProblem, Participant, Segment
-from app.scoring.store import ProblemScorecard, store_missing_cards
+from app.scorecards.models import ProblemScorecard
+from app.scorecards.service import store_missing_cards
 from app.workspaces.deps import WorkspaceContext
 
 CSV_TABLES = ("problems", "interviews", "evidence")

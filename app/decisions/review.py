@@ -20,6 +20,8 @@ from app.enums import (
     Signal,
     TestOutcome,
 )
+from app.scorecards.models import ProblemScorecard
+from app.scorecards.service import store_missing_cards
 from app.workspaces.deps import WorkspaceContext
 
 
@@ -106,7 +108,6 @@ class ReviewQueue(BaseModel):
 
 def _current_cards(session: Session, ctx: WorkspaceContext, problem_ids: list[int]) -> Any:
     """The stored headline figures of each problem, computing those never stored."""
-    from app.scoring.store import ProblemScorecard, store_missing_cards
 
     def load() -> dict[int, Any]:
         rows = session.exec(

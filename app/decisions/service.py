@@ -67,7 +67,7 @@ def create_decision(
     Every decision leaves the problem `decided`, except that halting or parking an archived
     problem leaves it archived; pursuing or pivoting reopens it.
     """
-    from app.scoring.store import compute
+    from app.scorecards.service import compute
 
     if not payload.rationale.strip():
         raise InvalidInput(
@@ -265,7 +265,7 @@ def memo_context(
 
 def problem_memo(*, session: Session, ctx: WorkspaceContext, problem: Problem) -> Memo:
     """The memo of a problem as it stands now."""
-    from app.scoring.store import current_scorecard
+    from app.scorecards.service import current_scorecard
 
     return Memo(
         context=memo_context(session=session, ctx=ctx, problem=problem),
@@ -286,7 +286,7 @@ def decision_memo(*, session: Session, ctx: WorkspaceContext, decision: Decision
         problem = get_row(session, Problem, ctx, decision.problem_id, include_deleted=True)
         context = memo_context(session=session, ctx=ctx, problem=problem, until=decision.created_at)
         if scorecard is None:
-            from app.scoring.store import compute
+            from app.scorecards.service import compute
 
             scorecard = compute(session, ctx.workspace, problem, as_of=decision.created_at)
     return Memo(context=context, scorecard=scorecard, decision_id=decision.id)

@@ -256,7 +256,7 @@ def critical_assumptions(
     *, session: Session, ctx: WorkspaceContext, problem: Problem
 ) -> list[CriticalAssumptionRead]:
     """Each critical assumption of a problem with its state: untested, running or an outcome."""
-    from app.scoring.store import current_scorecard
+    from app.scorecards.service import current_scorecard
 
     card = current_scorecard(session=session, ctx=ctx, problem=problem)
     test_ids: dict[int, list[int]] = {}

@@ -24,7 +24,7 @@ from app.pages.common import (
 )
 from app.problems.models import Problem
 from app.rows import get_row
-from app.scoring import store
+from app.scorecards import service as store
 from app.web import FormDep, hx_redirect, render
 from app.workspaces.deps import DeciderDep, WorkspaceContext, WorkspaceDep
 

@@ -10,7 +10,8 @@ from app.db import SessionDep
 from app.enums import ProblemStatus, Recommendation
 from app.pages.common import PAGE_SIZE, Pager, offset_param, page_router
 from app.problems.models import Problem
-from app.scoring.api import PortfolioRow, portfolio_rows
+from app.scorecards.models import PortfolioRow
+from app.scorecards.service import portfolio_rows
 from app.web import is_htmx, render
 from app.workspaces.deps import WorkspaceDep
 
@@ -63,8 +64,8 @@ def portfolio(request: Request, ctx: WorkspaceDep, session: SessionDep) -> Respo
     status = _choice(params.get("status"), ProblemStatus)
     q = params.get("q", "").strip()
     rows = portfolio_rows(
-        session,
-        ctx,
+        session=session,
+        ctx=ctx,
         recommendation=recommendation,
         status=status,
         sort=sort,  # type: ignore[arg-type]
@@ -85,7 +86,7 @@ def portfolio(request: Request, ctx: WorkspaceDep, session: SessionDep) -> Respo
     }
     if is_htmx(request) and request.headers.get("HX-Target") == "problem-table":
         return render(request, "portfolio/index.html", context, block="rows")
-    everything = portfolio_rows(session, ctx)
+    everything = portfolio_rows(session=session, ctx=ctx)
     deleted = _deleted_problem(session, ctx, params.get("deleted"))
     context |= {
         "bubbles": bubbles(everything),

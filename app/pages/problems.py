@@ -29,7 +29,7 @@ from app.problems.service import create_problem, kill_criteria_of, update_proble
 from app.research import repository as research_repository
 from app.research.models import EvidenceItem, Participant
 from app.rows import get_for_update, get_row, restore, soft_delete
-from app.scoring import store
+from app.scorecards import service as store
 from app.scoring.scorecard import Scorecard
 from app.web import FormDep, hx_redirect, render
 from app.workspaces.deps import ContributorDep, WorkspaceContext, WorkspaceDep

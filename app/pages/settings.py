@@ -26,10 +26,11 @@ from app.pages.common import (
 from app.research.models import Segment, SegmentCreate, SegmentUpdate
 from app.research.service import create_segment
 from app.rows import get_for_update, get_row, restore, scoped, soft_delete, update_row
-from app.scoring.api import ScoringSettingsUpdate, update_scoring_settings
 from app.web import FormDep, hx_redirect, render
 from app.workspaces import service as workspaces
 from app.workspaces.deps import AdminDep, WorkspaceContext, WorkspaceDep
+from app.workspaces.models import ScoringSettingsUpdate
+from app.workspaces.service import update_scoring_settings
 
 router = page_router()
 
@@ -213,7 +214,7 @@ def update_scoring(request: Request, ctx: AdminDep, session: SessionDep, form: F
         payload = ScoringSettingsUpdate.model_validate(
             {"version": values.get("version")} | {k: values.get(k) or None for k in keys}
         )
-        update_scoring_settings(ctx=ctx, session=session, payload=payload)
+        update_scoring_settings(session=session, ctx=ctx, payload=payload)
     except ValidationError as exc:
         errors = validation_errors(exc)
     except AppError as exc:

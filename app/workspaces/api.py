@@ -12,6 +12,8 @@ from app.workspaces.models import (
     MemberAdd,
     MemberRead,
     MemberUpdate,
+    ScoringSettings,
+    ScoringSettingsUpdate,
     WorkspaceCreate,
     WorkspaceRead,
     WorkspaceUpdate,
@@ -74,3 +76,25 @@ def change_role(ctx: AdminDep, session: SessionDep, user_id: int, payload: Membe
 def remove_member(ctx: AdminDep, session: SessionDep, user_id: int) -> Response:
     service.remove_member(session=session, ctx=ctx, user_id=user_id)
     return Response(status_code=204)
+
+
+@router.get(
+    "/{ws}/settings/scoring",
+    response_model=ScoringSettings,
+    tags=["scorecards"],
+    summary="Scoring thresholds",
+)
+def get_scoring_settings(ctx: AdminDep) -> Any:
+    return ScoringSettings.of(ctx.workspace)
+
+
+@router.patch(
+    "/{ws}/settings/scoring",
+    response_model=ScoringSettings,
+    tags=["scorecards"],
+    summary="Change scoring thresholds",
+)
+def update_scoring_settings(
+    ctx: AdminDep, session: SessionDep, payload: ScoringSettingsUpdate
+) -> Any:
+    return service.update_scoring_settings(session=session, ctx=ctx, payload=payload)

@@ -100,3 +100,31 @@ class MemberRead(SQLModel):
 
 class MeRead(UserRead):
     workspaces: list[WorkspaceWithRole]
+
+
+class ScoringSettings(SQLModel):
+    """The workspace's scoring thresholds (the kill criteria every problem starts from)."""
+
+    pain_threshold: float
+    reach_threshold: float
+    feasibility_threshold: float
+    min_participants: int
+    version: int
+
+    @classmethod
+    def of(cls, workspace: Workspace) -> "ScoringSettings":
+        return cls(
+            pain_threshold=workspace.pain_threshold,
+            reach_threshold=workspace.reach_threshold,
+            feasibility_threshold=workspace.feasibility_threshold,
+            min_participants=workspace.min_participants,
+            version=workspace.version,
+        )
+
+
+class ScoringSettingsUpdate(SQLModel):
+    version: int
+    pain_threshold: float | None = Field(default=None, ge=0, le=100)
+    reach_threshold: float | None = Field(default=None, ge=0, le=100)
+    feasibility_threshold: float | None = Field(default=None, ge=0, le=100)
+    min_participants: int | None = Field(default=None, ge=1, le=10_000)

@@ -15,6 +15,8 @@ from app.workspaces.deps import WorkspaceContext
 from app.workspaces.models import (
     MemberRead,
     Membership,
+    ScoringSettings,
+    ScoringSettingsUpdate,
     Workspace,
     WorkspaceCreate,
     WorkspaceRead,
@@ -202,3 +204,14 @@ def remove_member(*, session: Session, ctx: WorkspaceContext, user_id: int) -> N
     record_change(session, ctx, "delete", membership, before=snapshot(membership), after=None)
     session.delete(membership)
     session.flush()
+
+
+def update_scoring_settings(
+    *, session: Session, ctx: WorkspaceContext, payload: ScoringSettingsUpdate
+) -> ScoringSettings:
+    """Change the workspace's thresholds; every problem's card follows at commit."""
+    workspace = lock_workspace(session=session, ctx=ctx)
+    changes = payload.model_dump(exclude_unset=True, exclude={"version"})
+    current = ScoringSettings.of(workspace).model_dump
+    update_row(session, ctx, workspace, changes, version=payload.version, current=current)
+    return ScoringSettings.of(workspace)

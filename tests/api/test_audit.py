@@ -153,7 +153,7 @@ def test_a_write_that_fails_after_its_event_was_recorded_leaves_neither(
     def fail(*args: Any) -> None:
         raise Conflict("The scorecard could not be refreshed.", code="refresh_failed")
 
-    monkeypatch.setattr("app.scoring.store.refresh", fail)
+    monkeypatch.setattr("app.scorecards.service.refresh", fail)
     response = api.post(
         "interviews",
         json={

@@ -13,12 +13,12 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from app.problems.models import Problem
-from app.scoring import store
-from app.scoring.store import ProblemScorecard
+from app.scorecards import service as store
+from app.scorecards.models import ProblemScorecard
 from app.workspaces.models import Workspace
 from tests.dataio.test_csv_import import csv_of
 from tests.factories import Api
-from tests.scoring.test_store import fresh_and_stored
+from tests.scorecards.test_service import fresh_and_stored
 from tests.web.conftest import Web
 
 

@@ -7,8 +7,8 @@ import pytest
 from sqlmodel import Session, select
 
 from app.problems.models import Problem
-from app.scoring import store
-from app.scoring.store import ProblemScorecard
+from app.scorecards import service as store
+from app.scorecards.models import ProblemScorecard
 from app.workspaces.models import Workspace
 from tests.factories import Api
 

@@ -1,0 +1,108 @@
+"""JSON routes of scorecards: a problem's card (now or as it was), its history, the portfolio."""
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from app.db import SessionDep, utcnow
+from app.enums import (
+    ProblemStatus,
+    Recommendation,
+)
+from app.errors import InvalidInput
+from app.problems.models import Problem
+from app.rows import get_row
+from app.scorecards import service
+from app.scorecards.models import HistoryPoint, Portfolio, SortKey
+from app.scoring.scorecard import Scorecard
+from app.workspaces.deps import WorkspaceDep
+
+router = APIRouter(prefix="/workspaces/{ws}", tags=["scorecards"])
+
+
+@router.get(
+    "/problems/{problem_id}/scorecard", response_model=Scorecard, summary="A problem's scorecard"
+)
+def get_scorecard(
+    ctx: WorkspaceDep,
+    session: SessionDep,
+    problem_id: int,
+    as_of: Annotated[
+        datetime | None, Query(description="Score the data as it was at this moment.")
+    ] = None,
+) -> Any:
+    problem = get_row(session, Problem, ctx, problem_id, include_deleted=True)
+    if as_of is None:
+        return service.current_scorecard(session=session, ctx=ctx, problem=problem)
+    return service.compute(session, ctx.workspace, problem, as_of=_aware(as_of))
+
+
+def _aware(moment: datetime) -> datetime:
+
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@router.get(
+    "/problems/{problem_id}/scorecard/history",
+    response_model=list[HistoryPoint],
+    summary="A problem's scores over time",
+)
+def scorecard_history(
+    ctx: WorkspaceDep,
+    session: SessionDep,
+    problem_id: int,
+    from_: Annotated[datetime | None, Query(alias="from")] = None,
+    to: datetime | None = None,
+    points: Annotated[int, Query(ge=2, le=100)] = 12,
+) -> Any:
+    problem = get_row(session, Problem, ctx, problem_id, include_deleted=True)
+    end = _aware(to) if to else utcnow()
+    start = _aware(from_) if from_ else min(problem.created_at, end - timedelta(days=1))
+    if start >= end:
+        raise InvalidInput(
+            "from: must be before to.", details=[{"field": "from", "message": "after to"}]
+        )
+    step = (end - start) / (points - 1)
+    result = []
+    for i in range(points):
+        card = service.compute(session, ctx.workspace, problem, as_of=start + step * i)
+        result.append(
+            HistoryPoint(
+                at=card.as_of,
+                pain=card.pain.value,
+                reach=card.reach.value,
+                feasibility=card.feasibility.value,
+                confidence=card.confidence.level.value,
+                recommendation=card.recommendation.value,
+            )
+        )
+    return result
+
+
+@router.get("/portfolio", response_model=Portfolio, summary="Every open problem with its scores")
+def portfolio(
+    ctx: WorkspaceDep,
+    session: SessionDep,
+    recommendation: Recommendation | None = None,
+    status: ProblemStatus | None = None,
+    owner_id: int | None = None,
+    segment_id: Annotated[
+        int | None, Query(description="Problems with evidence from this segment.")
+    ] = None,
+    sort: SortKey = "pain",
+    descending: bool = True,
+    include_archived: bool = False,
+) -> Any:
+    rows = service.portfolio_rows(
+        session=session,
+        ctx=ctx,
+        recommendation=recommendation,
+        status=status,
+        owner_id=owner_id,
+        segment_id=segment_id,
+        sort=sort,
+        descending=descending,
+        include_archived=include_archived,
+    )
+    return Portfolio(items=rows, total=len(rows))

@@ -1,0 +1,390 @@
+"""Scorecards kept fresh: compute a problem's card, store it with its trend so reads never
+recompute, and refresh the cards a transaction's writes moved just before it commits.
+
+No write refreshes a card by hand: every session notes what its flushed rows can move, and just
+before it commits recomputes those problems' cards under a per-problem lock, so the stored card
+always equals a fresh computation.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from sqlalchemy import (
+    event,
+    text,
+    update,
+)
+from sqlalchemy.orm.attributes import get_history
+from sqlmodel import Session, col, select
+
+from app.db import TOUCHED_PROBLEMS, touched_problems
+from app.decisions.models import Decision
+from app.enums import ProblemStatus, Recommendation
+from app.experiments.models import Assumption, AssumptionTest
+from app.problems.models import KillCriteriaChange, Problem
+from app.research.models import EvidenceItem, Interview, InterviewProblem, Participant, Segment
+from app.scorecards import repository
+from app.scorecards.models import HistoryPoint, PortfolioRow, ProblemScorecard, SortKey
+from app.scorecards.repository import load_inputs
+from app.scoring.engine import compute_scorecard
+from app.scoring.scorecard import Scorecard
+from app.workspaces.deps import WorkspaceContext
+from app.workspaces.models import Workspace
+
+# Enough points for a sparkline; older ones drop off.
+TREND_POINTS = 24
+
+
+def _trend_point(card: Scorecard) -> dict[str, Any]:
+    return HistoryPoint(
+        at=card.as_of,
+        pain=card.pain.value,
+        reach=card.reach.value,
+        feasibility=card.feasibility.value,
+        confidence=card.confidence.level.value,
+        recommendation=card.recommendation.value,
+    ).model_dump(mode="json")
+
+
+def _extended(trend: list[dict[str, Any]], point: dict[str, Any]) -> list[dict[str, Any]]:
+    """The trend with this point added, unless the figures did not move."""
+    figures = ("pain", "reach", "feasibility", "confidence", "recommendation")
+    if trend and all(trend[-1].get(name) == point[name] for name in figures):
+        return trend
+    return [*trend, point][-TREND_POINTS:]
+
+
+def compute(
+    session: Session, workspace: Workspace, problem: Problem, as_of: datetime | None = None
+) -> Scorecard:
+    """A fresh scorecard of one problem, from the rows that existed at `as_of` (default now)."""
+    return compute_scorecard(load_inputs(session, workspace, [problem], as_of)[problem.id or 0])
+
+
+# ---- the stored current scorecards ----------------------------------------------------------
+
+
+def _store(
+    session: Session, workspace_id: int, card: Scorecard, trend: list[dict[str, Any]] | None
+) -> None:
+    """Write a problem's card in place, without reading the old one (tens of kB of JSON) first;
+    `trend` is the stored trend, None when the problem has no card yet."""
+    values: dict[str, Any] = {
+        "computed_at": card.as_of,
+        "pain": card.pain.value,
+        "reach": card.reach.value,
+        "reach_upper": card.reach.upper,
+        "feasibility": card.feasibility.value,
+        "confidence": card.confidence.level.value,
+        "recommendation": card.recommendation.value.value,
+        "participants": card.counts.participants,
+        "evidence_items": card.counts.evidence_items,
+        "flags": [flag.code.value for flag in card.flags],
+        "data": card.model_dump(mode="json"),
+        "trend": _extended(trend or [], _trend_point(card)),
+    }
+    if trend is None:
+        session.add(
+            ProblemScorecard(problem_id=card.problem_id, workspace_id=workspace_id, **values)
+        )
+        return
+    session.exec(
+        update(ProblemScorecard)
+        .where(col(ProblemScorecard.problem_id) == card.problem_id)
+        .values(**values)
+    )
+
+
+# Problems scored per batch: small enough that the participants of a batch stay well under
+# SQLite's limit of bound parameters in one IN (...) list.
+REFRESH_CHUNK = 100
+
+
+def refresh(session: Session, workspace: Workspace, problem_ids: Iterable[int]) -> None:
+    """Recompute and store the current scorecards of these problems."""
+    ids = sorted(set(problem_ids))
+    if not ids:
+        return
+    session.flush()
+    for chunk_start in range(0, len(ids), REFRESH_CHUNK):
+        chunk = ids[chunk_start : chunk_start + REFRESH_CHUNK]
+        problems = session.exec(
+            select(Problem).where(Problem.workspace_id == workspace.id, col(Problem.id).in_(chunk))
+        ).all()
+        inputs = load_inputs(session, workspace, problems)
+        trends: dict[int, list[dict[str, Any]]] = {
+            problem_id: list(trend)
+            for problem_id, trend in session.exec(
+                select(ProblemScorecard.problem_id, ProblemScorecard.trend).where(
+                    col(ProblemScorecard.problem_id).in_(chunk)
+                )
+            ).all()
+        }
+        # New cards are inserted together at the next flush, not one by one before each update.
+        with session.no_autoflush:
+            for inp in inputs.values():
+                card = compute_scorecard(inp)
+                _store(session, workspace.id or 0, card, trends.get(card.problem_id))
+    session.flush()
+
+
+# ---- the unit of work: every commit refreshes the cards its writes touched ---------------------
+
+# The first key of the per-problem PostgreSQL advisory lock ("sc" for scorecard).
+SCORECARD_LOCK = 0x7363
+
+# Rows that move cards but carry no problem_id, resolved to problems at commit, when every row of
+# the transaction is in the database.
+PENDING_KEY = "evident_touched_rows"
+
+_THRESHOLD_COLUMNS = (
+    "pain_threshold",
+    "reach_threshold",
+    "feasibility_threshold",
+    "min_participants",
+)
+
+
+class _Pending(NamedTuple):
+    interviews: set[int]
+    participants: set[int]
+    workspaces: set[int]
+
+
+def _pending_rows(session: Session) -> _Pending:
+    pending = session.info.get(PENDING_KEY)
+    if pending is None:
+        pending = session.info[PENDING_KEY] = _Pending(set(), set(), set())
+    return pending
+
+
+def _note_written_rows(session: Session, _flush_context: Any) -> None:
+    """After each flush: note what the flushed rows can move (the ORM still knows what changed)."""
+    problems = touched_problems(session)
+    pending = _pending_rows(session)
+    for row in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(row, Problem):
+            problems.add(row.id or 0)
+        elif isinstance(
+            row,
+            EvidenceItem
+            | Assumption
+            | AssumptionTest
+            | Decision
+            | InterviewProblem
+            | KillCriteriaChange,
+        ):
+            # A row moved to another problem moves the old one's card too.
+            problems.update([row.problem_id, *get_history(row, "problem_id").deleted])
+        elif isinstance(row, Interview):
+            pending.interviews.add(row.id or 0)
+            pending.participants.update(get_history(row, "participant_id").deleted)
+        elif isinstance(row, Participant):
+            pending.participants.add(row.id or 0)
+        elif isinstance(row, Segment):
+            pending.workspaces.add(row.workspace_id)
+        elif isinstance(row, Workspace) and any(
+            get_history(row, name).has_changes() for name in _THRESHOLD_COLUMNS
+        ):
+            pending.workspaces.add(row.id or 0)
+    problems.discard(None)
+    pending.participants.discard(None)
+
+
+def _touched_problems(session: Session) -> set[int]:
+    """Every problem whose card the transaction's writes so far can have moved."""
+    session.flush()
+    problems = set(touched_problems(session))
+    touched = _pending_rows(session)
+    if touched.interviews:
+        interviews = sorted(touched.interviews)
+        problems.update(
+            session.exec(
+                select(InterviewProblem.problem_id).where(
+                    col(InterviewProblem.interview_id).in_(interviews)
+                )
+            ).all()
+        )
+        problems.update(
+            session.exec(
+                select(EvidenceItem.problem_id).where(
+                    col(EvidenceItem.interview_id).in_(interviews)
+                )
+            ).all()
+        )
+    if touched.participants:
+        people = sorted(touched.participants)
+        problems.update(
+            session.exec(
+                select(InterviewProblem.problem_id)
+                .join(Interview, col(Interview.id) == col(InterviewProblem.interview_id))
+                .where(col(Interview.participant_id).in_(people))
+            ).all()
+        )
+        problems.update(
+            session.exec(
+                select(EvidenceItem.problem_id).where(col(EvidenceItem.participant_id).in_(people))
+            ).all()
+        )
+    if touched.workspaces:
+        # Segment weights and thresholds move every problem of the workspace.
+        problems.update(
+            session.exec(
+                select(Problem.id).where(col(Problem.workspace_id).in_(touched.workspaces))
+            ).all()  # type: ignore[arg-type]
+        )
+    return problems
+
+
+def lock_problems(session: Session, problem_ids: Sequence[int]) -> None:
+    """Serialise refreshes per problem until the transaction ends, always in the same order.
+
+    Without it two transactions could each compute a card from their own snapshot and the last
+    commit would win with a stale one. SQLite needs nothing: a writing transaction already holds
+    the database's only write lock, taken when it began.
+    """
+    if not problem_ids or session.get_bind().dialect.name != "postgresql":
+        return
+    session.execute(
+        text(
+            "SELECT count(pg_advisory_xact_lock(:lock, pid)) FROM "
+            "(SELECT unnest(CAST(:ids AS integer[])) AS pid ORDER BY pid) AS ordered"
+        ),
+        {"lock": SCORECARD_LOCK, "ids": sorted(problem_ids)},
+    )
+
+
+def refresh_touched(session: Session) -> None:
+    """Just before commit: lock, recompute and store the cards this transaction's writes moved."""
+    if TOUCHED_PROBLEMS not in session.info and PENDING_KEY not in session.info:
+        return
+    problem_ids = _touched_problems(session)
+    _forget_touched(session)
+    if not problem_ids:
+        return
+    by_workspace: dict[int, list[int]] = defaultdict(list)
+    for problem_id, workspace_id in session.exec(
+        select(Problem.id, Problem.workspace_id).where(col(Problem.id).in_(sorted(problem_ids)))
+    ).all():
+        by_workspace[workspace_id].append(problem_id or 0)
+    for workspace_id, ids in sorted(by_workspace.items()):
+        lock_problems(session, ids)
+        # Read after the lock: another transaction's thresholds may have just been committed.
+        workspace = session.exec(
+            select(Workspace)
+            .where(Workspace.id == workspace_id)
+            .execution_options(populate_existing=True)
+        ).one()
+        refresh(session, workspace, ids)
+    _forget_touched(session)
+
+
+def _forget_touched(session: Session, *_: Any) -> None:
+    session.info.pop(TOUCHED_PROBLEMS, None)
+    session.info.pop(PENDING_KEY, None)
+
+
+# Every session of the app (requests, CLI, imports, seeds) keeps its cards fresh this way.
+event.listen(Session, "after_flush", _note_written_rows)
+event.listen(Session, "before_commit", refresh_touched)
+event.listen(Session, "after_commit", _forget_touched)
+event.listen(Session, "after_rollback", _forget_touched)
+
+
+def _pending(session: Session, problem_id: int) -> bool:
+    """Has this transaction written something that can move the problem's card?"""
+    if TOUCHED_PROBLEMS not in session.info and PENDING_KEY not in session.info:
+        return False
+    return problem_id in _touched_problems(session)
+
+
+def store_missing_cards(session: Session, workspace: Workspace, problem_ids: Sequence[int]) -> bool:
+    """Compute and store the cards of problems that never had one (rows written before cards
+    were kept); says whether there were any."""
+    if not problem_ids:
+        return False
+    stored = set(
+        session.exec(
+            select(ProblemScorecard.problem_id).where(
+                col(ProblemScorecard.problem_id).in_(problem_ids)
+            )
+        ).all()
+    )
+    missing = [pid for pid in problem_ids if pid not in stored]
+    if missing:
+        lock_problems(session, missing)
+        refresh(session, workspace, missing)
+    return bool(missing)
+
+
+def stored_card(*, session: Session, ctx: Any, problem: Problem) -> ProblemScorecard:
+    """The stored card of a problem; computed first if missing, or if this very transaction
+    moved it (a decision freezes the card it decides on)."""
+    problem_id = problem.id or 0
+    row = session.get(ProblemScorecard, problem_id)
+    if row is None or not row.data or _pending(session, problem_id):
+        lock_problems(session, [problem_id])
+        refresh(session, ctx.workspace, [problem_id])
+        row = session.exec(
+            select(ProblemScorecard)
+            .where(ProblemScorecard.problem_id == problem_id)
+            .execution_options(populate_existing=True)
+        ).one()
+    return row
+
+
+def current_scorecard(*, session: Session, ctx: Any, problem: Problem) -> Scorecard:
+    """The stored scorecard of a problem (see stored_card)."""
+    return Scorecard.model_validate(stored_card(session=session, ctx=ctx, problem=problem).data)
+
+
+def trend_of(row: ProblemScorecard) -> list[HistoryPoint]:
+    """A stored card's trend, oldest first."""
+    return [HistoryPoint.model_validate(point) for point in row.trend]
+
+
+def portfolio_rows(
+    *,
+    session: Session,
+    ctx: WorkspaceContext,
+    recommendation: Recommendation | None = None,
+    status: ProblemStatus | None = None,
+    owner_id: int | None = None,
+    segment_id: int | None = None,
+    sort: SortKey = "pain",
+    descending: bool = True,
+    include_archived: bool = False,
+) -> list[PortfolioRow]:
+    """Problems with their stored scorecards, filtered and sorted; missing cards are computed."""
+
+    def headlines() -> list[dict[str, Any]]:
+        return repository.portfolio_headlines(
+            session,
+            ctx,
+            status=status,
+            owner_id=owner_id,
+            segment_id=segment_id,
+            include_archived=include_archived,
+        )
+
+    found = headlines()
+    missing = [r["problem_id"] for r in found if r["pain"] is None]
+    if store_missing_cards(session, ctx.workspace, missing):
+        found = headlines()
+    rows = [
+        PortfolioRow(**r)
+        for r in found
+        if recommendation is None or r["recommendation"] == recommendation
+    ]
+    key = {
+        "pain": lambda r: (r.pain, r.problem_id),
+        "reach": lambda r: (r.reach, r.problem_id),
+        "feasibility": lambda r: (r.feasibility, r.problem_id),
+        "participants": lambda r: (r.participants, r.problem_id),
+        "title": lambda r: (r.title.lower(), r.problem_id),
+        "updated": lambda r: (r.problem_id, 0),
+    }[sort]
+    rows.sort(key=key, reverse=descending)
+    return rows
