@@ -11,6 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.config import Settings, get_settings
 from app.db import make_engine
 from app.errors import error_body, install_error_handlers
+from app.headers import HeadedFastAPI
 
 API_PREFIX = "/api/v1"
 
@@ -115,7 +116,7 @@ def api_router() -> APIRouter:
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
     settings = settings or get_settings()
-    app = FastAPI(
+    app = HeadedFastAPI(
         title="Evident",
         version="0.1.0",
         description="Discovery-research evidence tracker: log what customers say and do, test "
