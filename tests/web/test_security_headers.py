@@ -134,3 +134,14 @@ def test_an_unexpected_error_500_carries_them_too(app: Any, accept: str) -> None
     assert response.headers["content-type"].startswith(accept)
     assert_secured(response)
 
+
+def test_the_api_docs_allow_only_their_own_inline_script(client: TestClient) -> None:
+    import base64
+    import hashlib
+    import re
+
+    docs = client.get("/docs")
+    assert docs.status_code == 200
+    (script,) = re.findall(r"<script>(.*?)</script>", docs.text, re.DOTALL)
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+    assert_secured(docs, script_src=["'self'", f"'sha256-{digest}'"])
