@@ -8,9 +8,11 @@ from sqlalchemy import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.api_docs import install_api_docs
 from app.config import Settings, get_settings
 from app.db import make_engine
 from app.errors import error_body, install_error_handlers
+from app.headers import HeadedFastAPI
 
 API_PREFIX = "/api/v1"
 
@@ -115,16 +117,21 @@ def api_router() -> APIRouter:
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
     settings = settings or get_settings()
-    app = FastAPI(
+    app = HeadedFastAPI(
         title="Evident",
         version="0.1.0",
         description="Discovery-research evidence tracker: log what customers say and do, test "
         "assumptions against criteria fixed in advance, and decide from explained scorecards.",
+        # Swagger UI is served by install_api_docs from our own static files; one docs page
+        # is enough to keep offline, so no ReDoc.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.database_url, echo=settings.log_sql)
     install_error_handlers(app)
     app.include_router(api_router())
+    install_api_docs(app)
     from app.pages import install_pages
 
     install_pages(app)

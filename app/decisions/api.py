@@ -12,6 +12,7 @@ from app.decisions import review, service
 from app.decisions.memo import Memo, memo_template_context, render_markdown
 from app.decisions.models import Decision, DecisionCreate, DecisionRead, DecisionUpdate
 from app.enums import Role
+from app.headers import SANDBOX_POLICY
 from app.problems.models import Problem
 from app.rows import get_row
 from app.workspaces.deps import WorkspaceContext, WorkspaceDep
@@ -52,10 +53,16 @@ def _memo_response(
         from app.web import render
 
         return render(request, "decisions/memo.html", memo_template_context(memo) | {"ctx": ctx})
+    # Titles and quotes are people's words, Markdown passes them through as typed: a browser
+    # must show this as text, never render it (nosniff, and a sandbox in case it tried).
     return Response(
         render_markdown(memo),
         media_type="text/markdown; charset=utf-8",
-        headers={"Content-Disposition": f'inline; filename="{name}.md"'},
+        headers={
+            "Content-Disposition": f'inline; filename="{name}.md"',
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": SANDBOX_POLICY,
+        },
     )
 
 

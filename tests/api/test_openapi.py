@@ -1,9 +1,11 @@
 """The OpenAPI document and the interactive docs: what a client needs to drive the API."""
 
+import re
 from enum import StrEnum
 from typing import Any
 
 import pytest
+from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 
 from app.enums import (
@@ -20,6 +22,7 @@ from app.enums import (
     TestOutcome,
     TestStatus,
 )
+from app.web import STATIC_DIR
 
 
 @pytest.fixture
@@ -94,3 +97,30 @@ def test_docs_answer(client: TestClient) -> None:
     assert docs.status_code == 200
     assert "swagger-ui" in docs.text
     assert "/openapi.json" in docs.text
+
+
+def test_docs_load_every_asset_from_this_server(client: TestClient) -> None:
+    """/docs works offline: Swagger UI comes from static/vendor/, not from a CDN."""
+    page = BeautifulSoup(client.get("/docs").text, "html.parser")
+    assets = [tag["src"] for tag in page.find_all("script", src=True)]
+    assets += [tag["href"] for tag in page.find_all("link", href=True)]
+    assert len(assets) == 3
+    for url in assets:
+        assert str(url).startswith("/static/vendor/swagger-ui/"), url
+        assert client.get(str(url)).status_code == 200, url
+    assert "://" not in client.get("/docs").text
+
+
+def test_swagger_ui_is_vendored_with_its_licence_and_version() -> None:
+    folder = STATIC_DIR / "vendor" / "swagger-ui"
+    assert "Apache License" in (folder / "LICENSE").read_text()
+    assert (folder / "NOTICE").is_file()
+    bundle = (folder / "swagger-ui-bundle.js").read_text()
+    version = re.search(r'PACKAGE_VERSION:"([0-9.]+)"', bundle)
+    assert version is not None
+    notes = (STATIC_DIR / "vendor" / "README.md").read_text()
+    assert f"`swagger-ui-dist` {version.group(1)}" in notes
+
+
+def test_redoc_is_not_served(client: TestClient) -> None:
+    assert client.get("/redoc").status_code == 404

@@ -6,6 +6,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -72,3 +73,39 @@ def output_dir(request: pytest.FixtureRequest) -> Path:
     folder = ROOT / "test-results" / "browser" / request.node.name
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+# How Chromium words a Content-Security-Policy refusal in the console.
+CSP_MARKERS = ("Content Security Policy", "Content-Security-Policy")
+
+
+@dataclass
+class ConsoleWatch:
+    """What a browser context's pages said in the console, and the scripts that threw."""
+
+    errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+
+    def attach(self, context: Any) -> Any:
+        context.on("console", self._on_console)
+        context.on("weberror", lambda error: self.page_errors.append(str(error.error)))
+        return context
+
+    def _on_console(self, message: Any) -> None:
+        if message.type in ("error", "warning"):
+            self.errors.append(f"{message.type}: {message.text} ({message.location.get('url')})")
+
+    @property
+    def csp_violations(self) -> list[str]:
+        return [text for text in self.errors if any(m in text for m in CSP_MARKERS)]
+
+    def assert_clean(self) -> None:
+        """No CSP refusal and no uncaught script error on any page seen so far."""
+        assert self.csp_violations == [], "\n".join(self.csp_violations)
+        assert self.page_errors == [], "\n".join(self.page_errors)
+
+
+@pytest.fixture
+def console() -> ConsoleWatch:
+    """Attach to every browser context of a test; call assert_clean() where it should hold."""
+    return ConsoleWatch()

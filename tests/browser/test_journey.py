@@ -1,6 +1,7 @@
 """The whole journey in a real browser: first run, sign in, a problem, an interview with five
-highlights logged by keyboard only, the scorecard moving, a concluded test, a decision, and a
-viewer who cannot decide."""
+highlights logged by keyboard only, the scorecard moving, a concluded test, a decision, search,
+an import, the memo, and a viewer who cannot decide. Every page runs under the
+Content-Security-Policy: one refusal in the console fails the journey."""
 
 import re
 import time
@@ -12,6 +13,7 @@ from sqlmodel import Session
 
 from app.auth.service import create_user
 from app.db import make_engine
+from tests.browser.conftest import ConsoleWatch
 
 pytestmark = pytest.mark.browser
 
@@ -27,6 +29,15 @@ HIGHLIGHTS = [
 
 def focused_id(page: Any) -> str:
     return str(page.evaluate("document.activeElement && document.activeElement.id"))
+
+
+def wait_for_focus(page: Any, element_id: str, seconds: float = 5) -> None:
+    """htmx moves focus when it settles, a moment after the swap. Polled from here: the CSP
+    refuses the string eval that page.wait_for_function would run in the page."""
+    deadline = time.monotonic() + seconds
+    while focused_id(page) != element_id and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert focused_id(page) == element_id, f"focus is on #{focused_id(page)}, not #{element_id}"
 
 
 def tab_to(page: Any, element_id: str, limit: int = 12) -> None:
@@ -50,9 +61,11 @@ def sign_in(page: Any, base: str, email: str) -> None:
     page.wait_for_url(re.compile(r"/w/acme$"))
 
 
-def test_journey(live_server: str, browser: Any, output_dir: Path, tmp_path: Path) -> None:
+def test_journey(
+    live_server: str, browser: Any, output_dir: Path, tmp_path: Path, console: ConsoleWatch
+) -> None:
     base = live_server
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context = console.attach(browser.new_context(viewport={"width": 1280, "height": 900}))
     page = context.new_page()
     page.set_default_timeout(10_000)
 
@@ -100,7 +113,7 @@ def test_journey(live_server: str, browser: Any, output_dir: Path, tmp_path: Pat
     page.keyboard.press("Tab")  # "Add participant"
     page.keyboard.press("Enter")
     page.wait_for_selector("text=Participant added and chosen.")
-    assert focused_id(page) == "participant_id"
+    wait_for_focus(page, "participant_id")
     assert "Bea" in page.locator("#participant_id option:checked").inner_text()
     tab_to(page, "kind")
     tab_to(page, "notes")
@@ -121,7 +134,7 @@ def test_journey(live_server: str, browser: Any, output_dir: Path, tmp_path: Pat
         if i < len(HIGHLIGHTS) - 1:
             tab_to(page, "add-highlight", limit=2)
             page.keyboard.press("Enter")
-            page.wait_for_function(f"document.activeElement.id === 'h-{i + 1}-quote'")
+            wait_for_focus(page, f"h-{i + 1}-quote")
     assert page.locator("#h-2-signal").input_value() == "switched"
     assert page.locator("#h-0-severity").input_value() == "5"
     tab_to(page, "add-highlight", limit=2)
@@ -136,6 +149,21 @@ def test_journey(live_server: str, browser: Any, output_dir: Path, tmp_path: Pat
     assert score(page, "pain") > pain_before
     assert page.locator("#evidence blockquote").count() == 5
     page.screenshot(path=str(output_dir / "problem.png"), full_page=True)
+    page.goto(base + "/w/acme/interviews")
+    assert page.locator("h1").inner_text() == "Interviews"
+
+    # Search as you type (htmx, no eval under the CSP).
+    page.goto(base + "/w/acme/search")
+    page.fill("#q", "contractor")
+    page.wait_for_selector("#search-results .hit")
+    assert "contractor" in page.locator("#search-results").inner_text()
+
+    # An error answered to htmx lands as a toast; its Dismiss button works without inline script.
+    page.evaluate("htmx.ajax('GET', '/w/acme/problems/999999', {target: '#search-results'})")
+    page.wait_for_selector("#toasts .toast")
+    page.click("#toasts .toast button:has-text('Dismiss')")
+    page.wait_for_selector("#toasts .toast", state="detached")
+    page.goto(problem_url)
 
     # An assumption, a test card fixed in advance, started and concluded.
     page.click("text=Add an assumption")
@@ -170,17 +198,49 @@ def test_journey(live_server: str, browser: Any, output_dir: Path, tmp_path: Pat
     page.click("button:has-text('Record decision')")
     page.wait_for_url(re.compile(r"/problems/\d+#decisions$"))
     assert "validated willingness to pay" in page.locator("#decisions").inner_text()
+    page.goto(base + "/w/acme/review")
+    assert page.locator("h1").inner_text() == "Review"
+
+    # The printable memo: its styles come from app.css, its Print button from app.js.
+    page.goto(problem_url)
+    page.click("text=Decision memo")
+    page.wait_for_selector("article.memo")
+    assert page.locator("article.memo button[data-print]").is_visible()
+
+    # Import a small file: preview, then the progress polled by htmx until done.
+    page.goto(base + "/w/acme/import")
+    page.set_input_files(
+        "#file",
+        files=[{"name": "calls.csv", "mimeType": "text/csv", "buffer": IMPORT_CSV.encode()}],
+    )
+    page.click("button:has-text('Check the file')")
+    page.wait_for_url(re.compile(r"/import/\d+$"))
+    page.click("button:has-text('Import 2 rows')")
+    page.wait_for_selector("text=Done: 2 highlights imported", timeout=20_000)
 
     page.goto(base + "/w/acme")
     assert page.locator("svg.chart a").count() == 1
     page.screenshot(path=str(output_dir / "portfolio.png"), full_page=True)
-    phone = browser.new_context(
-        viewport={"width": 390, "height": 844}, storage_state=context.storage_state()
+    phone = console.attach(
+        browser.new_context(
+            viewport={"width": 390, "height": 844}, storage_state=context.storage_state()
+        )
     )
     phone_page = phone.new_page()
     phone_page.goto(base + "/w/acme")
     phone_page.screenshot(path=str(output_dir / "portfolio-phone.png"), full_page=True)
     phone.close()
+
+    # A title with markup: the pages escape it, and its Markdown memo is shown as text.
+    page.goto(base + "/w/acme/problems/new")
+    page.fill("#title", SCRIPT_TITLE)
+    page.click("button:has-text('Create problem')")
+    page.wait_for_url(re.compile(r"/problems/\d+$"))
+    assert SCRIPT_TITLE in page.locator("h1").inner_text()
+    page.goto(re.sub(r"/w/acme/", "/api/v1/workspaces/acme/", page.url) + "/memo")
+    assert page.evaluate("document.contentType") == "text/markdown"
+    assert SCRIPT_TITLE in page.locator("body").inner_text()
+    assert page.evaluate("window.memoScriptRan === undefined")
 
     # A viewer: no decide button, and 403 when posting anyway.
     engine = make_engine(_database_url(tmp_path))
@@ -194,7 +254,7 @@ def test_journey(live_server: str, browser: Any, output_dir: Path, tmp_path: Pat
     page.click("button:has-text('Add member')")
     page.wait_for_selector("td:has-text('vic@example.com')")
 
-    viewer = browser.new_context()
+    viewer = console.attach(browser.new_context())
     viewer_page = viewer.new_page()
     sign_in(viewer_page, base, "vic@example.com")
     viewer_page.goto(problem_url)
@@ -209,6 +269,14 @@ def test_journey(live_server: str, browser: Any, output_dir: Path, tmp_path: Pat
     assert "decider" in response.text()
     viewer.close()
     context.close()
+    console.assert_clean()
+
+
+SCRIPT_TITLE = "<script>window.memoScriptRan = 1</script> exports"
+IMPORT_CSV = """participant,date,quote,problem,signal
+Cai,2024-03-01,We export by hand every Friday.,Month-end exports break,workaround
+Dee,2024-03-02,Our accountant fixes the columns.,Month-end exports break,paid
+"""
 
 
 def _database_url(tmp_path: Path) -> str:

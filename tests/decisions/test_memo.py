@@ -144,7 +144,10 @@ def test_the_memo_as_a_printable_page(api: Api) -> None:
         "It is awful.",
         "Exports, yes.",
     ]
-    assert "@media print" in response.text
+    # Its print rules come from the stylesheet: the CSP refuses inline style.
+    assert page.find("link", attrs={"rel": "stylesheet", "href": "/static/app.css"}) is not None
+    stylesheet = api.client.get("/static/app.css").text
+    assert "@media print" in stylesheet and ".memo .no-print" in stylesheet
 
 
 def test_a_decisions_memo_is_byte_for_byte_the_same_after_new_evidence(api: Api) -> None:
@@ -207,3 +210,32 @@ def test_an_empty_problem_has_a_memo_too(api: Api) -> None:
     assert "None logged." in _section(memo, "Strongest supporting evidence")
     assert "No tests planned." in _section(memo, "Assumption tests")
     assert "No decision recorded yet." in _section(memo, "Decision history")
+
+
+def test_markup_in_the_markdown_memo_is_served_as_text_never_as_a_page(api: Api) -> None:
+    """A title with a script is the user's words, kept as typed in Markdown: the answer tells
+    the browser it is text (no sniffing) and sandboxes it in case one rendered it anyway."""
+    title = "<script>alert('memo')</script> exports"
+    problem = api.problem(title=title)
+    decision = decide(api, problem["id"])
+    for path, name in [
+        (f"problems/{problem['id']}/memo", f"problem-{problem['id']}-memo.md"),
+        (f"decisions/{decision['id']}/memo", f"decision-{decision['id']}-memo.md"),
+    ]:
+        response = api.get(path)
+        assert response.status_code == 200, response.text
+        assert response.headers["content-type"] == "text/markdown; charset=utf-8"
+        assert response.headers.get_list("x-content-type-options") == ["nosniff"]
+        assert response.headers["content-disposition"] == f'inline; filename="{name}"'
+        (policy,) = response.headers.get_list("content-security-policy")
+        assert [d.strip() for d in policy.split(";")][:2] == ["sandbox", "default-src 'none'"]
+        assert title in response.text
+
+
+def test_markup_in_the_printable_memo_is_escaped(api: Api) -> None:
+    problem = api.problem(title="<script>alert('memo')</script> exports")
+    response = api.get(f"problems/{problem['id']}/memo", params={"format": "html"})
+    assert "<script>alert" not in response.text
+    memo = BeautifulSoup(response.text, "html.parser").select_one("article.memo")
+    assert memo is not None and memo.h1 is not None
+    assert "<script>alert('memo')</script>" in memo.h1.get_text()
