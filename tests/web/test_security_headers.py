@@ -8,7 +8,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
+from sqlalchemy import Engine
 
+from app.config import Settings
+from app.main import create_app
 from tests.factories import Api
 from tests.web.conftest import HTML, Web
 
@@ -125,8 +128,11 @@ def _crash() -> Any:
 
 
 @pytest.mark.parametrize("accept", ["application/json", "text/html"])
-def test_an_unexpected_error_500_carries_them_too(app: Any, accept: str) -> None:
+def test_an_unexpected_error_500_carries_them_too(
+    settings: Settings, engine: Engine, accept: str
+) -> None:
     """Starlette's outermost error middleware sends the 500 itself: the headers still come."""
+    app = create_app(settings, engine=engine)  # its own app: the route below is only for this
     app.add_api_route("/crash", _crash)
     client = TestClient(app, raise_server_exceptions=False)
     response = client.get("/crash", headers={"Accept": accept})
