@@ -4,15 +4,26 @@ import re
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api_docs import install_api_docs
+from app.auth import pages as auth_pages
 from app.config import Settings, get_settings
+from app.dataio import pages as dataio_pages
 from app.db import make_engine
+from app.decisions import pages as decisions_pages
 from app.errors import error_body, install_error_handlers
+from app.experiments import pages as experiments_pages
 from app.headers import HeadedFastAPI
+from app.problems import pages as problems_pages
+from app.research import pages as research_pages
+from app.scorecards import pages as scorecards_pages
+from app.search import pages as search_pages
+from app.web import STATIC_DIR, render_error_page
+from app.workspaces import pages as workspaces_pages
 
 API_PREFIX = "/api/v1"
 
@@ -132,8 +143,6 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     install_error_handlers(app)
     app.include_router(api_router())
     install_api_docs(app)
-    from app.pages import install_pages
-
     install_pages(app)
 
     @app.get("/healthz", include_in_schema=False)
@@ -146,3 +155,24 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         max_import_bytes=settings.max_import_bytes,
     )
     return app
+
+
+PAGE_ROUTERS = (
+    auth_pages.router,
+    scorecards_pages.router,
+    problems_pages.router,
+    research_pages.router,
+    experiments_pages.router,
+    decisions_pages.router,
+    workspaces_pages.router,
+    search_pages.router,
+    dataio_pages.router,
+)
+
+
+def install_pages(app: FastAPI) -> None:
+    """Mount the static files and every domain's pages, and render HTML errors as pages."""
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    for router in PAGE_ROUTERS:
+        app.include_router(router)
+    app.state.render_error_page = render_error_page

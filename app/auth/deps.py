@@ -9,8 +9,7 @@ from app.auth.models import User
 from app.auth.service import user_for_token
 from app.db import SessionDep
 from app.errors import NotAuthenticated
-
-SESSION_COOKIE = "evident_session"
+from app.web import SESSION_COOKIE, check_csrf
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
@@ -27,8 +26,6 @@ def current_user(
         raise NotAuthenticated("Your token is invalid, expired or revoked; sign in again.")
     if bearer is None:
         # Cookie-authenticated writes must prove they come from our own pages.
-        from app.web import check_csrf
-
         check_csrf(request, token)
     request.state.user = user
     return user

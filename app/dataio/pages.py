@@ -23,8 +23,7 @@ from app.dataio.models import CsvImportRun
 from app.db import SessionDep, utcnow
 from app.enums import Role
 from app.errors import AppError, Conflict, InvalidInput, NotFound
-from app.pages.common import page_router
-from app.web import FormDep, hx_redirect, is_htmx, render
+from app.web import FormDep, hx_redirect, is_htmx, page_router, render
 from app.workspaces.deps import ContributorDep, WorkspaceContext, WorkspaceDep
 from app.workspaces.models import Workspace
 

@@ -49,7 +49,7 @@ def _memo_response(
     request: Request, ctx: WorkspaceContext, memo: Memo, fmt: MemoFormat, name: str
 ) -> Response:
     if fmt == "html":
-        import app.pages.common  # noqa: F401  (registers the filters the base layout uses)
+        import app.web  # noqa: F401  (registers the filters the base layout uses)
         from app.web import render
 
         return render(request, "decisions/memo.html", memo_template_context(memo) | {"ctx": ctx})

@@ -9,13 +9,12 @@ from sqlmodel import Session, col
 
 from app.db import SessionDep
 from app.errors import AppError
-from app.pages.common import app_errors, offset_param, page_router
 from app.problems.models import Problem
 from app.research.models import Segment
 from app.rows import scoped
 from app.search import service
 from app.search.repository import ResultKind, SearchQuery, terms
-from app.web import is_htmx, render
+from app.web import app_errors, is_htmx, offset_param, page_router, render
 from app.workspaces.deps import WorkspaceContext, WorkspaceDep
 
 router = page_router()

@@ -8,11 +8,10 @@ from fastapi.responses import Response
 
 from app.db import SessionDep
 from app.enums import ProblemStatus, Recommendation
-from app.pages.common import PAGE_SIZE, Pager, offset_param, page_router
 from app.problems.models import Problem
 from app.scorecards.models import PortfolioRow
 from app.scorecards.service import portfolio_rows
-from app.web import is_htmx, render
+from app.web import PAGE_SIZE, Pager, is_htmx, offset_param, page_router, render
 from app.workspaces.deps import WorkspaceDep
 
 router = page_router()
@@ -85,7 +84,7 @@ def portfolio(request: Request, ctx: WorkspaceDep, session: SessionDep) -> Respo
         "filtered": bool(recommendation or status or q),
     }
     if is_htmx(request) and request.headers.get("HX-Target") == "problem-table":
-        return render(request, "portfolio/index.html", context, block="rows")
+        return render(request, "scorecards/index.html", context, block="rows")
     everything = portfolio_rows(session=session, ctx=ctx)
     deleted = _deleted_problem(session, ctx, params.get("deleted"))
     context |= {
@@ -103,7 +102,7 @@ def portfolio(request: Request, ctx: WorkspaceDep, session: SessionDep) -> Respo
         "recommendations": list(Recommendation),
         "statuses": list(ProblemStatus),
     }
-    return render(request, "portfolio/index.html", context)
+    return render(request, "scorecards/index.html", context)
 
 
 def _deleted_problem(session: SessionDep, ctx: WorkspaceDep, raw: str | None) -> Problem | None:

@@ -14,19 +14,21 @@ from app.auth.service import issue_token
 from app.db import SessionDep, utcnow
 from app.enums import Role
 from app.errors import AppError, InvalidInput, NotFound
-from app.pages.common import (
-    PAGE_SIZE,
-    Pager,
-    app_errors,
-    offset_param,
-    page_router,
-    validation_errors,
-    values_of,
-)
 from app.research.models import Segment, SegmentCreate, SegmentUpdate
 from app.research.service import create_segment
 from app.rows import get_for_update, get_row, restore, scoped, soft_delete, update_row
-from app.web import FormDep, hx_redirect, render
+from app.web import (
+    PAGE_SIZE,
+    FormDep,
+    Pager,
+    app_errors,
+    hx_redirect,
+    offset_param,
+    page_router,
+    render,
+    validation_errors,
+    values_of,
+)
 from app.workspaces import service as workspaces
 from app.workspaces.deps import AdminDep, WorkspaceContext, WorkspaceDep
 from app.workspaces.models import ScoringSettingsUpdate
@@ -85,7 +87,7 @@ def _settings_page(
         "is_admin": ctx.can(Role.admin),
         "workspace": ctx.workspace,
     }
-    return render(request, "settings/index.html", context, status=status)
+    return render(request, "workspaces/index.html", context, status=status)
 
 
 def _back(request: Request, ctx: WorkspaceContext, anchor: str, query: str = "") -> Response:

@@ -13,18 +13,20 @@ from app.enums import CriterionOperator, TestMethod, TestStatus
 from app.errors import AppError, InvalidInput
 from app.experiments.models import Assumption, AssumptionTest, TestCreate, TestUpdate
 from app.experiments.service import create_test, update_test
-from app.pages.common import (
+from app.problems.models import Problem
+from app.rows import get_for_update, scoped
+from app.web import (
     PAGE_SIZE,
+    FormDep,
     Pager,
     app_errors,
+    hx_redirect,
     offset_param,
     page_router,
+    render,
     validation_errors,
     values_of,
 )
-from app.problems.models import Problem
-from app.rows import get_for_update, scoped
-from app.web import FormDep, hx_redirect, render
 from app.workspaces.deps import ContributorDep, WorkspaceContext, WorkspaceDep
 
 router = page_router()

@@ -11,15 +11,6 @@ from sqlmodel import Session, col, func, select
 from app.db import SessionDep
 from app.enums import Frequency, InterviewKind, Signal
 from app.errors import AppError
-from app.pages.common import (
-    PAGE_SIZE,
-    Pager,
-    app_errors,
-    offset_param,
-    page_router,
-    validation_errors,
-    values_of,
-)
 from app.problems.models import Problem
 from app.research import repository
 from app.research.models import (
@@ -31,7 +22,18 @@ from app.research.models import (
 )
 from app.research.service import create_interview, create_participant
 from app.rows import get_for_update, get_row, restore, scoped, soft_delete
-from app.web import FormDep, hx_redirect, render
+from app.web import (
+    PAGE_SIZE,
+    FormDep,
+    Pager,
+    app_errors,
+    hx_redirect,
+    offset_param,
+    page_router,
+    render,
+    validation_errors,
+    values_of,
+)
 from app.workspaces.deps import ContributorDep, WorkspaceContext, WorkspaceDep
 
 router = page_router()
@@ -105,7 +107,7 @@ def new_interview(request: Request, ctx: ContributorDep, session: SessionDep) ->
         covered=[problem_id] if problem_id else [],
         errors={},
     )
-    return render(request, "interviews/new.html", context)
+    return render(request, "research/new.html", context)
 
 
 @router.get("/w/{ws}/interviews/highlight-row")
@@ -126,7 +128,7 @@ def highlight_row(request: Request, ctx: ContributorDep, session: SessionDep) ->
         "next_index": index + 1,
         "default_problem": problem_id,
     }
-    return render(request, "interviews/_highlight.html", context)
+    return render(request, "research/_highlight.html", context)
 
 
 @router.post("/w/{ws}/participants/inline")
@@ -154,7 +156,7 @@ def inline_participant(
         "created": not errors,
     }
     return render(
-        request, "interviews/_participant_picker.html", context, status=422 if errors else 200
+        request, "research/_participant_picker.html", context, status=422 if errors else 200
     )
 
 
@@ -242,7 +244,7 @@ def create(request: Request, ctx: ContributorDep, session: SessionDep, form: For
             covered=covered,
             errors=errors,
         )
-        return render(request, "interviews/new.html", context, status=422)
+        return render(request, "research/new.html", context, status=422)
     target = values.get("return_to", "")
     if not (target.startswith(f"/w/{ctx.workspace.slug}/") and "//" not in target):
         target = f"/w/{ctx.workspace.slug}/interviews?logged={interview.id}"
@@ -284,7 +286,7 @@ def list_interviews(request: Request, ctx: WorkspaceDep, session: SessionDep) ->
         "logged": int(notice_id) if notice_id.isdigit() else None,
         "deleted": deleted,
     }
-    return render(request, "interviews/list.html", context)
+    return render(request, "research/list.html", context)
 
 
 @router.post("/w/{ws}/interviews/{interview_id}/delete")

@@ -8,13 +8,23 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlmodel import Session, select
 
-from app.auth.deps import SESSION_COOKIE, OptionalUser
+from app.auth.deps import OptionalUser
 from app.auth.models import User, UserCreate
 from app.auth.service import authenticate, create_user, issue_token, revoke_token
 from app.db import SessionDep
 from app.errors import AppError, NotAuthenticated
-from app.pages.common import app_errors, page_router, validation_errors, values_of
-from app.web import ANON_COOKIE, FormDep, check_anonymous_csrf, check_csrf, render
+from app.web import (
+    ANON_COOKIE,
+    SESSION_COOKIE,
+    FormDep,
+    app_errors,
+    check_anonymous_csrf,
+    check_csrf,
+    page_router,
+    render,
+    validation_errors,
+    values_of,
+)
 from app.workspaces.models import WorkspaceCreate
 from app.workspaces.service import create_workspace, workspaces_of
 

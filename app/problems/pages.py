@@ -15,14 +15,6 @@ from app.errors import AppError, Conflict
 from app.experiments import repository as experiments_repository
 from app.experiments.models import AssumptionCreate, AssumptionTest
 from app.experiments.service import create_assumption
-from app.pages.common import (
-    Pager,
-    app_errors,
-    offset_param,
-    page_router,
-    validation_errors,
-    values_of,
-)
 from app.problems import repository
 from app.problems.models import Problem, ProblemCreate, ProblemUpdate
 from app.problems.service import create_problem, kill_criteria_of, update_problem
@@ -31,7 +23,17 @@ from app.research.models import EvidenceItem, Participant
 from app.rows import get_for_update, get_row, restore, soft_delete
 from app.scorecards import service as store
 from app.scoring.scorecard import Scorecard
-from app.web import FormDep, hx_redirect, render
+from app.web import (
+    FormDep,
+    Pager,
+    app_errors,
+    hx_redirect,
+    offset_param,
+    page_router,
+    render,
+    validation_errors,
+    values_of,
+)
 from app.workspaces.deps import ContributorDep, WorkspaceContext, WorkspaceDep
 
 router = page_router()

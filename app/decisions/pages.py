@@ -13,19 +13,21 @@ from app.decisions.review import review_queue
 from app.decisions.service import create_decision
 from app.enums import DecisionKind
 from app.errors import AppError
-from app.pages.common import (
-    PAGE_SIZE,
-    Pager,
-    app_errors,
-    offset_param,
-    page_router,
-    validation_errors,
-    values_of,
-)
 from app.problems.models import Problem
 from app.rows import get_row
 from app.scorecards import service as store
-from app.web import FormDep, hx_redirect, render
+from app.web import (
+    PAGE_SIZE,
+    FormDep,
+    Pager,
+    app_errors,
+    hx_redirect,
+    offset_param,
+    page_router,
+    render,
+    validation_errors,
+    values_of,
+)
 from app.workspaces.deps import DeciderDep, WorkspaceContext, WorkspaceDep
 
 router = page_router()
