@@ -1,22 +1,18 @@
 """JSON routes of data in and out: workspace export and import, personal data, CSV import."""
 
-import json
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
-from sqlmodel import select
 
 from app.auth.deps import CurrentUser
 from app.dataio import csv_export, csv_import, export, participants
 from app.db import SessionDep
-from app.enums import Role
-from app.errors import InvalidInput
 from app.research.models import Participant, ParticipantRead
 from app.rows import get_row
 from app.workspaces.deps import AdminDep, ContributorDep, WorkspaceDep
-from app.workspaces.models import Membership, WorkspaceRead
+from app.workspaces.models import WorkspaceRead
 
 router = APIRouter(tags=["data in and out"])
 CsvTable = Literal["problems", "interviews", "evidence"]
@@ -56,33 +52,25 @@ def export_table_csv(ctx: WorkspaceDep, session: SessionDep, table: CsvTable) ->
     response_model=WorkspaceRead,
     status_code=201,
     summary="Import a workspace export as a new workspace",
+    description="The file is checked whole before anything is written, and only ever makes a "
+    "new workspace: you become its admin. Its other members get their roles back only with "
+    "`members`, and only those who already have an account here; nobody's account is created "
+    "or changed.",
 )
 async def import_workspace(
     user: CurrentUser,
     session: SessionDep,
     file: Annotated[UploadFile, File(description="A JSON document from the export.")],
     slug: Annotated[str | None, Form(description="Slug of the new workspace.")] = None,
+    members: Annotated[
+        bool,
+        Form(description="Also give the export's members (with an account here) their roles."),
+    ] = False,
 ) -> Any:
-    try:
-        document = json.loads(await file.read())
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InvalidInput(f"The file is not valid JSON: {exc}.") from exc
-    workspace = export.import_workspace(session=session, document=document, slug=slug)
-    # Whoever imports it can open it.
-    member = session.exec(
-        select(Membership).where(
-            Membership.workspace_id == workspace.id, Membership.user_id == user.id
-        )
-    ).first()
-    if member is None:
-        session.add(
-            Membership(workspace_id=workspace.id or 0, user_id=user.id or 0, role=Role.admin)
-        )
-    elif member.role != Role.admin:
-        member.role = Role.admin
-        session.add(member)
-    session.flush()
-    return workspace
+    document = export.load_document(await file.read())
+    return export.import_workspace(
+        session=session, document=document, importer=user, slug=slug, members=members
+    )
 
 
 @router.get(

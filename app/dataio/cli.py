@@ -179,15 +179,32 @@ def import_workspace(
     workspace: Annotated[
         str | None, typer.Option("--workspace", "-w", help="Slug of the new workspace.")
     ] = None,
+    email: Annotated[
+        str,
+        typer.Option(
+            "--email",
+            help="Import as this user, who becomes its admin; no account is created. Without "
+            "it, a restore: the export's people and members come back.",
+        ),
+    ] = "",
+    members: Annotated[
+        bool,
+        typer.Option(
+            "--members", help="With --email: the export's members with an account keep their role."
+        ),
+    ] = False,
 ) -> None:
     """Restore a workspace export, into an empty database or as a new workspace."""
+    from app.errors import AppError
+
     try:
-        document = json.loads(file.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        fail(f"{file} is not a JSON export: {exc}.")
+        document = export_service.load_document(file.read_bytes())
+    except AppError as exc:
+        fail(f"{file} is not a JSON export: {exc.message}")
     with session_scope() as session:
+        importer = acting_user(session, email) if email else None
         restored = export_service.import_workspace(
-            session=session, document=document, slug=workspace
+            session=session, document=document, importer=importer, slug=workspace, members=members
         )
         counts = {name: len(rows) for name, rows in document["tables"].items() if rows}
     console.print(

@@ -76,7 +76,7 @@ def has_serial_id(name: str) -> bool:
     return [c.name for c in table(name).primary_key.columns] == ["id"]
 
 
-Lookup = Callable[[str, int], int]
+Lookup = Callable[[str, int], int | None]
 
 
 def remap_json(value: Any, lookup: Lookup, entity: str | None = None) -> Any:

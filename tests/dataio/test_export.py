@@ -115,7 +115,8 @@ def test_round_trip_as_a_new_workspace_is_lossless(api: Api, engine: Engine) -> 
         "/api/v1/import/workspace",
         headers=api.headers,
         files={"file": ("demo.json", json.dumps(first), "application/json")},
-        data={"slug": "demo-copy"},
+        # The demo's team have accounts here, so asked for, they keep their roles.
+        data={"slug": "demo-copy", "members": "true"},
     )
     assert response.status_code == 201, response.text
     assert response.json()["slug"] == "demo-copy"
