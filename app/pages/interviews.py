@@ -29,7 +29,7 @@ from app.research.models import (
     ParticipantCreate,
     Segment,
 )
-from app.research.service import create_interview, create_participant
+from app.research.service import create_interview, create_participant, latest_today
 from app.rows import get_for_update, get_row, restore, scoped, soft_delete
 from app.scoring import store
 from app.web import FormDep, hx_redirect, render
@@ -85,6 +85,7 @@ def _form_context(
         "kinds": list(InterviewKind),
         "signals": SIGNAL_OPTIONS,
         "frequencies": list(Frequency),
+        "latest_date": latest_today(),
     }
 
 
