@@ -239,6 +239,7 @@ def memo_context(
             observed_value=test.observed_value,
             outcome=TestOutcome(test.outcome) if test.outcome else None,
             learning=test.learning,
+            inconclusive_reason=test.inconclusive_reason,
             concluded_at=test.concluded_at,
         )
         for test, assumption in repository.tests_with_assumptions(session, ctx, problem.id or 0)
