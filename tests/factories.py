@@ -110,7 +110,12 @@ class Api:
         return self.ok(self.post("problems", json=body), 201)
 
     def interview(self, **overrides: Any) -> dict[str, Any]:
-        body = {"kind": "interview", "occurred_on": date(2026, 10, 1).isoformat()} | overrides
+        # An interview holds something: notes by default (an empty one is refused).
+        body = {
+            "kind": "interview",
+            "occurred_on": date(2026, 10, 1).isoformat(),
+            "notes": "Heard how their week went.",
+        } | overrides
         return self.ok(self.post("interviews", json=body), 201)
 
     def evidence(self, problem_id: int, **overrides: Any) -> dict[str, Any]:

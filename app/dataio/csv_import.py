@@ -35,7 +35,7 @@ from app.research.models import (
     Segment,
     SegmentCreate,
 )
-from app.research.service import create_segment
+from app.research.service import create_segment, latest_today
 from app.workspaces.deps import WorkspaceContext
 
 # field -> the header names accepted for it (compared lower-case, spaces as underscores)
@@ -220,6 +220,8 @@ def _check_row(raw: dict[str, str], line: int, problems: _Problems) -> ImportRow
         raise ValueError(
             f"interview date '{text('interview_date')}' is not a date like 2026-03-31"
         ) from None
+    if occurred_on > latest_today():
+        raise ValueError(f"interview date {occurred_on.isoformat()} is in the future")
     kind = (
         _choice(InterviewKind, text("interview_kind"), "interview kind")
         if text("interview_kind")

@@ -78,6 +78,8 @@ class MemoTest(_Frozen):
     outcome: TestOutcome | None
     learning: str
     concluded_at: datetime | None
+    # Memos frozen before reasons were kept have none.
+    inconclusive_reason: str = ""
 
 
 class MemoDecision(_Frozen):
@@ -374,6 +376,10 @@ def render_markdown(memo: Memo) -> str:
         if learnings:
             out += ["", "Learnings:", ""]
             out += [f"- test {test.test_id}: {_cell(test.learning)}" for test in learnings]
+        reasons = [test for test in ctx.tests if test.inconclusive_reason.strip()]
+        if reasons:
+            out += ["", "Inconclusive because:", ""]
+            out += [f"- test {test.test_id}: {_cell(test.inconclusive_reason)}" for test in reasons]
     else:
         out.append("No tests planned.")
 

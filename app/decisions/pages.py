@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from app.db import SessionDep, utcnow
 from app.decisions.models import DecisionCreate
 from app.decisions.review import review_queue
-from app.decisions.service import create_decision
+from app.decisions.service import create_decision, earliest_today
 from app.enums import DecisionKind
 from app.errors import AppError
 from app.problems.models import Problem
@@ -64,6 +64,7 @@ def _decide_form(
         "values": values,
         "errors": errors,
         "kinds": list(DecisionKind),
+        "earliest_review": earliest_today(),
     }
     return render(request, "decisions/decide.html", context, status=status)
 

@@ -7,13 +7,14 @@ to it; reopening it is a new decision (pursue or pivot).
 """
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
 from sqlmodel import Session
 from sqlmodel.sql.expression import SelectOfScalar
 
+from app.db import utcnow
 from app.decisions import repository
 from app.decisions.memo import (
     MEMO_KEY,
@@ -59,6 +60,21 @@ def filter_decisions(
     return where_equal(stmt, Decision, f, ("problem_id", "kind"))
 
 
+def earliest_today() -> date:
+    """The earliest date it is anywhere now (UTC-12): an earlier date has passed everywhere."""
+    # A decider west of UTC may still be on a date UTC has left behind.
+    return (utcnow() - timedelta(hours=12)).date()
+
+
+def _check_review_on(review_on: date | None) -> None:
+    if review_on is not None and review_on < earliest_today():
+        raise InvalidInput(
+            f"review_on: {review_on.isoformat()} has already passed; choose today or a later "
+            "date to review this decision.",
+            details=[{"field": "review_on", "message": "cannot be in the past"}],
+        )
+
+
 def create_decision(
     *, session: Session, ctx: WorkspaceContext, payload: DecisionCreate
 ) -> Decision:
@@ -74,6 +90,7 @@ def create_decision(
             "rationale: say why; a decision without its reasons cannot be reviewed later.",
             details=[{"field": "rationale", "message": "required"}],
         )
+    _check_review_on(payload.review_on)
     problem = ensure_in_workspace(session, Problem, ctx, payload.problem_id, "problem_id")
     assert problem is not None
     session.flush()
@@ -130,6 +147,8 @@ def update_decision(
             details={"fields": fixed},
         )
     changes = payload.model_dump(exclude_unset=True, exclude={"version", *fixed})
+    if "review_on" in changes and changes["review_on"] != row.review_on:
+        _check_review_on(changes["review_on"])
     return update_row(session, ctx, row, changes, version=payload.version, current=current)
 
 
@@ -220,6 +239,7 @@ def memo_context(
             observed_value=test.observed_value,
             outcome=TestOutcome(test.outcome) if test.outcome else None,
             learning=test.learning,
+            inconclusive_reason=test.inconclusive_reason,
             concluded_at=test.concluded_at,
         )
         for test, assumption in repository.tests_with_assumptions(session, ctx, problem.id or 0)

@@ -40,6 +40,8 @@ class AssumptionTest(DomainRow, table=True):
     observed_value: float | None = None
     outcome: TestOutcome | None = Field(default=None, sa_type=EnumText(TestOutcome, 16))
     learning: str = Field(default="", sa_type=Text)
+    # Why a test concluded without an observed value (its outcome is then inconclusive).
+    inconclusive_reason: str = Field(default="", sa_type=Text)
     started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     concluded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
@@ -80,7 +82,8 @@ class TestCreate(SQLModel):
 
 
 class TestUpdate(SQLModel):
-    """Edit a test card. Concluding sets `observed_value` (and `learning`); the outcome follows."""
+    """Edit a test card. Concluding sets `observed_value` (and `learning`); the outcome follows.
+    Without a value, `inconclusive_reason` concludes it as inconclusive and says why."""
 
     __test__ = False
 
@@ -92,6 +95,11 @@ class TestUpdate(SQLModel):
     status: TestStatus | None = None
     observed_value: float | None = None
     learning: str | None = Field(default=None, max_length=20_000)
+    inconclusive_reason: str | None = Field(
+        default=None,
+        max_length=2_000,
+        description="Conclude without an observed value: why the test is inconclusive.",
+    )
 
 
 class TestRead(RowRead):
@@ -108,6 +116,7 @@ class TestRead(RowRead):
     observed_value: float | None
     outcome: TestOutcome | None
     learning: str
+    inconclusive_reason: str
     started_at: datetime | None
     concluded_at: datetime | None
 

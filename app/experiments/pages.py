@@ -70,12 +70,24 @@ def _card_context(
 
 @router.get("/w/{ws}/tests")
 def board(request: Request, ctx: WorkspaceDep, session: SessionDep) -> Response:
+    return _board(request, session, ctx)
+
+
+def _board(
+    request: Request,
+    session: Session,
+    ctx: WorkspaceContext,
+    *,
+    concluding: dict[str, Any] | None = None,
+    status: int = 200,
+) -> Response:
+    """The board; `concluding` reopens one test's conclude form with its values and errors."""
     only = request.query_params.get("status") or ""
     statuses = [TestStatus(only)] if only in TestStatus.__members__ else list(TestStatus)
     columns = []
     shown: list[AssumptionTest] = []
-    for status in statuses:
-        stmt = scoped(AssumptionTest, ctx).where(AssumptionTest.status == status)
+    for column_status in statuses:
+        stmt = scoped(AssumptionTest, ctx).where(AssumptionTest.status == column_status)
         total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
         size = PAGE_SIZE if only else COLUMN_SIZE
         pager = Pager(total=total, offset=offset_param(request) if only else 0, limit=size)
@@ -87,16 +99,17 @@ def board(request: Request, ctx: WorkspaceDep, session: SessionDep) -> Response:
             ).all()
         )
         shown += tests
-        columns.append((status, tests, pager))
+        columns.append((column_status, tests, pager))
     context = {
         "ctx": ctx,
         "nav": "tests",
         "columns": columns,
         "only": only if only in TestStatus.__members__ else None,
         "has_assumptions": bool(_assumptions(session, ctx)),
+        "concluding": concluding or {},
         **_card_context(session, ctx, shown),
     }
-    return render(request, "experiments/board.html", context)
+    return render(request, "experiments/board.html", context, status=status)
 
 
 def _test_form(
@@ -170,17 +183,33 @@ def start(
 def conclude(
     request: Request, ctx: ContributorDep, session: SessionDep, test_id: int, form: FormDep
 ) -> Response:
+    """Conclude with the observed value, or, when chosen, as inconclusive with the reason."""
     values = values_of(form)
     test = get_for_update(session, AssumptionTest, ctx, test_id)
+    inconclusive = values.get("result") == "inconclusive"
     try:
-        payload = TestUpdate(
-            version=_version(values),
-            status=TestStatus.concluded,
-            observed_value=values.get("observed_value") or None,  # type: ignore[arg-type]
-            learning=values.get("learning", ""),
+        payload = TestUpdate.model_validate(
+            {
+                "version": _version(values),
+                "status": TestStatus.concluded,
+                "observed_value": values.get("observed_value") or None,
+                "learning": values.get("learning", ""),
+                # Only the explicit choice sends a reason: a blank value alone concludes nothing.
+                "inconclusive_reason": values.get("inconclusive_reason", "")
+                if inconclusive
+                else None,
+            }
         )
+        update_test(session=session, ctx=ctx, row=test, payload=payload, current=lambda: None)
     except ValidationError as exc:
-        message = "; ".join(f"{k}: {v}" for k, v in validation_errors(exc).items())
-        raise InvalidInput(message) from None
-    update_test(session=session, ctx=ctx, row=test, payload=payload, current=lambda: None)
-    return hx_redirect(request, f"/w/{ctx.workspace.slug}/tests")
+        errors = validation_errors(exc)
+    except InvalidInput as exc:
+        errors = app_errors(exc)
+    else:
+        return hx_redirect(request, f"/w/{ctx.workspace.slug}/tests")
+    if "observed_value" in errors and not values.get("observed_value"):
+        errors["observed_value"] = (
+            "Enter the value you observed, or choose “Inconclusive” and say why."
+        )
+    concluding = {"test_id": test_id, "values": values, "errors": errors}
+    return _board(request, session, ctx, concluding=concluding, status=422)

@@ -24,7 +24,9 @@ from app.rows import add_row, ensure_in_workspace, soft_delete, update_row
 from app.workspaces.deps import WorkspaceContext
 
 CRITERION_FIELDS = ("method", "metric", "operator", "threshold")
-ASSUMPTION_FIXED_FIELDS = ("category", "critical")
+# What a test of the assumption measured: rewording it afterwards would change what its result
+# means.
+ASSUMPTION_FIXED_FIELDS = ("statement", "category", "critical")
 NUMERIC_OPERATORS = {
     CriterionOperator.gte,
     CriterionOperator.gt,
@@ -114,7 +116,8 @@ def update_test(
     """Edit, start or conclude a test card.
 
     Once running, the criterion cannot change (409); once concluded, nothing can. Concluding
-    takes the observed value and a learning, and computes the outcome.
+    takes the observed value and a learning, and computes the outcome; without a value it is
+    inconclusive only when the request says why (`inconclusive_reason`).
     """
     changes = payload.model_dump(exclude_unset=True, exclude={"version"})
     for name in ("method", "metric", "operator", "status"):
@@ -166,25 +169,63 @@ def update_test(
         changes["started_at"] = now
     if new_status == TestStatus.concluded:
         observed = changes.get("observed_value", row.observed_value)
+        reason = _inconclusive_reason(changes, observed)
         learning = (changes.get("learning") or row.learning or "").strip()
         if not learning:
             raise InvalidInput(
-                "learning: say what the team learned when concluding a test (and, when there "
-                "is no observed value, why: the test is then inconclusive).",
+                "learning: say what the team learned when concluding a test.",
                 details=[{"field": "learning", "message": "required to conclude"}],
             )
         _check_observed(operator, observed)
         changes["learning"] = learning
+        changes["inconclusive_reason"] = reason
         changes["outcome"] = outcome_for(operator, threshold, observed)
         changes["concluded_at"] = now
         changes.setdefault("started_at", row.started_at or now)
-    elif "observed_value" in changes and changes["observed_value"] is not None:
-        raise InvalidInput(
-            "observed_value: record the observed value when you conclude the test "
-            "(status concluded).",
-            details=[{"field": "observed_value", "message": "only when concluding"}],
-        )
+    else:
+        for name in ("observed_value", "inconclusive_reason"):
+            if changes.get(name) is not None:
+                raise InvalidInput(
+                    f"{name}: record it when you conclude the test (status concluded).",
+                    details=[{"field": name, "message": "only when concluding"}],
+                )
     return update_row(session, ctx, row, changes, version=payload.version, current=current)
+
+
+def _inconclusive_reason(changes: dict[str, Any], observed: float | None) -> str:
+    """Why a test concludes without an observed value; "" when it has one.
+
+    A blank value must not pass for a result: concluding without one is a choice the request
+    makes explicitly, with its reason.
+    """
+    marked = "inconclusive_reason" in changes and changes["inconclusive_reason"] is not None
+    reason = (changes.get("inconclusive_reason") or "").strip()
+    if observed is not None:
+        if reason:
+            raise InvalidInput(
+                "inconclusive_reason: a test with an observed value is not inconclusive; its "
+                "outcome follows from the value. Give either the value or the reason, not both.",
+                details=[{"field": "inconclusive_reason", "message": "not with an observed value"}],
+            )
+        return ""
+    if marked and not reason:
+        raise InvalidInput(
+            "inconclusive_reason: say why the test is inconclusive, for example what stopped "
+            "you from observing a value.",
+            details=[{"field": "inconclusive_reason", "message": "required when inconclusive"}],
+        )
+    if not reason:
+        raise InvalidInput(
+            "observed_value: enter the value you observed. If there is none, conclude the test "
+            "as inconclusive and say why.",
+            details=[
+                {
+                    "field": "observed_value",
+                    "message": "required, unless inconclusive_reason says why there is none",
+                }
+            ],
+        )
+    return reason
 
 
 def _check_observed(operator: CriterionOperator, observed: float | None) -> None:
@@ -209,7 +250,8 @@ def update_assumption(
     payload: AssumptionUpdate,
     current: Callable[[], Any],
 ) -> Assumption:
-    """Edit an assumption; once a test of it has started, its category and criticality hold."""
+    """Edit an assumption; once a test of it has started, what it states and how it is
+    classed hold."""
     changes = payload.model_dump(exclude_unset=True, exclude={"version"})
     fixed = {
         k: v for k, v in changes.items() if k in ASSUMPTION_FIXED_FIELDS and v != getattr(row, k)
@@ -220,10 +262,12 @@ def update_assumption(
                 f"{name}: cannot be empty.", details=[{"field": name, "message": "required"}]
             )
     if fixed and _started_tests(session, ctx, row.id or 0):
-        # Un-marking a tested assumption as critical would quietly undo what its tests showed.
+        # Rewording or reclassing a tested assumption, or un-marking it as critical, would
+        # quietly change what its tests showed.
         raise Conflict(
-            "This assumption is being tested, so whether it is critical and its category are "
-            "fixed. Add a new assumption instead.",
+            "This assumption has a running or concluded test, so its statement, category and "
+            "whether it is critical are fixed: the test's result answers the assumption as it "
+            "was worded. To test a different assumption, add a new one.",
             code="assumption_fixed",
             details={"fields": sorted(fixed)},
         )

@@ -20,7 +20,7 @@ from app.research.models import (
     ParticipantCreate,
     Segment,
 )
-from app.research.service import create_interview, create_participant
+from app.research.service import create_interview, create_participant, latest_today
 from app.rows import get_for_update, get_row, restore, scoped, soft_delete
 from app.web import (
     PAGE_SIZE,
@@ -86,6 +86,7 @@ def _form_context(
         "kinds": list(InterviewKind),
         "signals": SIGNAL_OPTIONS,
         "frequencies": list(Frequency),
+        "latest_date": latest_today(),
     }
 
 

@@ -1,12 +1,14 @@
 """Rules of the research domain: segments, participants, interviews and evidence."""
 
 from collections.abc import Callable, Sequence
+from datetime import date, timedelta
 from typing import Any
 
 from sqlmodel import Session, col, delete, select
 
 from app.audit.service import record
-from app.db import touch_problems
+from app.db import touch_problems, utcnow
+from app.errors import InvalidInput
 from app.problems.models import Problem
 from app.research import repository
 from app.research.models import (
@@ -72,6 +74,32 @@ def _set_coverage(session: Session, interview: Interview, problem_ids: Sequence[
     session.flush()
 
 
+def latest_today() -> date:
+    """The latest date it is anywhere now (UTC+14): a later date has not begun anywhere."""
+    # A researcher east of UTC may already be on a date UTC has not reached.
+    return (utcnow() + timedelta(hours=14)).date()
+
+
+def _check_occurred_on(occurred_on: date) -> None:
+    """An interview is logged once it has happened, never ahead of time."""
+    if occurred_on > latest_today():
+        raise InvalidInput(
+            f"occurred_on: {occurred_on.isoformat()} is in the future; log an interview once it "
+            "has happened, with the date it took place.",
+            details=[{"field": "occurred_on", "message": "cannot be in the future"}],
+        )
+
+
+def _check_not_empty(notes: str, problem_ids: Sequence[int], evidence: int) -> None:
+    # A title-only shell would count as research done while holding nothing to learn from.
+    if not notes.strip() and not problem_ids and not evidence:
+        raise InvalidInput(
+            "This interview has nothing in it yet: add notes, a highlight, or a problem it "
+            "covered, so it holds what was learned.",
+            details={"fields": ["notes", "highlights", "problem_ids"]},
+        )
+
+
 def create_interview(
     *, session: Session, ctx: WorkspaceContext, payload: InterviewCreate
 ) -> Interview:
@@ -86,6 +114,8 @@ def create_interview(
         [("problem_ids", pid) for pid in payload.problem_ids]
         + [(f"highlights.{i}.problem_id", h.problem_id) for i, h in enumerate(payload.highlights)],
     )
+    _check_occurred_on(payload.occurred_on)
+    _check_not_empty(payload.notes, payload.problem_ids, len(payload.highlights))
     interview = Interview.model_validate(
         payload.model_dump(exclude={"problem_ids", "highlights"})
         | {"conducted_by": payload.conducted_by or ctx.user_id},
@@ -103,7 +133,6 @@ def create_interview(
 def _check_conductor(session: Session, ctx: WorkspaceContext, user_id: int | None) -> None:
     if user_id is None:
         return
-    from app.errors import InvalidInput
     from app.workspaces.models import Membership
 
     member = session.exec(
@@ -124,8 +153,11 @@ def update_interview(
     payload: InterviewUpdate,
     current: Callable[[], Any],
 ) -> Interview:
-    """Edit an interview, including the problems it covered."""
+    """Edit an interview, including the problems it covered; it keeps a past date and
+    something in it."""
     changes = payload.model_dump(exclude_unset=True, exclude={"version", "problem_ids"})
+    if changes.get("occurred_on") is not None and changes["occurred_on"] != row.occurred_on:
+        _check_occurred_on(changes["occurred_on"])
     if "participant_id" in changes:
         ensure_in_workspace(session, Participant, ctx, changes["participant_id"], "participant_id")
     if changes.get("conducted_by") is not None:
@@ -133,6 +165,13 @@ def update_interview(
     if payload.problem_ids is not None:
         _check_problems(session, ctx, payload.problem_ids, "problem_ids")
     before_coverage = repository.covered_problems(session, [row.id or 0]).get(row.id or 0, [])
+    if "notes" in changes or payload.problem_ids is not None:
+        evidence = repository.evidence_of_interviews(session, ctx, [row.id or 0])
+        _check_not_empty(
+            changes.get("notes", row.notes) or "",
+            before_coverage if payload.problem_ids is None else payload.problem_ids,
+            len(evidence.get(row.id or 0, [])),
+        )
     touch_problems(session, before_coverage)
     row = update_row(session, ctx, row, changes, version=payload.version, current=current)
     if payload.problem_ids is not None and sorted(set(payload.problem_ids)) != before_coverage:
@@ -228,7 +267,6 @@ def update_evidence(
 ) -> EvidenceItem:
     """Edit a highlight; the stance must still agree with the signal."""
     from app.enums import Signal
-    from app.errors import InvalidInput
 
     changes = payload.model_dump(exclude_unset=True, exclude={"version"})
     if changes.get("problem_id") is not None:

@@ -1,11 +1,15 @@
 """Logging an interview the way a PM does: one request with its covered problems and highlights."""
 
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+from httpx import Response
 
+from app.research import service
 from tests.api.helpers import assert_error, fields_of
 from tests.factories import Api
+from tests.web.conftest import Web, soup
 
 
 def test_interview_with_covered_problems_and_highlights_in_one_request(api: Api) -> None:
@@ -268,3 +272,167 @@ def test_deleted_evidence_leaves_the_interview(api: Api) -> None:
     assert [e["quote"] for e in api.ok(api.get(f"interviews/{interview['id']}"))["evidence"]] == [
         "two"
     ]
+
+
+# ---- an interview has happened and holds something -----------------------------------------
+
+TODAY = datetime.now(UTC).date()
+# Far enough ahead to be in the future in every time zone, whatever the hour.
+FUTURE = TODAY + timedelta(days=2)
+SURFACES = ["api", "page"]
+
+
+@pytest.fixture
+def web(api: Api) -> Web:
+    browser = Web(api.client, api.ws)
+    browser.sign_in("ada@example.com")
+    return browser
+
+
+def _log(
+    surface: str,
+    api: Api,
+    web: Web,
+    *,
+    occurred_on: date,
+    title: str = "Call with Priya",
+    notes: str = "",
+    problem_ids: list[int] | None = None,
+    quotes: list[tuple[int, str]] | None = None,
+) -> Response:
+    """Log an interview through the API or the interview page."""
+    problem_ids, quotes = problem_ids or [], quotes or []
+    if surface == "api":
+        body = {"occurred_on": occurred_on.isoformat(), "title": title, "notes": notes}
+        highlights = [{"problem_id": pid, "quote": q, "signal": "paid"} for pid, q in quotes]
+        return api.post(
+            "interviews", json=body | {"problem_ids": problem_ids} | {"highlights": highlights}
+        )
+    form = {
+        "kind": "interview",
+        "occurred_on": occurred_on.isoformat(),
+        "title": title,
+        "notes": notes,
+        "problem_ids": [str(pid) for pid in problem_ids],
+        "h_quote": [q for _, q in quotes] or [""],
+        "h_problem": [str(pid) for pid, _ in quotes] or [""],
+        "h_signal": ["paid"] * max(len(quotes), 1),
+        "h_severity": [""] * max(len(quotes), 1),
+        "h_frequency": [""] * max(len(quotes), 1),
+    }
+    return web.post("interviews", form)
+
+
+def _refused(surface: str, response: Response, field: str | None) -> str:
+    """The refusal in the words a person reads; on the page, beside its field or on top."""
+    if surface == "api":
+        error = assert_error(response, 422, "invalid_input")
+        if field:
+            assert fields_of(error) == [field]
+        return str(error["message"])
+    assert response.status_code == 422, response.text
+    page = soup(response)
+    assert page.find(id="title")["value"] == "Call with Priya"  # nothing typed is lost
+    if field:
+        assert page.find(id=field)["aria-invalid"] == "true"
+        return str(page.find(id=f"{field}-error").get_text())
+    return str(page.find(attrs={"role": "alert", "class": "form-error"}).get_text())
+
+
+@pytest.mark.parametrize("surface", SURFACES)
+def test_an_interview_dated_in_the_future_is_refused(api: Api, web: Web, surface: str) -> None:
+    response = _log(surface, api, web, occurred_on=FUTURE, notes="We will ask about exports.")
+    message = _refused(surface, response, "occurred_on")
+    assert f"{FUTURE.isoformat()} is in the future" in message
+    assert "once it has happened" in message
+    assert api.ok(api.get("interviews"))["total"] == 0
+
+
+@pytest.mark.parametrize("surface", SURFACES)
+def test_an_interview_with_nothing_in_it_is_refused(api: Api, web: Web, surface: str) -> None:
+    person = api.participant(name="Priya")
+    if surface == "api":
+        response = api.post(
+            "interviews",
+            json={
+                "occurred_on": TODAY.isoformat(),
+                "title": "Call with Priya",
+                "notes": "   ",
+                "participant_id": person["id"],
+            },
+        )
+    else:
+        response = _log(surface, api, web, occurred_on=TODAY, notes="   ")
+    message = _refused(surface, response, None)
+    assert message.startswith("This interview has nothing in it yet")
+    assert "notes, a highlight, or a problem it covered" in message
+    assert api.ok(api.get("interviews"))["total"] == 0
+
+
+@pytest.mark.parametrize("surface", SURFACES)
+@pytest.mark.parametrize("content", ["notes", "a covered problem", "a highlight"])
+def test_any_one_thing_in_it_is_enough(api: Api, web: Web, surface: str, content: str) -> None:
+    problem = api.problem()
+    fields: dict[str, Any] = {
+        "notes": {"notes": "She closes the month in Excel."},
+        "a covered problem": {"problem_ids": [problem["id"]]},
+        "a highlight": {"quotes": [(problem["id"], "We pay a contractor.")]},
+    }[content]
+    response = _log(surface, api, web, occurred_on=TODAY, **fields)
+    assert response.status_code == (201 if surface == "api" else 303), response.text
+    [logged] = api.ok(api.get("interviews"))["items"]
+    assert logged["occurred_on"] == TODAY.isoformat()
+
+
+def test_an_interview_cannot_be_moved_into_the_future(api: Api) -> None:
+    interview = api.interview()
+    response = api.patch(
+        f"interviews/{interview['id']}", json={"version": 1, "occurred_on": FUTURE.isoformat()}
+    )
+    assert fields_of(assert_error(response, 422, "invalid_input")) == ["occurred_on"]
+    assert api.ok(api.get(f"interviews/{interview['id']}"))["occurred_on"] == "2026-10-01"
+
+
+def test_an_interview_cannot_be_emptied(api: Api) -> None:
+    problem = api.problem()
+    interview = api.interview(notes="Talked pricing.", problem_ids=[problem["id"]])
+    emptied = {"version": 1, "notes": "", "problem_ids": []}
+    response = api.patch(f"interviews/{interview['id']}", json=emptied)
+    assert "nothing in it" in assert_error(response, 422, "invalid_input")["message"]
+    # Keeping one thing in it is fine; so is an edit that leaves the contents alone.
+    kept = api.ok(api.patch(f"interviews/{interview['id']}", json={"version": 1, "notes": ""}))
+    assert (kept["notes"], kept["problem_ids"]) == ("", [problem["id"]])
+    retitled = api.patch(f"interviews/{interview['id']}", json={"version": 2, "title": "Pricing"})
+    assert api.ok(retitled)["title"] == "Pricing"
+
+
+def test_an_interview_with_evidence_is_not_empty(api: Api) -> None:
+    problem = api.problem()
+    interview = api.interview(
+        notes="", highlights=[{"problem_id": problem["id"], "quote": "q", "signal": "paid"}]
+    )
+    response = api.patch(
+        f"interviews/{interview['id']}", json={"version": 1, "notes": "", "problem_ids": []}
+    )
+    assert api.ok(response)["problem_ids"] == []
+
+
+@pytest.mark.parametrize(
+    ("now", "latest"),
+    [
+        # Early morning in UTC+10 is still the day before in UTC: that morning's date counts.
+        (datetime(2026, 11, 29, 21, 0, tzinfo=UTC), date(2026, 11, 30)),
+        (datetime(2026, 11, 29, 9, 0, tzinfo=UTC), date(2026, 11, 29)),
+        (datetime(2026, 11, 29, 0, 0, tzinfo=UTC), date(2026, 11, 29)),
+    ],
+)
+def test_the_latest_date_is_today_somewhere(
+    monkeypatch: pytest.MonkeyPatch, now: datetime, latest: date
+) -> None:
+    monkeypatch.setattr(service, "utcnow", lambda: now)
+    assert service.latest_today() == latest
+
+
+def test_the_interview_page_offers_no_date_later_than_today(api: Api, web: Web) -> None:
+    page = soup(web.get("interviews/new"))
+    assert date.fromisoformat(page.find(id="occurred_on")["max"]) >= TODAY

@@ -1,6 +1,7 @@
 """CSV import of highlights: check everything first, import once, say clearly what is wrong."""
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -108,6 +109,22 @@ def test_bad_rows_are_reported_by_line_and_nothing_is_imported(
 
     report = api.ok(upload(api, data, good_rows="true"))
     assert (report["imported"], report["bad_rows"]) == (1, 6)
+
+
+def test_a_row_dated_in_the_future_is_refused(api: Api, month_end: dict[str, Any]) -> None:
+    # Two days ahead is in the future in every time zone, whatever the hour.
+    future = (datetime.now(UTC).date() + timedelta(days=2)).isoformat()
+    data = csv_of(
+        "Ada,,2026-10-01,interview,We pay for it.,Month-end close takes a week,,paid,,",
+        f"Bob,,{future},interview,Quote.,Month-end close takes a week,,paid,,",
+    )
+    preview = api.ok(upload(api, data, preview=True))
+    assert preview["good_rows"] == 1
+    assert preview["errors"] == [
+        {"line": 3, "message": f"interview date {future} is in the future"}
+    ]
+    assert upload(api, data).status_code == 422
+    assert api.ok(api.get("interviews"))["total"] == 0
 
 
 def test_wrong_encoding_and_missing_columns_get_a_clear_message(api: Api) -> None:

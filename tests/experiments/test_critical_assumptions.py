@@ -47,7 +47,13 @@ def test_an_inconclusive_retest_keeps_the_decisive_state(api: Api) -> None:
     first = api.test_card(assumption["id"])
     _patch(api, first, status="concluded", observed_value=0.2, learning="Too slow.")
     second = api.test_card(assumption["id"])
-    _patch(api, second, status="concluded", learning="Could not run it.")
+    _patch(
+        api,
+        second,
+        status="concluded",
+        learning="Could not run it.",
+        inconclusive_reason="The partner pulled out before the pilot began.",
+    )
     [state] = api.ok(api.get(f"problems/{pid}/assumptions/critical"))
     assert state["state"] == "invalidated"
     assert state["test_ids"] == [first["id"], second["id"]]
