@@ -1,10 +1,10 @@
 """Every table, imported once so the metadata (and Alembic) sees the whole schema."""
 
-from app.audit.models import AuditEvent
 from app.auth.models import ApiToken, User
 from app.dataio.models import CsvImportRun, ImportedRow
 from app.decisions.models import Decision
 from app.experiments.models import Assumption, AssumptionTest
+from app.kit.audit import AuditEvent
 from app.problems.models import KillCriteriaChange, Problem, ProblemTag
 from app.research.models import EvidenceItem, Interview, InterviewProblem, Participant, Segment
 from app.scorecards.models import ProblemScorecard

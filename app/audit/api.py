@@ -7,9 +7,10 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 from sqlmodel import col, select
 
-from app.audit.models import AuditEvent, AuditRead
+from app.audit.models import AuditRead
 from app.db import SessionDep
-from app.rows import PageDep, paginate
+from app.kit.audit import AuditEvent
+from app.kit.rows import PageDep, paginate
 from app.workspaces.deps import WorkspaceDep
 
 router = APIRouter(prefix="/workspaces/{ws}/audit", tags=["audit"])

@@ -9,8 +9,8 @@ from pydantic import BaseModel
 from app.auth.deps import CurrentUser
 from app.dataio import csv_export, csv_import, export, participants
 from app.db import SessionDep
+from app.kit.rows import get_row
 from app.research.models import Participant, ParticipantRead
-from app.rows import get_row
 from app.workspaces.deps import AdminDep, ContributorDep, WorkspaceDep
 from app.workspaces.models import WorkspaceRead
 

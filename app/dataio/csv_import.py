@@ -20,11 +20,11 @@ from sqlalchemy import Engine, func, insert
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
-from app.audit.models import AuditEvent
 from app.dataio.models import ImportedRow
 from app.db import WRITE_INTENT, touch_problems, utcnow
 from app.enums import Frequency, InterviewKind, Signal, Stance
 from app.errors import InvalidInput, Unavailable
+from app.kit.audit import AuditEvent
 from app.problems.models import Problem
 from app.research.models import (
     QUOTE_MAX,

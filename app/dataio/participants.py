@@ -5,10 +5,9 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from app.audit.models import AuditEvent
-from app.audit.service import record
 from app.db import utcnow
 from app.decisions.models import Decision
+from app.kit.audit import AuditEvent, record
 from app.research.models import EvidenceItem, Interview, Participant, Segment
 from app.workspaces.deps import WorkspaceContext
 

@@ -6,16 +6,16 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlmodel import col
 
-from app.collections import CollectionSpec, collection_router
 from app.db import SessionDep, utcnow
 from app.decisions import review, service
 from app.decisions.memo import Memo, memo_template_context, render_markdown
 from app.decisions.models import Decision, DecisionCreate, DecisionRead, DecisionUpdate
 from app.enums import Role
 from app.headers import SANDBOX_POLICY
+from app.kit.collections import CollectionSpec, collection_router
+from app.kit.rows import get_row
 from app.problems.models import Problem
-from app.rows import get_row
-from app.workspaces.deps import WorkspaceContext, WorkspaceDep
+from app.workspaces.deps import WORKSPACE_ACCESS, WorkspaceContext, WorkspaceDep
 
 decisions = CollectionSpec(
     path="decisions",
@@ -115,5 +115,5 @@ def decision_memo(
 
 
 router = APIRouter()
-router.include_router(collection_router(decisions))
+router.include_router(collection_router(decisions, WORKSPACE_ACCESS))
 router.include_router(extra)

@@ -13,8 +13,8 @@ from app.decisions.review import review_queue
 from app.decisions.service import create_decision, earliest_today
 from app.enums import DecisionKind
 from app.errors import AppError
+from app.kit.rows import get_row
 from app.problems.models import Problem
-from app.rows import get_row
 from app.scorecards import service as store
 from app.web import (
     PAGE_SIZE,

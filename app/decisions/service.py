@@ -43,8 +43,8 @@ from app.enums import (
     TestStatus,
 )
 from app.errors import Conflict, InvalidInput
+from app.kit.rows import add_row, ensure_in_workspace, update_row, where_equal
 from app.problems.models import Problem
-from app.rows import add_row, ensure_in_workspace, update_row, where_equal
 from app.scoring.scorecard import Scorecard
 from app.workspaces.deps import WorkspaceContext
 
@@ -295,7 +295,7 @@ def problem_memo(*, session: Session, ctx: WorkspaceContext, problem: Problem) -
 
 def decision_memo(*, session: Session, ctx: WorkspaceContext, decision: Decision) -> Memo:
     """The memo of a past decision, rebuilt from what it froze."""
-    from app.rows import get_row
+    from app.kit.rows import get_row
 
     scorecard = frozen_scorecard(decision)
     raw = (decision.scorecard or {}).get(MEMO_KEY)

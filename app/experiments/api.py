@@ -6,7 +6,6 @@ from typing import Any
 from fastapi import APIRouter
 from sqlmodel import col
 
-from app.collections import CollectionSpec, collection_router
 from app.db import SessionDep
 from app.experiments import repository, service
 from app.experiments.models import (
@@ -20,9 +19,10 @@ from app.experiments.models import (
     TestRead,
     TestUpdate,
 )
+from app.kit.collections import CollectionSpec, collection_router
+from app.kit.rows import get_for_update, get_row, restore
 from app.problems.models import Problem
-from app.rows import get_for_update, get_row, restore
-from app.workspaces.deps import ContributorDep, WorkspaceDep
+from app.workspaces.deps import WORKSPACE_ACCESS, ContributorDep, WorkspaceDep
 
 assumptions = CollectionSpec(
     path="assumptions",
@@ -104,4 +104,8 @@ def critical_assumptions(ctx: WorkspaceDep, session: SessionDep, problem_id: int
     return service.critical_assumptions(session=session, ctx=ctx, problem=problem)
 
 
-routers = [collection_router(assumptions), collection_router(tests), guarded]
+routers = [
+    collection_router(assumptions, WORKSPACE_ACCESS),
+    collection_router(tests, WORKSPACE_ACCESS),
+    guarded,
+]

@@ -13,8 +13,8 @@ from app.enums import CriterionOperator, TestMethod, TestStatus
 from app.errors import AppError, InvalidInput
 from app.experiments.models import Assumption, AssumptionTest, TestCreate, TestUpdate
 from app.experiments.service import create_test, update_test
+from app.kit.rows import get_for_update, scoped
 from app.problems.models import Problem
-from app.rows import get_for_update, scoped
 from app.web import (
     PAGE_SIZE,
     FormDep,

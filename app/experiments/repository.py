@@ -7,7 +7,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from app.enums import AssumptionCategory, TestStatus
 from app.experiments.models import Assumption, AssumptionTest
-from app.rows import where_equal
+from app.kit.rows import where_equal
 from app.workspaces.deps import WorkspaceContext
 
 

@@ -19,8 +19,8 @@ from app.experiments.models import (
     TestCreate,
     TestUpdate,
 )
+from app.kit.rows import add_row, ensure_in_workspace, soft_delete, update_row
 from app.problems.models import Problem
-from app.rows import add_row, ensure_in_workspace, soft_delete, update_row
 from app.workspaces.deps import WorkspaceContext
 
 CRITERION_FIELDS = ("method", "metric", "operator", "threshold")

@@ -4,8 +4,9 @@ from typing import Any
 
 from sqlmodel import col
 
-from app.collections import CollectionSpec, collection_router
 from app.db import SessionDep
+from app.kit.collections import CollectionSpec, collection_router
+from app.kit.rows import get_row
 from app.problems import repository, service
 from app.problems.models import (
     KillCriteriaChangeRead,
@@ -14,8 +15,7 @@ from app.problems.models import (
     ProblemRead,
     ProblemUpdate,
 )
-from app.rows import get_row
-from app.workspaces.deps import WorkspaceDep
+from app.workspaces.deps import WORKSPACE_ACCESS, WorkspaceDep
 
 problems = CollectionSpec(
     path="problems",
@@ -31,7 +31,7 @@ problems = CollectionSpec(
     order_by=lambda: (col(Problem.updated_at).desc(), col(Problem.id).desc()),
 )
 
-router = collection_router(problems)
+router = collection_router(problems, WORKSPACE_ACCESS)
 
 
 @router.get(

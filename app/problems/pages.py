@@ -15,12 +15,12 @@ from app.errors import AppError, Conflict
 from app.experiments import repository as experiments_repository
 from app.experiments.models import AssumptionCreate, AssumptionTest
 from app.experiments.service import create_assumption
+from app.kit.rows import get_for_update, get_row, restore, soft_delete
 from app.problems import repository
 from app.problems.models import Problem, ProblemCreate, ProblemUpdate
 from app.problems.service import create_problem, kill_criteria_of, update_problem
 from app.research import repository as research_repository
 from app.research.models import EvidenceItem, Participant
-from app.rows import get_for_update, get_row, restore, soft_delete
 from app.scorecards import service as store
 from app.scoring.scorecard import Scorecard
 from app.web import (

@@ -7,6 +7,7 @@ from sqlmodel import Session, col, delete, select
 
 from app.auth.models import User
 from app.errors import InvalidInput
+from app.kit.rows import add_row, update_row
 from app.problems import repository
 from app.problems.models import (
     KillCriteria,
@@ -17,7 +18,6 @@ from app.problems.models import (
     ProblemTag,
     ProblemUpdate,
 )
-from app.rows import add_row, update_row
 from app.workspaces.deps import WorkspaceContext
 from app.workspaces.models import Membership
 

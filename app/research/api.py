@@ -2,8 +2,8 @@
 
 from sqlmodel import col
 
-from app.collections import CollectionSpec, collection_router
 from app.enums import Role
+from app.kit.collections import CollectionSpec, collection_router
 from app.research import repository, service
 from app.research.models import (
     EvidenceCreate,
@@ -23,6 +23,7 @@ from app.research.models import (
     SegmentRead,
     SegmentUpdate,
 )
+from app.workspaces.deps import WORKSPACE_ACCESS
 
 segments = CollectionSpec(
     path="segments",
@@ -76,4 +77,7 @@ evidence = CollectionSpec(
     summary_name="evidence item",
 )
 
-routers = [collection_router(spec) for spec in (segments, participants, interviews, evidence)]
+routers = [
+    collection_router(spec, WORKSPACE_ACCESS)
+    for spec in (segments, participants, interviews, evidence)
+]

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, func, select
 from app.db import SessionDep
 from app.enums import Frequency, InterviewKind, Signal
 from app.errors import AppError
+from app.kit.rows import get_for_update, get_row, restore, scoped, soft_delete
 from app.problems.models import Problem
 from app.research import repository
 from app.research.models import (
@@ -21,7 +22,6 @@ from app.research.models import (
     Segment,
 )
 from app.research.service import create_interview, create_participant, latest_today
-from app.rows import get_for_update, get_row, restore, scoped, soft_delete
 from app.web import (
     PAGE_SIZE,
     FormDep,

@@ -9,8 +9,8 @@ from sqlmodel import Session, col, func, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from app.enums import InterviewKind, Signal, Stance
+from app.kit.rows import where_equal
 from app.research.models import EvidenceItem, Interview, InterviewProblem, Participant, Segment
-from app.rows import where_equal
 from app.workspaces.deps import WorkspaceContext
 
 

@@ -6,9 +6,10 @@ from typing import Any
 
 from sqlmodel import Session, col, delete, select
 
-from app.audit.service import record
 from app.db import touch_problems, utcnow
 from app.errors import InvalidInput
+from app.kit.audit import record
+from app.kit.rows import add_row, ensure_all_in_workspace, ensure_in_workspace, update_row
 from app.problems.models import Problem
 from app.research import repository
 from app.research.models import (
@@ -26,7 +27,6 @@ from app.research.models import (
     Segment,
     SegmentCreate,
 )
-from app.rows import add_row, ensure_all_in_workspace, ensure_in_workspace, update_row
 from app.workspaces.deps import WorkspaceContext
 
 

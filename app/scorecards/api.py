@@ -11,8 +11,8 @@ from app.enums import (
     Recommendation,
 )
 from app.errors import InvalidInput
+from app.kit.rows import get_row
 from app.problems.models import Problem
-from app.rows import get_row
 from app.scorecards import service
 from app.scorecards.models import HistoryPoint, Portfolio, SortKey
 from app.scoring.scorecard import Scorecard

@@ -109,7 +109,7 @@ def _deleted_problem(session: SessionDep, ctx: WorkspaceDep, raw: str | None) ->
     """The problem just deleted, to offer its undo."""
     if not raw or not raw.isdigit():
         return None
-    from app.rows import get_row
+    from app.kit.rows import get_row
 
     try:
         problem = get_row(session, Problem, ctx, int(raw), include_deleted=True)

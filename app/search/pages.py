@@ -9,9 +9,9 @@ from sqlmodel import Session, col
 
 from app.db import SessionDep
 from app.errors import AppError
+from app.kit.rows import scoped
 from app.problems.models import Problem
 from app.research.models import Segment
-from app.rows import scoped
 from app.search import service
 from app.search.repository import ResultKind, SearchQuery, terms
 from app.web import app_errors, is_htmx, offset_param, page_router, render

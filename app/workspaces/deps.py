@@ -12,6 +12,7 @@ from app.auth.models import User
 from app.db import SessionDep
 from app.enums import Role
 from app.errors import Forbidden, NotFound
+from app.kit.collections import Access
 from app.workspaces.models import Membership, Workspace
 
 
@@ -80,3 +81,7 @@ def require_role(role: Role) -> Callable[[WorkspaceContext], WorkspaceContext]:
 ContributorDep = Annotated[WorkspaceContext, Depends(require_role(Role.contributor))]
 DeciderDep = Annotated[WorkspaceContext, Depends(require_role(Role.decider))]
 AdminDep = Annotated[WorkspaceContext, Depends(require_role(Role.admin))]
+
+
+# The collections' routes (app.kit.collections) reach a workspace through its members.
+WORKSPACE_ACCESS = Access(member=load_workspace, role=require_role)

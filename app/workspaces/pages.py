@@ -14,9 +14,9 @@ from app.auth.service import issue_token
 from app.db import SessionDep, utcnow
 from app.enums import Role
 from app.errors import AppError, InvalidInput, NotFound
+from app.kit.rows import get_for_update, get_row, restore, scoped, soft_delete, update_row
 from app.research.models import Segment, SegmentCreate, SegmentUpdate
 from app.research.service import create_segment
-from app.rows import get_for_update, get_row, restore, scoped, soft_delete, update_row
 from app.web import (
     PAGE_SIZE,
     FormDep,

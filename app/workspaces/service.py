@@ -5,12 +5,12 @@ from typing import Any
 
 from sqlmodel import Session, col, func, select
 
-from app.audit.service import record, record_change, snapshot
 from app.auth.models import User, UserRead
 from app.auth.service import normalise_email
 from app.enums import Role
 from app.errors import Conflict, NotFound
-from app.rows import check_version, update_row
+from app.kit.audit import record, record_change, snapshot
+from app.kit.rows import check_version, update_row
 from app.workspaces.deps import WorkspaceContext
 from app.workspaces.models import (
     MemberRead,

@@ -1,6 +1,7 @@
 """A participant's personal data: exported on request, erased on request, quotes kept."""
 
 import re
+from datetime import date
 from typing import Any
 
 from tests.factories import Api
@@ -90,7 +91,7 @@ def _decided_problem(api: Api) -> tuple[dict[str, Any], dict[str, Any], dict[str
                 "problem_id": problem["id"],
                 "kind": "park",
                 "rationale": "Too early to call.",
-                "review_on": "2026-01-01",
+                "review_on": date.today().isoformat(),  # due today: on the review queue
             },
         ),
         201,

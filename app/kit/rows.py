@@ -10,10 +10,9 @@ from sqlalchemy import func
 from sqlmodel import Session, SQLModel, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from app.audit.service import record_change, snapshot
 from app.db import DomainRow, utcnow
 from app.errors import Conflict, InvalidInput, NotFound
-from app.workspaces.deps import WorkspaceContext
+from app.kit.audit import Actor, record_change, snapshot
 
 Row = TypeVar("Row", bound=DomainRow)
 AnyRow = TypeVar("AnyRow", bound=SQLModel)
@@ -43,9 +42,7 @@ def entity_name(model: type[SQLModel]) -> str:
     return str(model.__tablename__)
 
 
-def scoped(
-    model: type[Row], ctx: WorkspaceContext, *, include_deleted: bool = False
-) -> SelectOfScalar[Row]:
+def scoped(model: type[Row], ctx: Actor, *, include_deleted: bool = False) -> SelectOfScalar[Row]:
     """A select of the workspace's rows; every query of a domain row starts here."""
     stmt = select(model).where(model.workspace_id == ctx.id)
     if not include_deleted:
@@ -76,7 +73,7 @@ def where_equal(
 def get_row(
     session: Session,
     model: type[Row],
-    ctx: WorkspaceContext,
+    ctx: Actor,
     row_id: int,
     *,
     include_deleted: bool = False,
@@ -90,7 +87,7 @@ def get_row(
     return row
 
 
-def get_for_update(session: Session, model: type[Row], ctx: WorkspaceContext, row_id: int) -> Row:
+def get_for_update(session: Session, model: type[Row], ctx: Actor, row_id: int) -> Row:
     """Like get_row, but locked (PostgreSQL) so two writers cannot both pass the version check."""
     stmt = scoped(model, ctx).where(model.id == row_id).with_for_update()
     row = session.exec(stmt).first()
@@ -99,7 +96,7 @@ def get_for_update(session: Session, model: type[Row], ctx: WorkspaceContext, ro
     return row
 
 
-def add_row(session: Session, ctx: WorkspaceContext, row: Row) -> Row:
+def add_row(session: Session, ctx: Actor, row: Row) -> Row:
     """Insert a row of the workspace and audit it."""
     row.workspace_id = ctx.id
     row.created_by = ctx.user_id
@@ -131,7 +128,7 @@ def refuse_blanking(row: SQLModel, changes: dict[str, Any]) -> None:
 
 
 def _audited(
-    session: Session, ctx: WorkspaceContext, row: Versioned, action: str, change: Callable[[], None]
+    session: Session, ctx: Actor, row: Versioned, action: str, change: Callable[[], None]
 ) -> Versioned:
     """Change a row, bump its version and record the audit event with before and after."""
     before = snapshot(row)
@@ -146,7 +143,7 @@ def _audited(
 
 def update_row(
     session: Session,
-    ctx: WorkspaceContext,
+    ctx: Actor,
     row: Versioned,
     changes: dict[str, Any],
     *,
@@ -164,12 +161,12 @@ def update_row(
     return _audited(session, ctx, row, "update", apply)
 
 
-def soft_delete(session: Session, ctx: WorkspaceContext, row: Row) -> Row:
+def soft_delete(session: Session, ctx: Actor, row: Row) -> Row:
     """Mark a row deleted; it keeps every link and can be restored."""
     return _audited(session, ctx, row, "delete", lambda: setattr(row, "deleted_at", utcnow()))
 
 
-def restore(session: Session, ctx: WorkspaceContext, row: Row) -> Row:
+def restore(session: Session, ctx: Actor, row: Row) -> Row:
     """Bring back a soft-deleted row."""
     if row.deleted_at is None:
         return row
@@ -177,7 +174,7 @@ def restore(session: Session, ctx: WorkspaceContext, row: Row) -> Row:
 
 
 def ensure_in_workspace(
-    session: Session, model: type[Row], ctx: WorkspaceContext, row_id: int | None, field: str
+    session: Session, model: type[Row], ctx: Actor, row_id: int | None, field: str
 ) -> Row | None:
     """Check a reference to another row: it must exist, live and belong to this workspace."""
     if row_id is None:
@@ -189,7 +186,7 @@ def ensure_in_workspace(
 
 
 def ensure_all_in_workspace(
-    session: Session, model: type[Row], ctx: WorkspaceContext, refs: Sequence[tuple[str, int]]
+    session: Session, model: type[Row], ctx: Actor, refs: Sequence[tuple[str, int]]
 ) -> None:
     """Check many references (field path, id) to one kind of row in a single query."""
     if not refs:

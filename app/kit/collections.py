@@ -17,7 +17,8 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from app.db import SessionDep
 from app.enums import Role
-from app.rows import (
+from app.kit.audit import Actor
+from app.kit.rows import (
     PageDep,
     Row,
     get_for_update,
@@ -28,19 +29,26 @@ from app.rows import (
     soft_delete,
     update_row,
 )
-from app.workspaces.deps import WorkspaceContext, WorkspaceDep, require_role
 
-ToReads = Callable[[Session, WorkspaceContext, Sequence[Any]], list[Any]]
+# The scope is whatever Access.member gives (a WorkspaceContext): the kit only passes it on.
+ToReads = Callable[[Session, Any, Sequence[Any]], list[Any]]
 
 
 class NoFilters(BaseModel):
     pass
 
 
-def _no_filter(
-    stmt: SelectOfScalar[Any], filters: BaseModel, ctx: WorkspaceContext
-) -> SelectOfScalar[Any]:
+def _no_filter(stmt: SelectOfScalar[Any], filters: BaseModel, ctx: Actor) -> SelectOfScalar[Any]:
     return stmt
+
+
+@dataclass(frozen=True)
+class Access:
+    """How a collection's routes find who is asking in which workspace: `member` is the
+    dependency every route takes, `role(r)` the one that writes need."""
+
+    member: Callable[..., Any]
+    role: Callable[[Role], Callable[..., Any]]
 
 
 @dataclass(frozen=True)
@@ -54,9 +62,7 @@ class CollectionSpec(Generic[Row]):
     update: Callable[..., Row] | None = None
     to_reads: ToReads | None = None
     filters: type[BaseModel] = NoFilters
-    apply_filters: Callable[[SelectOfScalar[Any], Any, WorkspaceContext], SelectOfScalar[Any]] = (
-        _no_filter
-    )
+    apply_filters: Callable[[SelectOfScalar[Any], Any, Any], SelectOfScalar[Any]] = _no_filter
     order_by: Callable[[], Sequence[Any]] | None = None
     write_role: Role = Role.contributor
     allow_delete: bool = True
@@ -69,20 +75,21 @@ class CollectionSpec(Generic[Row]):
 
 
 def default_update(
-    *, session: Session, ctx: WorkspaceContext, row: Any, payload: Any, current: Callable[[], Any]
+    *, session: Session, ctx: Actor, row: Any, payload: Any, current: Callable[[], Any]
 ) -> Any:
     changes = payload.model_dump(exclude_unset=True, exclude={"version"})
     return update_row(session, ctx, row, changes, version=payload.version, current=current)
 
 
-def collection_router(spec: CollectionSpec[Any]) -> APIRouter:
+def collection_router(spec: CollectionSpec[Any], access: Access) -> APIRouter:
     """The six routes of one collection under /workspaces/{ws}/<path>."""
     router = APIRouter(prefix=f"/workspaces/{{ws}}/{spec.path}", tags=[spec.path])
     Read = spec.read_schema
     Create = spec.create_schema
     Update = spec.update_schema
     Filters = spec.filters
-    writer = Depends(require_role(spec.write_role))
+    member = Depends(access.member)
+    writer = Depends(access.role(spec.write_role))
     ListPage = create_model(
         f"{Read.__name__}Page",
         items=(list[Read], ...),  # type: ignore[valid-type]
@@ -91,19 +98,19 @@ def collection_router(spec: CollectionSpec[Any]) -> APIRouter:
         offset=(int, ...),
     )
 
-    def reads(session: Session, ctx: WorkspaceContext, rows: Sequence[Any]) -> list[Any]:
+    def reads(session: Session, ctx: Actor, rows: Sequence[Any]) -> list[Any]:
         if spec.to_reads is not None:
             return spec.to_reads(session, ctx, rows)
         return [Read.model_validate(row, from_attributes=True) for row in rows]
 
-    def one(session: Session, ctx: WorkspaceContext, row: Any) -> Any:
+    def one(session: Session, ctx: Actor, row: Any) -> Any:
         return reads(session, ctx, [row])[0]
 
     order_by = spec.order_by or (lambda: (spec.model.id,))
 
     @router.get("", response_model=ListPage, summary=f"List {spec.path}")
     def list_rows(
-        ctx: WorkspaceDep,
+        ctx: Annotated[Actor, member],
         session: SessionDep,
         page: PageDep,
         filters: Annotated[Filters, Query()],  # type: ignore[valid-type]
@@ -125,7 +132,7 @@ def collection_router(spec: CollectionSpec[Any]) -> APIRouter:
 
     @router.post("", response_model=Read, status_code=201, summary=f"Create a {spec.label}")
     def create_row(
-        ctx: Annotated[WorkspaceContext, writer],
+        ctx: Annotated[Actor, writer],
         session: SessionDep,
         payload: Create,  # type: ignore[valid-type]
     ) -> Any:
@@ -133,7 +140,7 @@ def collection_router(spec: CollectionSpec[Any]) -> APIRouter:
         return one(session, ctx, row)
 
     @router.get("/{row_id}", response_model=Read, summary=f"Get a {spec.label}")
-    def read_row(ctx: WorkspaceDep, session: SessionDep, row_id: int) -> Any:
+    def read_row(ctx: Annotated[Actor, member], session: SessionDep, row_id: int) -> Any:
         return one(session, ctx, get_row(session, spec.model, ctx, row_id, include_deleted=True))
 
     @router.patch(
@@ -145,7 +152,7 @@ def collection_router(spec: CollectionSpec[Any]) -> APIRouter:
         },
     )
     def patch_row(
-        ctx: Annotated[WorkspaceContext, writer],
+        ctx: Annotated[Actor, writer],
         session: SessionDep,
         row_id: int,
         payload: Update,  # type: ignore[valid-type]
@@ -159,18 +166,14 @@ def collection_router(spec: CollectionSpec[Any]) -> APIRouter:
     if spec.allow_delete:
 
         @router.delete("/{row_id}", response_model=Read, summary=f"Delete a {spec.label} (soft)")
-        def delete_row(
-            ctx: Annotated[WorkspaceContext, writer], session: SessionDep, row_id: int
-        ) -> Any:
+        def delete_row(ctx: Annotated[Actor, writer], session: SessionDep, row_id: int) -> Any:
             row = soft_delete(session, ctx, get_for_update(session, spec.model, ctx, row_id))
             return one(session, ctx, row)
 
         @router.post(
             "/{row_id}/restore", response_model=Read, summary=f"Restore a deleted {spec.label}"
         )
-        def restore_row(
-            ctx: Annotated[WorkspaceContext, writer], session: SessionDep, row_id: int
-        ) -> Any:
+        def restore_row(ctx: Annotated[Actor, writer], session: SessionDep, row_id: int) -> Any:
             row = restore(
                 session, ctx, get_row(session, spec.model, ctx, row_id, include_deleted=True)
             )
