@@ -22,6 +22,10 @@ from pathlib import Path
 from typing import Annotated, NoReturn, TypeVar
 
 import typer
+import uvicorn
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
 from pydantic import BaseModel, ValidationError
 from rich.console import Console
 from sqlalchemy import Engine
@@ -127,10 +131,6 @@ def _missing_table(exc: Exception) -> bool:
 
 def upgrade_database(url: str) -> str:
     """Apply every pending migration; returns the revision the database is at."""
-    from alembic import command
-    from alembic.config import Config
-    from alembic.runtime.migration import MigrationContext
-
     config = Config(str(ROOT / "alembic.ini"))
     config.set_main_option("script_location", str(ROOT / "migrations"))
     config.attributes["database_url"] = url
@@ -171,8 +171,6 @@ def serve(
     ),
 ) -> None:
     """Apply migrations, then serve the web app and the API."""
-    import uvicorn
-
     migrate()
     console.print(f"Serving on [bold]http://{host}:{port}[/] (Ctrl+C to stop)", highlight=False)
     # An import string and a factory: each worker (or reload) builds its own app and engine.

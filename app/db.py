@@ -3,6 +3,7 @@
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -101,7 +102,6 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
 
 
 def _ensure_sqlite_folder(url: str) -> None:
-    from pathlib import Path
 
     path = url.split("///", 1)[-1]
     Path(path).parent.mkdir(parents=True, exist_ok=True)

@@ -1,5 +1,6 @@
 """The application factory: settings, database, routers, static files and error handlers."""
 
+import json
 import re
 from typing import Any
 
@@ -10,20 +11,30 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api_docs import install_api_docs
+from app.audit.api import router as audit_router
 from app.auth import pages as auth_pages
+from app.auth.api import router as auth_router
 from app.config import Settings, get_settings
 from app.dataio import pages as dataio_pages
+from app.dataio.api import router as dataio_router
 from app.db import make_engine
 from app.decisions import pages as decisions_pages
+from app.decisions.api import router as decisions_router
 from app.errors import error_body, install_error_handlers
 from app.experiments import pages as experiments_pages
+from app.experiments.api import routers as experiment_routers
 from app.headers import HeadedFastAPI
 from app.problems import pages as problems_pages
+from app.problems.api import router as problems_router
 from app.research import pages as research_pages
+from app.research.api import routers as research_routers
 from app.scorecards import pages as scorecards_pages
+from app.scorecards.api import router as scorecards_router
 from app.search import pages as search_pages
+from app.search.api import router as search_router
 from app.web import STATIC_DIR, render_error_page
 from app.workspaces import pages as workspaces_pages
+from app.workspaces.api import router as workspaces_router
 
 API_PREFIX = "/api/v1"
 
@@ -86,7 +97,6 @@ def _too_large_message(limit: int) -> str:
 
 
 async def _too_large(send: Send, limit: int) -> None:
-    import json
 
     body = json.dumps(error_body("too_large", _too_large_message(limit))).encode()
     await send(
@@ -103,17 +113,7 @@ async def _too_large(send: Send, limit: int) -> None:
 
 
 def api_router() -> APIRouter:
-    from app.audit.api import router as audit_router
-    from app.auth.api import router as auth_router
-    from app.dataio.api import router as dataio_router
-    from app.decisions.api import router as decisions_router
-    from app.experiments.api import routers as experiment_routers
-    from app.problems.api import router as problems_router
-    from app.research.api import routers as research_routers
-    from app.scorecards.api import router as scorecards_router
-    from app.search.api import router as search_router
-    from app.workspaces.api import router as workspaces_router
-
+    """Every domain's JSON routes under /api/v1."""
     api = APIRouter(prefix=API_PREFIX)
     api.include_router(auth_router)
     api.include_router(workspaces_router)

@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 from app.auth.deps import OptionalUser
 from app.auth.models import User, UserCreate
 from app.auth.service import authenticate, create_user, issue_token, revoke_token
+from app.dataio.seed import load_demo
 from app.db import SessionDep
 from app.errors import AppError, NotAuthenticated
 from app.web import (
@@ -128,8 +129,6 @@ def first_run(request: Request, session: SessionDep, form: FormDep) -> Response:
     )
     create_workspace(session=session, user=user, payload=space)
     if values.get("demo"):
-        from app.dataio.seed import load_demo
-
         # A fictional company's research to look around in, beside the team's own workspace.
         demo = load_demo(session, user, slug="demo" if space.slug != "demo" else "demo-example")
         return _signed_in(request, session, user, f"/w/{demo.slug}")

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from app.db import utcnow
 from app.errors import InvalidInput
 
 
@@ -29,8 +30,6 @@ def backup_sqlite(*, database_url: str, destination: Path) -> Path:
     if not source_path.exists():
         raise InvalidInput(f"There is no database at {source_path}; nothing to back up.")
     if destination.is_dir():
-        from app.db import utcnow
-
         destination = destination / f"evident-{utcnow():%Y%m%d-%H%M%S}.db"
     if destination.exists():
         raise InvalidInput(f"{destination} already exists; choose a new file name.")

@@ -5,13 +5,16 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from sqlmodel import Session, col, select
 
 from app.auth.models import User
-from app.cli import app, console, err_console, fail, load_settings, session_scope
+from app.cli import app, console, engine_scope, err_console, fail, load_settings, session_scope
 from app.dataio import backup as backup_service
+from app.dataio import csv_import
 from app.dataio import export as export_service
 from app.dataio import participants as participant_service
+from app.dataio.csv_export import CSV_TABLES, export_csv
 from app.dataio.seed import load_demo
 from app.enums import Role
 from app.errors import AppError
@@ -124,10 +127,6 @@ def import_interviews(
     email: EmailOption = "",
 ) -> None:
     """Import highlights from a CSV file; a re-run of the same file adds nothing twice."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
-    from app.cli import engine_scope
-    from app.dataio import csv_import
 
     with engine_scope() as engine:
         with session_scope() as session:
@@ -195,8 +194,6 @@ def import_workspace(
     ] = False,
 ) -> None:
     """Restore a workspace export, into an empty database or as a new workspace."""
-    from app.errors import AppError
-
     try:
         document = export_service.load_document(file.read_bytes())
     except AppError as exc:
@@ -233,8 +230,6 @@ def export(
                 export_service.export_workspace(session=session, workspace=ctx.workspace)
             )
         else:
-            from app.dataio.csv_export import CSV_TABLES, export_csv
-
             if table not in CSV_TABLES:
                 fail(f"--table is one of {', '.join(CSV_TABLES)}.")
             text = export_csv(session=session, ctx=ctx, table=table)
@@ -292,7 +287,6 @@ def participant_erase(
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
 ) -> None:
     """Erase a participant's personal data; their quotes are kept, the erasure is audited."""
-
     with session_scope() as session:
         ctx = workspace_context(session, workspace, email)
         participant = _participant(session, ctx, participant_id)

@@ -12,6 +12,7 @@ from sqlalchemy import Connection, PrimaryKeyConstraint, UniqueConstraint, inser
 from sqlmodel import Session
 
 from app.auth.models import User
+from app.auth.service import password_hash
 from app.dataio import document as document_rules
 from app.dataio.document import FORMAT, FORMAT_VERSION, NAME_LENGTH, USER_FIELDS
 from app.dataio.tables import (
@@ -110,7 +111,6 @@ def import_workspace(
     when they have an account here. Without one (an operator's restore on the command line),
     missing people get an account without a usable password and every membership comes back.
     """
-    from app.auth.service import password_hash
 
     parsed = document_rules.parse(document)
     slug = document_rules.check_slug(slug or parsed.workspace.get("slug"))

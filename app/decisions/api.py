@@ -15,6 +15,7 @@ from app.headers import SANDBOX_POLICY
 from app.kit.collections import CollectionSpec, collection_router
 from app.kit.rows import get_row
 from app.problems.models import Problem
+from app.web import render
 from app.workspaces.deps import WORKSPACE_ACCESS, WorkspaceContext, WorkspaceDep
 
 decisions = CollectionSpec(
@@ -49,9 +50,6 @@ def _memo_response(
     request: Request, ctx: WorkspaceContext, memo: Memo, fmt: MemoFormat, name: str
 ) -> Response:
     if fmt == "html":
-        import app.web  # noqa: F401  (registers the filters the base layout uses)
-        from app.web import render
-
         return render(request, "decisions/memo.html", memo_template_context(memo) | {"ctx": ctx})
     # Titles and quotes are people's words, Markdown passes them through as typed: a browser
     # must show this as text, never render it (nosniff, and a sandbox in case it tried).

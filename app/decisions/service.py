@@ -43,8 +43,9 @@ from app.enums import (
     TestStatus,
 )
 from app.errors import Conflict, InvalidInput
-from app.kit.rows import add_row, ensure_in_workspace, update_row, where_equal
+from app.kit.rows import add_row, ensure_in_workspace, get_row, update_row, where_equal
 from app.problems.models import Problem
+from app.scorecards.service import compute, current_scorecard
 from app.scoring.scorecard import Scorecard
 from app.workspaces.deps import WorkspaceContext
 
@@ -83,7 +84,6 @@ def create_decision(
     Every decision leaves the problem `decided`, except that halting or parking an archived
     problem leaves it archived; pursuing or pivoting reopens it.
     """
-    from app.scorecards.service import compute
 
     if not payload.rationale.strip():
         raise InvalidInput(
@@ -285,7 +285,6 @@ def memo_context(
 
 def problem_memo(*, session: Session, ctx: WorkspaceContext, problem: Problem) -> Memo:
     """The memo of a problem as it stands now."""
-    from app.scorecards.service import current_scorecard
 
     return Memo(
         context=memo_context(session=session, ctx=ctx, problem=problem),
@@ -295,7 +294,6 @@ def problem_memo(*, session: Session, ctx: WorkspaceContext, problem: Problem) -
 
 def decision_memo(*, session: Session, ctx: WorkspaceContext, decision: Decision) -> Memo:
     """The memo of a past decision, rebuilt from what it froze."""
-    from app.kit.rows import get_row
 
     scorecard = frozen_scorecard(decision)
     raw = (decision.scorecard or {}).get(MEMO_KEY)
@@ -306,7 +304,5 @@ def decision_memo(*, session: Session, ctx: WorkspaceContext, decision: Decision
         problem = get_row(session, Problem, ctx, decision.problem_id, include_deleted=True)
         context = memo_context(session=session, ctx=ctx, problem=problem, until=decision.created_at)
         if scorecard is None:
-            from app.scorecards.service import compute
-
             scorecard = compute(session, ctx.workspace, problem, as_of=decision.created_at)
     return Memo(context=context, scorecard=scorecard, decision_id=decision.id)

@@ -21,6 +21,7 @@ from app.experiments.models import (
 )
 from app.kit.rows import add_row, ensure_in_workspace, soft_delete, update_row
 from app.problems.models import Problem
+from app.scorecards.service import current_scorecard
 from app.workspaces.deps import WorkspaceContext
 
 CRITERION_FIELDS = ("method", "metric", "operator", "threshold")
@@ -300,7 +301,6 @@ def critical_assumptions(
     *, session: Session, ctx: WorkspaceContext, problem: Problem
 ) -> list[CriticalAssumptionRead]:
     """Each critical assumption of a problem with its state: untested, running or an outcome."""
-    from app.scorecards.service import current_scorecard
 
     card = current_scorecard(session=session, ctx=ctx, problem=problem)
     test_ids: dict[int, list[int]] = {}

@@ -64,7 +64,6 @@ def filter_evidence(
 def filter_participants(
     stmt: SelectOfScalar, f: ParticipantFilters, ctx: WorkspaceContext
 ) -> SelectOfScalar:
-    from app.research.models import Participant
 
     if f.segment_id is not None:
         stmt = stmt.where(Participant.segment_id == f.segment_id)

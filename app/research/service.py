@@ -7,6 +7,7 @@ from typing import Any
 from sqlmodel import Session, col, delete, select
 
 from app.db import touch_problems, utcnow
+from app.enums import Signal
 from app.errors import InvalidInput
 from app.kit.audit import record
 from app.kit.rows import add_row, ensure_all_in_workspace, ensure_in_workspace, update_row
@@ -28,6 +29,7 @@ from app.research.models import (
     SegmentCreate,
 )
 from app.workspaces.deps import WorkspaceContext
+from app.workspaces.models import Membership
 
 
 def create_segment(*, session: Session, ctx: WorkspaceContext, payload: SegmentCreate) -> Segment:
@@ -133,7 +135,6 @@ def create_interview(
 def _check_conductor(session: Session, ctx: WorkspaceContext, user_id: int | None) -> None:
     if user_id is None:
         return
-    from app.workspaces.models import Membership
 
     member = session.exec(
         select(Membership).where(Membership.workspace_id == ctx.id, Membership.user_id == user_id)
@@ -266,7 +267,6 @@ def update_evidence(
     current: Callable[[], Any],
 ) -> EvidenceItem:
     """Edit a highlight; the stance must still agree with the signal."""
-    from app.enums import Signal
 
     changes = payload.model_dump(exclude_unset=True, exclude={"version"})
     if changes.get("problem_id") is not None:

@@ -8,6 +8,7 @@ from fastapi.responses import Response
 
 from app.db import SessionDep
 from app.enums import ProblemStatus, Recommendation
+from app.kit.rows import get_row
 from app.problems.models import Problem
 from app.scorecards.models import PortfolioRow
 from app.scorecards.service import portfolio_rows
@@ -109,7 +110,6 @@ def _deleted_problem(session: SessionDep, ctx: WorkspaceDep, raw: str | None) ->
     """The problem just deleted, to offer its undo."""
     if not raw or not raw.isdigit():
         return None
-    from app.kit.rows import get_row
 
     try:
         problem = get_row(session, Problem, ctx, int(raw), include_deleted=True)
