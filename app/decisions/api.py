@@ -14,7 +14,7 @@ from app.enums import Role
 from app.headers import SANDBOX_POLICY
 from app.kit.collections import CollectionSpec, collection_router
 from app.kit.rows import get_row
-from app.problems.models import Problem
+from app.problems.deps import ProblemDep
 from app.web import render
 from app.workspaces.deps import WORKSPACE_ACCESS, WorkspaceContext, WorkspaceDep
 
@@ -85,12 +85,11 @@ def problem_memo(
     request: Request,
     ctx: WorkspaceDep,
     session: SessionDep,
-    problem_id: int,
+    problem: ProblemDep,
     format: MemoFormat = Query("markdown", description="markdown, or html to print"),
 ) -> Response:
-    problem = get_row(session, Problem, ctx, problem_id, include_deleted=True)
     memo = service.problem_memo(session=session, ctx=ctx, problem=problem)
-    return _memo_response(request, ctx, memo, format, f"problem-{problem_id}-memo")
+    return _memo_response(request, ctx, memo, format, f"problem-{problem.id}-memo")
 
 
 @extra.get(

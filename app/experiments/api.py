@@ -21,7 +21,7 @@ from app.experiments.models import (
 )
 from app.kit.collections import CollectionSpec, collection_router
 from app.kit.rows import get_for_update, get_row, restore
-from app.problems.models import Problem
+from app.problems.deps import ProblemDep
 from app.workspaces.deps import WORKSPACE_ACCESS, ContributorDep, WorkspaceDep
 
 assumptions = CollectionSpec(
@@ -99,8 +99,7 @@ _guarded_delete_routes(tests, service.delete_test)
     tags=["assumptions"],
     summary="A problem's critical assumptions and whether each is tested",
 )
-def critical_assumptions(ctx: WorkspaceDep, session: SessionDep, problem_id: int) -> Any:
-    problem = get_row(session, Problem, ctx, problem_id, include_deleted=True)
+def critical_assumptions(ctx: WorkspaceDep, session: SessionDep, problem: ProblemDep) -> Any:
     return service.critical_assumptions(session=session, ctx=ctx, problem=problem)
 
 

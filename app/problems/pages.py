@@ -17,6 +17,7 @@ from app.experiments.models import AssumptionCreate, AssumptionTest
 from app.experiments.service import create_assumption
 from app.kit.rows import get_for_update, get_row, restore, soft_delete
 from app.problems import repository
+from app.problems.deps import ProblemDep
 from app.problems.models import Problem, ProblemCreate, ProblemUpdate
 from app.problems.service import create_problem, kill_criteria_of, update_problem
 from app.research import repository as research_repository
@@ -249,8 +250,10 @@ def evidence_by_segment(
 
 
 @router.get("/w/{ws}/problems/{problem_id}")
-def detail(request: Request, ctx: WorkspaceDep, session: SessionDep, problem_id: int) -> Response:
-    problem = get_row(session, Problem, ctx, problem_id, include_deleted=True)
+def detail(
+    request: Request, ctx: WorkspaceDep, session: SessionDep, problem: ProblemDep
+) -> Response:
+    problem_id = problem.id or 0
     stored = store.stored_card(session=session, ctx=ctx, problem=problem)
     card = Scorecard.model_validate(stored.data)
     history = store.trend_of(stored)

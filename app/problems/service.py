@@ -3,7 +3,7 @@
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session, col, delete
 
 from app.auth.models import User
 from app.errors import InvalidInput
@@ -19,7 +19,7 @@ from app.problems.models import (
     ProblemUpdate,
 )
 from app.workspaces.deps import WorkspaceContext
-from app.workspaces.models import Membership
+from app.workspaces.service import ensure_member
 
 KILL_FIELDS = {
     "pain": "kill_pain",
@@ -40,19 +40,6 @@ def clean_tags(tags: Sequence[str]) -> list[str]:
             )
         cleaned.append(tag)
     return sorted(set(cleaned))
-
-
-def _check_owner(session: Session, ctx: WorkspaceContext, owner_id: int | None) -> None:
-    if owner_id is None:
-        return
-    member = session.exec(
-        select(Membership).where(Membership.workspace_id == ctx.id, Membership.user_id == owner_id)
-    ).first()
-    if member is None:
-        raise InvalidInput(
-            f"owner_id: user {owner_id} is not a member of this workspace.",
-            details=[{"field": "owner_id", "message": "not a member of this workspace"}],
-        )
 
 
 def _set_tags(session: Session, problem: Problem, tags: list[str]) -> None:
@@ -99,7 +86,7 @@ def _keep_kill_criteria_change(
 def create_problem(*, session: Session, ctx: WorkspaceContext, payload: ProblemCreate) -> Problem:
     """Add a problem; its owner defaults to its author."""
     owner_id = payload.owner_id or ctx.user_id
-    _check_owner(session, ctx, owner_id)
+    ensure_member(session=session, ctx=ctx, user_id=owner_id, field="owner_id")
     tags = clean_tags(payload.tags)
     problem = Problem.model_validate(
         payload.model_dump(exclude={"tags", "kill_criteria", "owner_id"}) | {"owner_id": owner_id},
@@ -125,7 +112,7 @@ def update_problem(
     """Edit a problem, its tags, kill criteria and review-by date (each change of those kept)."""
     changes = payload.model_dump(exclude_unset=True, exclude={"version", "tags", "kill_criteria"})
     if changes.get("owner_id") is not None:
-        _check_owner(session, ctx, changes["owner_id"])
+        ensure_member(session=session, ctx=ctx, user_id=changes["owner_id"], field="owner_id")
     for key in ("title", "status"):
         if key in changes and changes[key] is None:
             raise InvalidInput(

@@ -4,7 +4,7 @@ from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session, col, delete
 
 from app.db import touch_problems, utcnow
 from app.enums import Signal
@@ -29,7 +29,7 @@ from app.research.models import (
     SegmentCreate,
 )
 from app.workspaces.deps import WorkspaceContext
-from app.workspaces.models import Membership
+from app.workspaces.service import ensure_member
 
 
 def create_segment(*, session: Session, ctx: WorkspaceContext, payload: SegmentCreate) -> Segment:
@@ -107,7 +107,7 @@ def create_interview(
 ) -> Interview:
     """Log an interview with the problems it covered and its highlights, in one go."""
     ensure_in_workspace(session, Participant, ctx, payload.participant_id, "participant_id")
-    _check_conductor(session, ctx, payload.conducted_by)
+    ensure_member(session=session, ctx=ctx, user_id=payload.conducted_by, field="conducted_by")
     # Every problem the interview names, covered or highlighted, checked in one query.
     ensure_all_in_workspace(
         session,
@@ -132,20 +132,6 @@ def create_interview(
     return interview
 
 
-def _check_conductor(session: Session, ctx: WorkspaceContext, user_id: int | None) -> None:
-    if user_id is None:
-        return
-
-    member = session.exec(
-        select(Membership).where(Membership.workspace_id == ctx.id, Membership.user_id == user_id)
-    ).first()
-    if member is None:
-        raise InvalidInput(
-            f"conducted_by: user {user_id} is not a member of this workspace.",
-            details=[{"field": "conducted_by", "message": "not a member of this workspace"}],
-        )
-
-
 def update_interview(
     *,
     session: Session,
@@ -162,7 +148,9 @@ def update_interview(
     if "participant_id" in changes:
         ensure_in_workspace(session, Participant, ctx, changes["participant_id"], "participant_id")
     if changes.get("conducted_by") is not None:
-        _check_conductor(session, ctx, changes["conducted_by"])
+        ensure_member(
+            session=session, ctx=ctx, user_id=changes["conducted_by"], field="conducted_by"
+        )
     if payload.problem_ids is not None:
         _check_problems(session, ctx, payload.problem_ids, "problem_ids")
     before_coverage = repository.covered_problems(session, [row.id or 0]).get(row.id or 0, [])

@@ -11,8 +11,7 @@ from app.enums import (
     Recommendation,
 )
 from app.errors import InvalidInput
-from app.kit.rows import get_row
-from app.problems.models import Problem
+from app.problems.deps import ProblemDep
 from app.scorecards import service
 from app.scorecards.models import HistoryPoint, Portfolio, SortKey
 from app.scoring.scorecard import Scorecard
@@ -27,12 +26,11 @@ router = APIRouter(prefix="/workspaces/{ws}", tags=["scorecards"])
 def get_scorecard(
     ctx: WorkspaceDep,
     session: SessionDep,
-    problem_id: int,
+    problem: ProblemDep,
     as_of: Annotated[
         datetime | None, Query(description="Score the data as it was at this moment.")
     ] = None,
 ) -> Any:
-    problem = get_row(session, Problem, ctx, problem_id, include_deleted=True)
     if as_of is None:
         return service.current_scorecard(session=session, ctx=ctx, problem=problem)
     return service.compute(session, ctx.workspace, problem, as_of=_aware(as_of))
@@ -51,12 +49,11 @@ def _aware(moment: datetime) -> datetime:
 def scorecard_history(
     ctx: WorkspaceDep,
     session: SessionDep,
-    problem_id: int,
+    problem: ProblemDep,
     from_: Annotated[datetime | None, Query(alias="from")] = None,
     to: datetime | None = None,
     points: Annotated[int, Query(ge=2, le=100)] = 12,
 ) -> Any:
-    problem = get_row(session, Problem, ctx, problem_id, include_deleted=True)
     end = _aware(to) if to else utcnow()
     start = _aware(from_) if from_ else min(problem.created_at, end - timedelta(days=1))
     if start >= end:

@@ -8,7 +8,7 @@ from sqlmodel import Session, col, func, select
 from app.auth.models import User, UserRead
 from app.auth.service import normalise_email
 from app.enums import Role
-from app.errors import Conflict, NotFound
+from app.errors import Conflict, InvalidInput, NotFound
 from app.kit.audit import record, record_change, snapshot
 from app.kit.rows import check_version, update_row
 from app.workspaces.deps import WorkspaceContext
@@ -215,3 +215,21 @@ def update_scoring_settings(
     current = ScoringSettings.of(workspace).model_dump
     update_row(session, ctx, workspace, changes, version=payload.version, current=current)
     return ScoringSettings.of(workspace)
+
+
+def ensure_member(
+    *, session: Session, ctx: WorkspaceContext, user_id: int | None, field: str
+) -> None:
+    """Check that a user named in `field` (an owner, an interviewer) is a member: 422 if not."""
+    if user_id is None:
+        return
+    member = session.exec(
+        select(Membership.user_id).where(
+            Membership.workspace_id == ctx.id, Membership.user_id == user_id
+        )
+    ).first()
+    if member is None:
+        raise InvalidInput(
+            f"{field}: user {user_id} is not a member of this workspace.",
+            details=[{"field": field, "message": "not a member of this workspace"}],
+        )
