@@ -4,6 +4,7 @@ The handler answers JSON for the API and for clients that ask for it, and an HTM
 (or an htmx toast) for browsers, so every surface reports errors the same way.
 """
 
+import html
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -54,6 +55,22 @@ class InvalidInput(AppError):
     code = "invalid_input"
 
 
+class FormError(AppError):
+    """A posted form that could not be saved. It carries the page that shows the form again,
+    with what was typed and each field's error, rendered before the transaction rolls back (the
+    rows it shows are gone after); the one handler answers with that page."""
+
+    status = 422
+    code = "invalid_input"
+
+    def __init__(
+        self, page: Response, message: str = "Some fields need attention.", *, details: Any = None
+    ) -> None:
+        super().__init__(message, details=details)
+        self.page = page
+        self.status = page.status_code
+
+
 class TooLarge(AppError):
     status = 413
     code = "too_large"
@@ -85,9 +102,12 @@ def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
 
 
 def _wants_html(request: Request) -> bool:
+    """Pages answer errors as pages (or toasts), the API as JSON; outside the API only a client
+    that asks for JSON and not HTML gets JSON."""
     if request.url.path.startswith("/api/"):
         return False
-    return "text/html" in request.headers.get("accept", "")
+    accept = request.headers.get("accept", "")
+    return "text/html" in accept or "application/json" not in accept
 
 
 def render_error(
@@ -103,7 +123,8 @@ def render_error(
         if renderer is not None:
             response: Response = renderer(request, status, code, message, details)
         else:
-            response = HTMLResponse(f"<h1>{status}</h1><p>{message}</p>", status_code=status)
+            text = html.escape(message)
+            response = HTMLResponse(f"<h1>{status}</h1><p>{text}</p>", status_code=status)
         if headers:
             response.headers.update(headers)
         return response
@@ -123,6 +144,8 @@ def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def _app_error(request: Request, exc: AppError) -> Response:
+        if isinstance(exc, FormError) and _wants_html(request):
+            return exc.page
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
         return render_error(request, exc.status, exc.code, exc.message, exc.details, headers)
 

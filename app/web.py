@@ -2,16 +2,14 @@
 
 import hashlib
 import hmac
-from collections.abc import Callable, Coroutine, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
-from fastapi.routing import APIRoute
 from jinja2_fragments.fastapi import Jinja2Blocks
 from pydantic import ValidationError
 from starlette.datastructures import FormData
@@ -180,31 +178,9 @@ def render_error_page(
     return render(request, "error.html", context, status=status)
 
 
-class PageRoute(APIRoute):
-    """A route whose domain errors render as HTML, whatever the client's Accept header."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def page_handler(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except AppError as exc:
-                return render_error_page(request, exc.status, exc.code, exc.message, exc.details)
-            except RequestValidationError as exc:
-                first = exc.errors()[0] if exc.errors() else {}
-                field = ".".join(str(p) for p in first.get("loc", ()))
-                message = f"{field}: {first.get('msg', 'invalid')}" if field else "Invalid input."
-                return render_error_page(request, 422, "invalid_input", message)
-
-        return page_handler
-
-
 def page_router() -> APIRouter:
     """A router of pages: the form's CSRF field is read before anyone is authenticated."""
-    return APIRouter(
-        route_class=PageRoute, dependencies=[Depends(read_form)], include_in_schema=False
-    )
+    return APIRouter(dependencies=[Depends(read_form)], include_in_schema=False)
 
 
 # ---- pagination ------------------------------------------------------------------------------

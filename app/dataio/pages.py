@@ -22,7 +22,7 @@ from app.dataio import csv_import
 from app.dataio.models import CsvImportRun
 from app.db import SessionDep, utcnow
 from app.enums import Role
-from app.errors import AppError, Conflict, InvalidInput, NotFound
+from app.errors import AppError, Conflict, FormError, InvalidInput, NotFound
 from app.web import FormDep, hx_redirect, is_htmx, page_router, render
 from app.workspaces.deps import ContributorDep, WorkspaceContext, WorkspaceDep
 from app.workspaces.models import Workspace
@@ -85,7 +85,7 @@ def upload(request: Request, ctx: ContributorDep, session: SessionDep, form: For
             errors["file"] = exc.message
     if errors:
         context = _page_context(session, ctx) | {"errors": errors, "columns": csv_import.COLUMNS}
-        return render(request, "dataio/import.html", context, status=422)
+        raise FormError(render(request, "dataio/import.html", context, status=422))
     assert isinstance(upload, UploadFile)
     run = CsvImportRun(
         workspace_id=ctx.id,

@@ -12,7 +12,7 @@ from app.decisions.models import DecisionCreate
 from app.decisions.review import review_queue
 from app.decisions.service import create_decision, earliest_today
 from app.enums import DecisionKind
-from app.errors import AppError
+from app.errors import AppError, FormError
 from app.kit.rows import get_row
 from app.problems.models import Problem
 from app.scorecards import service as store
@@ -104,4 +104,4 @@ def decide(
         errors = app_errors(exc)
     else:
         return hx_redirect(request, f"/w/{ctx.workspace.slug}/problems/{problem_id}#decisions")
-    return _decide_form(request, session, ctx, problem, values, errors, status=422)
+    raise FormError(_decide_form(request, session, ctx, problem, values, errors, status=422))

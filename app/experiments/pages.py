@@ -10,7 +10,7 @@ from sqlmodel import Session, col, func, select
 
 from app.db import SessionDep
 from app.enums import CriterionOperator, TestMethod, TestStatus
-from app.errors import AppError, InvalidInput
+from app.errors import AppError, FormError, InvalidInput
 from app.experiments.models import Assumption, AssumptionTest, TestCreate, TestUpdate
 from app.experiments.service import create_test, update_test
 from app.kit.rows import get_for_update, scoped
@@ -159,7 +159,7 @@ def create(request: Request, ctx: ContributorDep, session: SessionDep, form: For
         errors = app_errors(exc)
     else:
         return hx_redirect(request, f"/w/{ctx.workspace.slug}/tests")
-    return _test_form(request, session, ctx, values, errors, status=422)
+    raise FormError(_test_form(request, session, ctx, values, errors, status=422))
 
 
 def _version(values: dict[str, str]) -> int:
@@ -212,4 +212,4 @@ def conclude(
             "Enter the value you observed, or choose “Inconclusive” and say why."
         )
     concluding = {"test_id": test_id, "values": values, "errors": errors}
-    return _board(request, session, ctx, concluding=concluding, status=422)
+    raise FormError(_board(request, session, ctx, concluding=concluding, status=422))

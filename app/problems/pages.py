@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from app.db import SessionDep
 from app.decisions import repository as decisions_repository
 from app.enums import AssumptionCategory, ProblemStatus, Role
-from app.errors import AppError, Conflict
+from app.errors import AppError, Conflict, FormError
 from app.experiments import repository as experiments_repository
 from app.experiments.models import AssumptionCreate, AssumptionTest
 from app.experiments.service import create_assumption
@@ -131,7 +131,7 @@ def create(request: Request, ctx: ContributorDep, session: SessionDep, form: For
         errors = app_errors(exc, _field_name)
     else:
         return hx_redirect(request, f"/w/{ctx.workspace.slug}/problems/{problem.id}")
-    return _form(request, ctx, values=values, errors=errors, status=422)
+    raise FormError(_form(request, ctx, values=values, errors=errors, status=422))
 
 
 @router.get("/w/{ws}/problems/{problem_id}/edit")
@@ -176,8 +176,16 @@ def update(
         errors, status = app_errors(exc, _field_name), exc.status
     else:
         return hx_redirect(request, f"/w/{ctx.workspace.slug}/problems/{problem_id}")
-    return _form(
-        request, ctx, values=values, errors=errors, problem=problem, status=status, current=current
+    raise FormError(
+        _form(
+            request,
+            ctx,
+            values=values,
+            errors=errors,
+            problem=problem,
+            status=status,
+            current=current,
+        )
     )
 
 

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, func, select
 
 from app.db import SessionDep
 from app.enums import Frequency, InterviewKind, Signal
-from app.errors import AppError
+from app.errors import AppError, FormError
 from app.kit.rows import get_for_update, get_row, restore, scoped, soft_delete
 from app.problems.models import Problem
 from app.research import repository
@@ -156,9 +156,9 @@ def inline_participant(
         "segments": _segments(session, ctx),
         "created": not errors,
     }
-    return render(
-        request, "research/_participant_picker.html", context, status=422 if errors else 200
-    )
+    if errors:
+        raise FormError(render(request, "research/_participant_picker.html", context, status=422))
+    return render(request, "research/_participant_picker.html", context)
 
 
 def _new_participant(values: dict[str, str]) -> ParticipantCreate:
@@ -221,18 +221,20 @@ def create(request: Request, ctx: ContributorDep, session: SessionDep, form: For
     }
     errors: dict[str, str] = {}
     try:
-        payload = InterviewCreate.model_validate(payload_data)
-        if values.get("np_name") and payload.participant_id is None:
-            # A new participant typed in but not added yet: add them with the interview.
-            participant = create_participant(
-                session=session, ctx=ctx, payload=_new_participant(values)
-            )
-            payload.participant_id = participant.id
-        interview = create_interview(session=session, ctx=ctx, payload=payload)
+        # A savepoint: when the interview is refused, the participant added with it goes too,
+        # before the form is shown again (its list of participants must not offer them).
+        with session.begin_nested():
+            payload = InterviewCreate.model_validate(payload_data)
+            if values.get("np_name") and payload.participant_id is None:
+                # A new participant typed in but not added yet: add them with the interview.
+                participant = create_participant(
+                    session=session, ctx=ctx, payload=_new_participant(values)
+                )
+                payload.participant_id = participant.id
+            interview = create_interview(session=session, ctx=ctx, payload=payload)
     except ValidationError as exc:
         errors = validation_errors(exc, _highlight_field)
     except AppError as exc:
-        session.rollback()
         errors = app_errors(exc, _highlight_field)
     if errors:
         if "occurred_on" in errors and not values.get("occurred_on"):
@@ -245,7 +247,7 @@ def create(request: Request, ctx: ContributorDep, session: SessionDep, form: For
             covered=covered,
             errors=errors,
         )
-        return render(request, "research/new.html", context, status=422)
+        raise FormError(render(request, "research/new.html", context, status=422))
     target = values.get("return_to", "")
     if not (target.startswith(f"/w/{ctx.workspace.slug}/") and "//" not in target):
         target = f"/w/{ctx.workspace.slug}/interviews?logged={interview.id}"
