@@ -567,7 +567,9 @@ def refresh_scorecards(engine: Engine) -> None:
     with Session(engine, expire_on_commit=False) as session:
         workspace = session.exec(select(Workspace).where(Workspace.slug == WORKSPACE_SLUG)).one()
         ids = session.exec(select(Problem.id).where(Problem.workspace_id == workspace.id)).all()
-        store.refresh(session, workspace, [i for i in ids if i is not None])
+        store.refresh(
+            session=session, workspace=workspace, problem_ids=[i for i in ids if i is not None]
+        )
         session.commit()
 
 

@@ -49,7 +49,7 @@ def problems_csv(*, session: Session, ctx: WorkspaceContext) -> str:
         .order_by(col(Problem.id))
     ).all()
     ids = [p.id or 0 for p in problems]
-    store_missing_cards(session, ctx.workspace, ids)
+    store_missing_cards(session=session, workspace=ctx.workspace, problem_ids=ids)
     cards = {
         c.problem_id: c
         for c in session.exec(

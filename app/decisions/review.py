@@ -125,7 +125,7 @@ def _current_cards(session: Session, ctx: WorkspaceContext, problem_ids: list[in
         ).all()
         return {row[0]: row for row in rows}
 
-    store_missing_cards(session, ctx.workspace, problem_ids)
+    store_missing_cards(session=session, workspace=ctx.workspace, problem_ids=problem_ids)
     return load()
 
 

@@ -94,7 +94,7 @@ def create_decision(
     problem = ensure_in_workspace(session, Problem, ctx, payload.problem_id, "problem_id")
     assert problem is not None
     session.flush()
-    scorecard = compute(session, ctx.workspace, problem)
+    scorecard = compute(session=session, workspace=ctx.workspace, problem=problem)
     frozen = scorecard.model_dump(mode="json")
     decision = Decision.model_validate(
         payload.model_dump()
@@ -304,5 +304,7 @@ def decision_memo(*, session: Session, ctx: WorkspaceContext, decision: Decision
         problem = get_row(session, Problem, ctx, decision.problem_id, include_deleted=True)
         context = memo_context(session=session, ctx=ctx, problem=problem, until=decision.created_at)
         if scorecard is None:
-            scorecard = compute(session, ctx.workspace, problem, as_of=decision.created_at)
+            scorecard = compute(
+                session=session, workspace=ctx.workspace, problem=problem, as_of=decision.created_at
+            )
     return Memo(context=context, scorecard=scorecard, decision_id=decision.id)

@@ -5,7 +5,6 @@ from typing import Any
 
 from sqlmodel import Session, col, delete
 
-from app.auth.models import User
 from app.errors import InvalidInput
 from app.kit.rows import add_row, update_row
 from app.problems import repository
@@ -140,8 +139,3 @@ def problem_reads(
         )
         for row in rows
     ]
-
-
-def owner_name(session: Session, owner_id: int | None) -> str:
-    user = session.get(User, owner_id) if owner_id else None
-    return user.name if user else ""

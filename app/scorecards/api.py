@@ -33,7 +33,9 @@ def get_scorecard(
 ) -> Any:
     if as_of is None:
         return service.current_scorecard(session=session, ctx=ctx, problem=problem)
-    return service.compute(session, ctx.workspace, problem, as_of=_aware(as_of))
+    return service.compute(
+        session=session, workspace=ctx.workspace, problem=problem, as_of=_aware(as_of)
+    )
 
 
 def _aware(moment: datetime) -> datetime:
@@ -63,7 +65,9 @@ def scorecard_history(
     step = (end - start) / (points - 1)
     result = []
     for i in range(points):
-        card = service.compute(session, ctx.workspace, problem, as_of=start + step * i)
+        card = service.compute(
+            session=session, workspace=ctx.workspace, problem=problem, as_of=start + step * i
+        )
         result.append(
             HistoryPoint(
                 at=card.as_of,

@@ -57,7 +57,7 @@ def _extended(trend: list[dict[str, Any]], point: dict[str, Any]) -> list[dict[s
 
 
 def compute(
-    session: Session, workspace: Workspace, problem: Problem, as_of: datetime | None = None
+    *, session: Session, workspace: Workspace, problem: Problem, as_of: datetime | None = None
 ) -> Scorecard:
     """A fresh scorecard of one problem, from the rows that existed at `as_of` (default now)."""
     return compute_scorecard(load_inputs(session, workspace, [problem], as_of)[problem.id or 0])
@@ -102,7 +102,7 @@ def _store(
 REFRESH_CHUNK = 100
 
 
-def refresh(session: Session, workspace: Workspace, problem_ids: Iterable[int]) -> None:
+def refresh(*, session: Session, workspace: Workspace, problem_ids: Iterable[int]) -> None:
     """Recompute and store the current scorecards of these problems."""
     ids = sorted(set(problem_ids))
     if not ids:
@@ -238,7 +238,7 @@ def _touched_problems(session: Session) -> set[int]:
     return problems
 
 
-def lock_problems(session: Session, problem_ids: Sequence[int]) -> None:
+def lock_problems(*, session: Session, problem_ids: Sequence[int]) -> None:
     """Serialise refreshes per problem until the transaction ends, always in the same order.
 
     Without it two transactions could each compute a card from their own snapshot and the last
@@ -270,14 +270,14 @@ def refresh_touched(session: Session) -> None:
     ).all():
         by_workspace[workspace_id].append(problem_id or 0)
     for workspace_id, ids in sorted(by_workspace.items()):
-        lock_problems(session, ids)
+        lock_problems(session=session, problem_ids=ids)
         # Read after the lock: another transaction's thresholds may have just been committed.
         workspace = session.exec(
             select(Workspace)
             .where(Workspace.id == workspace_id)
             .execution_options(populate_existing=True)
         ).one()
-        refresh(session, workspace, ids)
+        refresh(session=session, workspace=workspace, problem_ids=ids)
     _forget_touched(session)
 
 
@@ -300,7 +300,9 @@ def _pending(session: Session, problem_id: int) -> bool:
     return problem_id in _touched_problems(session)
 
 
-def store_missing_cards(session: Session, workspace: Workspace, problem_ids: Sequence[int]) -> bool:
+def store_missing_cards(
+    *, session: Session, workspace: Workspace, problem_ids: Sequence[int]
+) -> bool:
     """Compute and store the cards of problems that never had one (rows written before cards
     were kept); says whether there were any."""
     if not problem_ids:
@@ -314,8 +316,8 @@ def store_missing_cards(session: Session, workspace: Workspace, problem_ids: Seq
     )
     missing = [pid for pid in problem_ids if pid not in stored]
     if missing:
-        lock_problems(session, missing)
-        refresh(session, workspace, missing)
+        lock_problems(session=session, problem_ids=missing)
+        refresh(session=session, workspace=workspace, problem_ids=missing)
     return bool(missing)
 
 
@@ -325,8 +327,8 @@ def stored_card(*, session: Session, ctx: Any, problem: Problem) -> ProblemScore
     problem_id = problem.id or 0
     row = session.get(ProblemScorecard, problem_id)
     if row is None or not row.data or _pending(session, problem_id):
-        lock_problems(session, [problem_id])
-        refresh(session, ctx.workspace, [problem_id])
+        lock_problems(session=session, problem_ids=[problem_id])
+        refresh(session=session, workspace=ctx.workspace, problem_ids=[problem_id])
         row = session.exec(
             select(ProblemScorecard)
             .where(ProblemScorecard.problem_id == problem_id)
@@ -371,7 +373,7 @@ def portfolio_rows(
 
     found = headlines()
     missing = [r["problem_id"] for r in found if r["pain"] is None]
-    if store_missing_cards(session, ctx.workspace, missing):
+    if store_missing_cards(session=session, workspace=ctx.workspace, problem_ids=missing):
         found = headlines()
     rows = [
         PortfolioRow(**r)

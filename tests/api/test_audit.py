@@ -150,7 +150,7 @@ def test_a_write_that_fails_after_its_event_was_recorded_leaves_neither(
     problem = api.problem()
     before = api.ok(api.get("audit"))["total"]
 
-    def fail(*args: Any) -> None:
+    def fail(*args: Any, **kwargs: Any) -> None:
         raise Conflict("The scorecard could not be refreshed.", code="refresh_failed")
 
     monkeypatch.setattr("app.scorecards.service.refresh", fail)

@@ -17,7 +17,9 @@ def fresh_and_stored(session: Session, problem_id: int) -> tuple[dict[str, Any],
     workspace = session.exec(select(Workspace).where(Workspace.slug == "acme")).one()
     problem = session.get(Problem, problem_id)
     assert problem is not None
-    fresh = store.compute(session, workspace, problem).model_dump(mode="json")
+    fresh = store.compute(session=session, workspace=workspace, problem=problem).model_dump(
+        mode="json"
+    )
     stored_row = session.get(ProblemScorecard, problem_id)
     assert stored_row is not None, "no stored scorecard"
     stored = dict(stored_row.data)

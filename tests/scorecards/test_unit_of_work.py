@@ -161,7 +161,9 @@ def test_workspace_import_stores_fresh_cards(
     for problem in problems:
         card = session.get(ProblemScorecard, problem.id)
         assert card is not None, "the imported problem has no stored card"
-        fresh = store.compute(session, copy, problem).model_dump(mode="json")
+        fresh = store.compute(session=session, workspace=copy, problem=problem).model_dump(
+            mode="json"
+        )
         stored = dict(card.data)
         fresh.pop("as_of")
         stored.pop("as_of")
