@@ -6,14 +6,16 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import Response
 from pydantic import ValidationError
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session
 
 from app.db import SessionDep
 from app.enums import CriterionOperator, TestMethod, TestStatus
 from app.errors import AppError, FormError, InvalidInput
+from app.experiments import repository
 from app.experiments.models import Assumption, AssumptionTest, TestCreate, TestUpdate
 from app.experiments.service import create_test, update_test
-from app.kit.rows import get_for_update, scoped
+from app.kit.rows import get_for_update
+from app.problems import repository as problems_repository
 from app.problems.models import Problem
 from app.web import (
     PAGE_SIZE,
@@ -36,11 +38,9 @@ COLUMN_SIZE = 20
 
 def _assumptions(session: Session, ctx: WorkspaceContext) -> list[tuple[Problem, list[Assumption]]]:
     """Live assumptions grouped under their problem, for the test card form."""
-    problems = {
-        p.id: p for p in session.exec(scoped(Problem, ctx).order_by(col(Problem.title))).all()
-    }
+    problems = {p.id: p for p in problems_repository.problems_by_title(session, ctx)}
     grouped: dict[int, list[Assumption]] = {}
-    for a in session.exec(scoped(Assumption, ctx).order_by(col(Assumption.id))).all():
+    for a in repository.live_assumptions(session, ctx):
         if a.problem_id in problems:
             grouped.setdefault(a.problem_id, []).append(a)
     return [(problems[pid], items) for pid, items in grouped.items()]
@@ -49,23 +49,10 @@ def _assumptions(session: Session, ctx: WorkspaceContext) -> list[tuple[Problem,
 def _card_context(
     session: Session, ctx: WorkspaceContext, tests: list[AssumptionTest]
 ) -> dict[str, Any]:
-    assumption_ids = {t.assumption_id for t in tests}
-    assumptions = {
-        a.id: a
-        for a in session.exec(
-            select(Assumption).where(
-                Assumption.workspace_id == ctx.id, col(Assumption.id).in_(assumption_ids)
-            )
-        ).all()
+    return {
+        "assumptions": repository.assumptions_by_id(session, ctx, {t.assumption_id for t in tests}),
+        "problems": problems_repository.problems_by_id(session, ctx, {t.problem_id for t in tests}),
     }
-    problem_ids = {t.problem_id for t in tests}
-    problems = {
-        p.id: p
-        for p in session.exec(
-            select(Problem).where(Problem.workspace_id == ctx.id, col(Problem.id).in_(problem_ids))
-        ).all()
-    }
-    return {"assumptions": assumptions, "problems": problems}
 
 
 @router.get("/w/{ws}/tests")
@@ -87,17 +74,10 @@ def _board(
     columns = []
     shown: list[AssumptionTest] = []
     for column_status in statuses:
-        stmt = scoped(AssumptionTest, ctx).where(AssumptionTest.status == column_status)
-        total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
         size = PAGE_SIZE if only else COLUMN_SIZE
-        pager = Pager(total=total, offset=offset_param(request) if only else 0, limit=size)
-        tests = list(
-            session.exec(
-                stmt.order_by(col(AssumptionTest.updated_at).desc(), col(AssumptionTest.id).desc())
-                .offset(pager.offset)
-                .limit(size)
-            ).all()
-        )
+        offset = offset_param(request) if only else 0
+        tests, total = repository.tests_page(session, ctx, column_status, offset=offset, limit=size)
+        pager = Pager(total=total, offset=offset, limit=size)
         shown += tests
         columns.append((column_status, tests, pager))
     context = {

@@ -1,5 +1,7 @@
 """Queries of the experiments domain."""
 
+from collections.abc import Iterable
+
 from pydantic import BaseModel
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -7,7 +9,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from app.enums import AssumptionCategory, TestStatus
 from app.experiments.models import Assumption, AssumptionTest
-from app.kit.rows import where_equal
+from app.kit.rows import Page, paginate, scoped, where_equal
 from app.workspaces.deps import WorkspaceContext
 
 
@@ -82,4 +84,34 @@ def assumptions_of_problem(
             )
             .order_by(col(Assumption.id))
         ).all()
+    )
+
+
+def live_assumptions(session: Session, ctx: WorkspaceContext) -> list[Assumption]:
+    """The workspace's live assumptions, oldest first."""
+    return list(session.exec(scoped(Assumption, ctx).order_by(col(Assumption.id))).all())
+
+
+def assumptions_by_id(
+    session: Session, ctx: WorkspaceContext, assumption_ids: Iterable[int]
+) -> dict[int, Assumption]:
+    """These assumptions of the workspace, deleted ones included, by id."""
+    ids = set(assumption_ids)
+    if not ids:
+        return {}
+    rows = session.exec(
+        select(Assumption).where(Assumption.workspace_id == ctx.id, col(Assumption.id).in_(ids))
+    ).all()
+    return {a.id or 0: a for a in rows}
+
+
+def tests_page(
+    session: Session, ctx: WorkspaceContext, status: TestStatus, *, offset: int, limit: int
+) -> tuple[list[AssumptionTest], int]:
+    """One page of the live tests in one status, the latest changed first, and their total."""
+    return paginate(
+        session,
+        scoped(AssumptionTest, ctx).where(AssumptionTest.status == status),
+        Page(limit=limit, offset=offset),
+        order_by=(col(AssumptionTest.updated_at).desc(), col(AssumptionTest.id).desc()),
     )

@@ -1,13 +1,14 @@
 """Queries of the problems domain, always scoped by workspace."""
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from app.enums import ProblemStatus
+from app.kit.rows import scoped
 from app.problems.models import KillCriteriaChange, Problem, ProblemTag
 from app.workspaces.deps import WorkspaceContext
 
@@ -57,3 +58,23 @@ def kill_criteria_history(
             .order_by(col(KillCriteriaChange.changed_at), col(KillCriteriaChange.id))
         ).all()
     )
+
+
+def problems_by_title(session: Session, ctx: WorkspaceContext) -> list[Problem]:
+    """The workspace's live problems, by title (for pickers and filters)."""
+    return list(
+        session.exec(scoped(Problem, ctx).order_by(col(Problem.title), col(Problem.id))).all()
+    )
+
+
+def problems_by_id(
+    session: Session, ctx: WorkspaceContext, problem_ids: Iterable[int]
+) -> dict[int, Problem]:
+    """These problems of the workspace, deleted ones included, by id."""
+    ids = set(problem_ids)
+    if not ids:
+        return {}
+    rows = session.exec(
+        select(Problem).where(Problem.workspace_id == ctx.id, col(Problem.id).in_(ids))
+    ).all()
+    return {p.id or 0: p for p in rows}

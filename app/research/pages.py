@@ -6,20 +6,18 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import Response
 from pydantic import ValidationError
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session
 
 from app.db import SessionDep
 from app.enums import Frequency, InterviewKind, Signal
 from app.errors import AppError, FormError
-from app.kit.rows import get_for_update, get_row, restore, scoped, soft_delete
-from app.problems.models import Problem
+from app.kit.rows import get_for_update, get_row, restore, soft_delete
+from app.problems import repository as problems_repository
 from app.research import repository
 from app.research.models import (
     Interview,
     InterviewCreate,
-    Participant,
     ParticipantCreate,
-    Segment,
 )
 from app.research.service import create_interview, create_participant, latest_today
 from app.web import (
@@ -42,24 +40,6 @@ HIGHLIGHT_FIELDS = ("quote", "problem", "signal", "severity", "frequency")
 SIGNAL_OPTIONS = [(s.value, f"{s.value.replace('_', ' ')} ({s.stance.value})") for s in Signal]
 
 
-def _problems(session: Session, ctx: WorkspaceContext) -> list[Problem]:
-    return list(
-        session.exec(scoped(Problem, ctx).order_by(col(Problem.title), col(Problem.id))).all()
-    )
-
-
-def _participants(session: Session, ctx: WorkspaceContext) -> list[Participant]:
-    return list(
-        session.exec(
-            scoped(Participant, ctx).order_by(col(Participant.name), col(Participant.id))
-        ).all()
-    )
-
-
-def _segments(session: Session, ctx: WorkspaceContext) -> list[Segment]:
-    return list(session.exec(scoped(Segment, ctx).order_by(col(Segment.name))).all())
-
-
 def _blank_highlight(problem_id: str = "") -> dict[str, str]:
     return {"quote": "", "problem": problem_id, "signal": "stated", "severity": "", "frequency": ""}
 
@@ -80,9 +60,9 @@ def _form_context(
         "highlights": highlights,
         "covered": covered,
         "errors": errors,
-        "problems": _problems(session, ctx),
-        "participants": _participants(session, ctx),
-        "segments": _segments(session, ctx),
+        "problems": problems_repository.problems_by_title(session, ctx),
+        "participants": repository.participants_by_name(session, ctx),
+        "segments": repository.segments_by_name(session, ctx),
         "kinds": list(InterviewKind),
         "signals": SIGNAL_OPTIONS,
         "frequencies": list(Frequency),
@@ -122,7 +102,7 @@ def highlight_row(request: Request, ctx: ContributorDep, session: SessionDep) ->
         "i": index,
         "h": _blank_highlight(problem_id if problem_id.isdigit() else ""),
         "errors": {},
-        "problems": _problems(session, ctx),
+        "problems": problems_repository.problems_by_title(session, ctx),
         "signals": SIGNAL_OPTIONS,
         "frequencies": list(Frequency),
         "autofocus": True,
@@ -152,8 +132,8 @@ def inline_participant(
         "ctx": ctx,
         "values": values | {"participant_id": selected},
         "errors": errors,
-        "participants": _participants(session, ctx),
-        "segments": _segments(session, ctx),
+        "participants": repository.participants_by_name(session, ctx),
+        "segments": repository.segments_by_name(session, ctx),
         "created": not errors,
     }
     if errors:
@@ -256,21 +236,14 @@ def create(request: Request, ctx: ContributorDep, session: SessionDep, form: For
 
 @router.get("/w/{ws}/interviews")
 def list_interviews(request: Request, ctx: WorkspaceDep, session: SessionDep) -> Response:
-    stmt = scoped(Interview, ctx)
-    total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
-    pager = Pager(total=total, offset=offset_param(request))
-    rows = list(
-        session.exec(
-            stmt.order_by(col(Interview.occurred_on).desc(), col(Interview.id).desc())
-            .offset(pager.offset)
-            .limit(PAGE_SIZE)
-        ).all()
-    )
+    offset = offset_param(request)
+    rows, total = repository.interviews_page(session, ctx, offset=offset, limit=PAGE_SIZE)
+    pager = Pager(total=total, offset=offset)
     ids = [r.id or 0 for r in rows]
     evidence = repository.evidence_of_interviews(session, ctx, ids)
     coverage = repository.covered_problems(session, ids)
-    problem_titles = {p.id: p.title for p in _problems(session, ctx)}
-    people = {p.id: p for p in _participants(session, ctx)}
+    problem_titles = {p.id: p.title for p in problems_repository.problems_by_title(session, ctx)}
+    people = {p.id: p for p in repository.participants_by_name(session, ctx)}
     notice_id = request.query_params.get("logged", "")
     deleted_id = request.query_params.get("deleted", "")
     deleted = None

@@ -9,7 +9,7 @@ from sqlmodel import Session, col, func, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from app.enums import InterviewKind, Signal, Stance
-from app.kit.rows import where_equal
+from app.kit.rows import Page, paginate, scoped, where_equal
 from app.research.models import EvidenceItem, Interview, InterviewProblem, Participant, Segment
 from app.workspaces.deps import WorkspaceContext
 
@@ -146,3 +146,29 @@ def people_with_segments(
     people = {person.id or 0: person for person, _ in rows}
     segments = {segment.id or 0: segment.name for _, segment in rows if segment is not None}
     return people, segments
+
+
+def participants_by_name(session: Session, ctx: WorkspaceContext) -> list[Participant]:
+    """The workspace's live participants, by name."""
+    return list(
+        session.exec(
+            scoped(Participant, ctx).order_by(col(Participant.name), col(Participant.id))
+        ).all()
+    )
+
+
+def segments_by_name(session: Session, ctx: WorkspaceContext) -> list[Segment]:
+    """The workspace's live segments, by name."""
+    return list(session.exec(scoped(Segment, ctx).order_by(col(Segment.name))).all())
+
+
+def interviews_page(
+    session: Session, ctx: WorkspaceContext, *, offset: int, limit: int
+) -> tuple[list[Interview], int]:
+    """One page of the live interviews, newest first, and their total."""
+    return paginate(
+        session,
+        scoped(Interview, ctx),
+        Page(limit=limit, offset=offset),
+        order_by=(col(Interview.occurred_on).desc(), col(Interview.id).desc()),
+    )

@@ -5,30 +5,20 @@ from typing import Any, get_args
 
 from fastapi import Request
 from fastapi.responses import Response
-from sqlmodel import Session, col
 
 from app.db import SessionDep
 from app.errors import AppError
-from app.kit.rows import scoped
-from app.problems.models import Problem
-from app.research.models import Segment
+from app.problems.repository import problems_by_title
+from app.research.repository import segments_by_name
 from app.search import service
 from app.search.repository import ResultKind, SearchQuery, terms
 from app.web import app_errors, is_htmx, offset_param, page_router, render
-from app.workspaces.deps import WorkspaceContext, WorkspaceDep
+from app.workspaces.deps import WorkspaceDep
 
 router = page_router()
 
 RESULTS_PER_PAGE = 20
 KIND_OPTIONS = [("problem", "Problems"), ("interview", "Interview notes"), ("evidence", "Quotes")]
-
-
-def _problems(session: Session, ctx: WorkspaceContext) -> list[Problem]:
-    return list(session.exec(scoped(Problem, ctx).order_by(col(Problem.title))).all())
-
-
-def _segments(session: Session, ctx: WorkspaceContext) -> list[Segment]:
-    return list(session.exec(scoped(Segment, ctx).order_by(col(Segment.name))).all())
 
 
 def _day(raw: str, name: str, errors: dict[str, str]) -> date | None:
@@ -92,7 +82,7 @@ def search_page(request: Request, ctx: WorkspaceDep, session: SessionDep) -> Res
         return render(request, "search/page.html", context, block="results", status=status)
     context |= {
         "kinds": KIND_OPTIONS,
-        "problems": _problems(session, ctx),
-        "segments": _segments(session, ctx),
+        "problems": problems_by_title(session, ctx),
+        "segments": segments_by_name(session, ctx),
     }
     return render(request, "search/page.html", context, status=status)
