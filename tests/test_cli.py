@@ -80,12 +80,27 @@ def test_create_user_twice_is_a_clear_error(cli: Cli) -> None:
     [
         ("not-an-email", PASSWORD, "email: value is not a valid email address"),
         ("ada@example.com", "short", "password: String should have at least 8 characters"),
+        (
+            "ada@example.com",
+            "password",
+            "password: Too easy to guess. This is a top-10 common password. "
+            "Add another word or two. Uncommon words are better.",
+        ),
+        ("ada@example.com", "12345678", "password: Too easy to guess. This is a top-10 common"),
+        ("ada@example.com", "ada@example.com", "password: Too easy to guess."),
     ],
 )
 def test_create_user_rejects_bad_input(cli: Cli, email: str, password: str, message: str) -> None:
     result = cli("create-user", "--email", email, "--password", password)
     assert result.exit_code == 1
     assert message in result.stderr
+
+
+def test_create_user_refuses_a_weak_password_typed_at_the_prompt(cli: Cli) -> None:
+    result = cli("create-user", "--email", "ada@example.com", input="12345678\n" * 2)
+    assert result.exit_code == 1
+    assert "This is a top-10 common password." in result.stderr
+    assert "Traceback" not in result.output
 
 
 def test_create_token_prints_a_token_that_authenticates(cli: Cli, client: TestClient) -> None:

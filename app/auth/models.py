@@ -2,9 +2,10 @@
 
 from datetime import datetime
 
-from pydantic import EmailStr
+from pydantic import EmailStr, ValidationInfo, field_validator
 from sqlmodel import Field, SQLModel
 
+from app.auth.passwords import password_weakness
 from app.db import Timestamped, UTCDateTime
 
 
@@ -32,8 +33,17 @@ class ApiToken(Timestamped, table=True):
 
 class UserCreate(SQLModel):
     email: EmailStr
-    password: str = Field(min_length=8, max_length=200)
     name: str = Field(default="", max_length=200)
+    # After email and name, so the strength check can tell a password made of them.
+    password: str = Field(min_length=8, max_length=200)
+
+    @field_validator("password")
+    @classmethod
+    def _hard_to_guess(cls, password: str, info: ValidationInfo) -> str:
+        user_inputs = [str(info.data.get(field) or "") for field in ("email", "name")]
+        if weakness := password_weakness(password, user_inputs=user_inputs):
+            raise ValueError(weakness)
+        return password
 
 
 class UserRead(SQLModel):

@@ -8,8 +8,9 @@ from pwdlib import PasswordHash
 from sqlmodel import Session, select
 
 from app.auth.models import ApiToken, User
+from app.auth.passwords import password_weakness
 from app.db import utcnow
-from app.errors import Conflict, NotAuthenticated
+from app.errors import Conflict, InvalidInput, NotAuthenticated
 
 password_hash = PasswordHash.recommended()
 TOKEN_PREFIX = "evd_"
@@ -24,8 +25,12 @@ def normalise_email(email: str) -> str:
 
 
 def create_user(*, session: Session, email: str, password: str, name: str = "") -> User:
-    """Create a user with an argon2-hashed password."""
+    """Create a user with an argon2-hashed password that is hard to guess."""
     email = normalise_email(email)
+    if weakness := password_weakness(password, user_inputs=[email, name]):
+        raise InvalidInput(
+            f"password: {weakness}", details=[{"field": "password", "message": weakness}]
+        )
     if session.exec(select(User).where(User.email == email)).first():
         raise Conflict(f"A user with the email {email} already exists.", code="email_taken")
     user = User(

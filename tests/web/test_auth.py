@@ -1,5 +1,6 @@
 """Sign-in, sign-out, first run, redirects and CSRF on the pages."""
 
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.factories import Api
@@ -137,3 +138,18 @@ def test_errors_render_as_a_page_or_a_toast(web: Web) -> None:
     assert toast.status_code == 404
     assert toast.headers["HX-Retarget"] == "#toasts"
     assert "<html" not in toast.text and "No problem 999" in toast.text
+
+
+@pytest.mark.parametrize("password", ["password", "12345678", "ada@example.com", "acmeacme"])
+def test_first_run_refuses_a_password_that_is_easy_to_guess(
+    client: TestClient, password: str
+) -> None:
+    response = first_run(client, password=password)
+
+    assert response.status_code == 422
+    error = soup(response).find(id="password-error").get_text()
+    assert error.startswith("Too easy to guess.")
+    if password in ("password", "12345678"):
+        assert "This is a top-10 common password." in error
+    assert "Add another word or two." in error
+    assert client.get("/api/v1/me").status_code == 401  # no one was created
