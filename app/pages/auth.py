@@ -2,6 +2,7 @@
 
 import secrets
 from datetime import timedelta
+from urllib.parse import unquote
 
 from fastapi import Request
 from fastapi.responses import Response
@@ -22,10 +23,23 @@ router = page_router()
 
 
 def safe_next(target: str | None) -> str:
-    """Only local paths, so a link cannot send people elsewhere after sign-in."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return "/"
+    """Only a path of this site, so a link cannot send people elsewhere after sign-in.
+
+    Browsers drop tabs and newlines from URLs and read a backslash as a slash, so a "next" of
+    "/%09/evil.example" (a tab) would leave the site: such characters, before or after
+    percent-decoding, send people home instead.
+    """
+    if not target or not target.isascii():  # it goes into the Location header as it is
+        return "/"
+    for form in (target, unquote(target)):
+        if (
+            not form.startswith("/")
+            or "//" in form
+            or "\\" in form
+            or any(char.isspace() or not char.isprintable() for char in form)
+        ):
+            return "/"
+    return target
 
 
 def _anonymous_form(request: Request, template: str, context: dict, status: int = 200) -> Response:
@@ -138,6 +152,7 @@ def signin_form(request: Request, session: SessionDep) -> Response:
 def signin(request: Request, session: SessionDep, form: FormDep) -> Response:
     check_anonymous_csrf(request)
     values = values_of(form)
+    target = safe_next(str(form.get("next") or ""))  # as sent, not stripped
     try:
         user = authenticate(
             session=session,
@@ -145,9 +160,9 @@ def signin(request: Request, session: SessionDep, form: FormDep) -> Response:
             password=str(form.get("password") or ""),
         )
     except NotAuthenticated as exc:
-        context = {"values": values, "errors": {"": exc.message}}
+        context = {"values": values | {"next": target}, "errors": {"": exc.message}}
         return _anonymous_form(request, "auth/signin.html", context, 401)
-    return _signed_in(request, session, user, safe_next(values.get("next")))
+    return _signed_in(request, session, user, target)
 
 
 @router.post("/signout")

@@ -3,7 +3,8 @@
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.factories import Api
+from app.pages.auth import safe_next
+from tests.factories import PASSWORD, Api
 from tests.web.conftest import HTML, Web, csrf_of, soup
 
 
@@ -138,6 +139,69 @@ def test_errors_render_as_a_page_or_a_toast(web: Web) -> None:
     assert toast.status_code == 404
     assert toast.headers["HX-Retarget"] == "#toasts"
     assert "<html" not in toast.text and "No problem 999" in toast.text
+
+
+OFF_SITE = [
+    "//evil.example",
+    "///evil.example",
+    "/\\evil.example",
+    "\\\\evil.example",
+    "/\\/evil.example",
+    "/\t/evil.example",
+    "/\n/evil.example",
+    "/\r\n/evil.example",
+    "/ /evil.example",
+    "/\x00/evil.example",
+    "/\u200b/evil.example",
+    "/%09/evil.example",
+    "/%0a/evil.example",
+    "/%2F/evil.example",
+    "%2F%2Fevil.example",
+    "/%5Cevil.example",
+    "/%E2%80%8B/evil.example",
+    "/%20/evil.example",
+    " /w/acme",
+    "https://evil.example",
+    "http:evil.example",
+    "HTTPS://evil.example/w/acme",
+    "javascript:alert(1)",
+    "data:text/html,hi",
+    "evil.example",
+    "/w/acme/../..//evil.example",
+    "/caf\u00e9",
+]
+
+
+def test_sign_in_at_the_first_link_of_the_report_stays_on_the_site(api: Api) -> None:
+    web = Web(TestClient(api.client.app), api.ws)
+    page = web.get("/signin?next=%2F%09%2Fevil.example")
+    assert soup(page).find("input", attrs={"name": "next"})["value"] == "/"
+
+
+@pytest.mark.parametrize("target", OFF_SITE, ids=[repr(t) for t in OFF_SITE])
+def test_sign_in_never_sends_people_off_the_site(api: Api, target: str) -> None:
+    web = Web(TestClient(api.client.app), api.ws)
+    page = web.client.get("/signin", params={"next": target}, headers=HTML)
+    assert soup(page).find("input", attrs={"name": "next"})["value"] == "/"
+    signed_in = web.client.post(
+        "/signin",
+        data={
+            "email": "ada@example.com",
+            "password": PASSWORD,
+            "next": target,
+            "csrf_token": csrf_of(page),
+        },
+        follow_redirects=False,
+    )
+    assert signed_in.status_code == 303
+    assert signed_in.headers["location"] == "/"
+
+
+@pytest.mark.parametrize(
+    "target", ["/w/acme/settings", "/w/acme/problems/3?x=1", "/w/acme/search?q=caf%C3%A9"]
+)
+def test_sign_in_goes_on_to_a_path_of_the_site(api: Api, target: str) -> None:
+    assert safe_next(target) == target
 
 
 @pytest.mark.parametrize("password", ["password", "12345678", "ada@example.com", "acmeacme"])
