@@ -44,6 +44,21 @@ class Settings(BaseSettings):
     max_import_bytes: int = Field(
         default=50_000_000, ge=1024, description="Largest CSV or JSON file accepted for import."
     )
+    sign_in_window_minutes: int = Field(
+        default=15,
+        ge=1,
+        description="How long a failed sign-in counts against its account and its address.",
+    )
+    sign_in_failures_per_account: int = Field(
+        default=5,
+        ge=1,
+        description="Failed sign-ins to one account, within the window, before it is held (429).",
+    )
+    sign_in_failures_per_address: int = Field(
+        default=20,
+        ge=1,
+        description="Failed sign-ins from one client address, within the window, before 429.",
+    )
     page_size: int = Field(default=50, ge=1, le=500, description="Default page size of lists.")
     max_page_size: int = Field(default=200, ge=1, le=1000, description="Largest page size allowed.")
     log_sql: bool = Field(default=False, description="Echo every SQL statement (debugging).")

@@ -28,10 +28,19 @@ class AppError(Exception):
         if code:
             self.code = code
 
+    @property
+    def headers(self) -> dict[str, str]:
+        """Response headers this error calls for."""
+        return {}
+
 
 class NotAuthenticated(AppError):
     status = 401
     code = "not_authenticated"
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": "Bearer"}
 
 
 class Forbidden(AppError):
@@ -57,6 +66,19 @@ class InvalidInput(AppError):
 class TooLarge(AppError):
     status = 413
     code = "too_large"
+
+
+class TooManyRequests(AppError):
+    status = 429
+    code = "too_many_requests"
+
+    def __init__(self, message: str, *, retry_after: int, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
 
 
 _HTTP_CODES = {
@@ -103,6 +125,11 @@ def render_error(
     return JSONResponse(error_body(code, message, details), status_code=status, headers=headers)
 
 
+def app_error_response(request: Request, exc: AppError) -> Response:
+    """The answer to a domain error, for routes that must return it rather than raise it."""
+    return render_error(request, exc.status, exc.code, exc.message, exc.details, exc.headers)
+
+
 def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
     details = []
     for err in exc.errors():
@@ -116,8 +143,7 @@ def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def _app_error(request: Request, exc: AppError) -> Response:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-        return render_error(request, exc.status, exc.code, exc.message, exc.details, headers)
+        return app_error_response(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:

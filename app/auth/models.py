@@ -1,4 +1,5 @@
-"""Users and their API tokens (personal tokens and sign-in tokens, both stored hashed)."""
+"""Users, their API tokens (personal tokens and sign-in tokens, both stored hashed) and the
+failed sign-ins that hold back password guessing."""
 
 from datetime import datetime
 
@@ -29,6 +30,22 @@ class ApiToken(Timestamped, table=True):
     prefix: str = Field(max_length=12, description="First characters, to recognise a token.")
     expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class SignInFailure(SQLModel, table=True):
+    """A failed sign-in, counted against the account tried and the client's address.
+
+    Kept in the database so every worker and host counts the same failures; rows older than
+    the window are pruned whenever a failure is recorded.
+    """
+
+    __tablename__ = "sign_in_failure"
+
+    id: int | None = Field(default=None, primary_key=True)
+    scope: str = Field(max_length=16, description='"account" or "address".')
+    # A hash, so a mistyped email (or a password typed in the email box) is not kept in plain.
+    key_hash: str = Field(max_length=64, index=True)
+    failed_at: datetime = Field(sa_type=UTCDateTime, index=True)
 
 
 class UserCreate(SQLModel):

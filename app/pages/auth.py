@@ -9,11 +9,17 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlmodel import Session, select
 
-from app.auth.deps import SESSION_COOKIE, OptionalUser
+from app.auth.deps import SESSION_COOKIE, OptionalUser, client_address
 from app.auth.models import User, UserCreate
-from app.auth.service import authenticate, create_user, issue_token, revoke_token
+from app.auth.service import (
+    SignInLimits,
+    attempt_sign_in,
+    create_user,
+    issue_token,
+    revoke_token,
+)
 from app.db import SessionDep
-from app.errors import AppError, NotAuthenticated
+from app.errors import AppError, NotAuthenticated, TooManyRequests
 from app.pages.common import app_errors, page_router, validation_errors, values_of
 from app.web import ANON_COOKIE, FormDep, check_anonymous_csrf, check_csrf, render
 from app.workspaces.models import WorkspaceCreate
@@ -154,14 +160,21 @@ def signin(request: Request, session: SessionDep, form: FormDep) -> Response:
     values = values_of(form)
     target = safe_next(str(form.get("next") or ""))  # as sent, not stripped
     try:
-        user = authenticate(
+        user = attempt_sign_in(
             session=session,
             email=values.get("email", ""),
             password=str(form.get("password") or ""),
+            address=client_address(request),
+            limits=SignInLimits.of(request.app.state.settings),
         )
-    except NotAuthenticated as exc:
-        context = {"values": values | {"next": target}, "errors": {"": exc.message}}
-        return _anonymous_form(request, "auth/signin.html", context, 401)
+    except (NotAuthenticated, TooManyRequests) as exc:
+        # Answered, not raised: a failed attempt is counted in this transaction and kept.
+        context = {"values": values | {"next": target}}
+        context["errors"] = {"": exc.message}
+        response = _anonymous_form(request, "auth/signin.html", context, exc.status)
+        if isinstance(exc, TooManyRequests):
+            response.headers.update(exc.headers)
+        return response
     return _signed_in(request, session, user, target)
 
 

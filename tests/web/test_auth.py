@@ -4,6 +4,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.pages.auth import safe_next
+from tests.conftest import Clock
 from tests.factories import PASSWORD, Api
 from tests.web.conftest import HTML, Web, csrf_of, soup
 
@@ -202,6 +203,31 @@ def test_sign_in_never_sends_people_off_the_site(api: Api, target: str) -> None:
 )
 def test_sign_in_goes_on_to_a_path_of_the_site(api: Api, target: str) -> None:
     assert safe_next(target) == target
+
+
+def test_the_form_holds_back_a_guesser_with_a_readable_page(api: Api, clock: Clock) -> None:
+    web = Web(TestClient(api.client.app), api.ws)
+    page = web.get("/signin")
+
+    def sign_in(password: str):
+        data = {"email": "ada@example.com", "password": password, "csrf_token": csrf_of(page)}
+        return web.client.post("/signin", data=data, headers=HTML, follow_redirects=False)
+
+    for n in range(5):
+        assert sign_in(f"guess {n}").status_code == 401
+    held = sign_in(PASSWORD)
+
+    assert held.status_code == 429
+    assert held.headers["Retry-After"] == "900"
+    alert = soup(held).find(class_="form-error").get_text()
+    assert alert == (
+        "Too many failed sign-ins for this account or from your network. Try again in 15 minutes."
+    )
+    assert soup(held).find(id="email")["value"] == "ada@example.com"
+    assert "evident_session" not in held.headers.get("set-cookie", "")
+
+    clock.advance(minutes=15)
+    assert sign_in(PASSWORD).status_code == 303
 
 
 @pytest.mark.parametrize("password", ["password", "12345678", "ada@example.com", "acmeacme"])
