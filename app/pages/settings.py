@@ -31,6 +31,7 @@ from app.scoring.api import ScoringSettingsUpdate, update_scoring_settings
 from app.web import FormDep, hx_redirect, render
 from app.workspaces import service as workspaces
 from app.workspaces.deps import AdminDep, WorkspaceContext, WorkspaceDep
+from app.workspaces.models import MemberAdd
 
 router = page_router()
 
@@ -43,6 +44,7 @@ def _settings_page(
     errors: dict[str, str] | None = None,
     values: dict[str, str] | None = None,
     new_token: str | None = None,
+    member_notice: str | None = None,
     status: int = 200,
 ) -> Response:
     members = list(workspaces.members(session=session, ctx=ctx))
@@ -78,6 +80,7 @@ def _settings_page(
         "segments_pager": segments_pager,
         "tokens": tokens,
         "new_token": new_token,
+        "member_notice": member_notice,
         "deleted_segment": deleted_segment,
         "roles": list(Role),
         "errors": errors or {},
@@ -105,14 +108,19 @@ def add_member(request: Request, ctx: AdminDep, session: SessionDep, form: FormD
     values = values_of(form)
     try:
         role = Role(values.get("member_role", "viewer"))
-        email = values.get("member_email", "")
+        email = MemberAdd(email=values.get("member_email", ""), role=role).email
         workspaces.add_member(session=session, ctx=ctx, email=email, role=role)
-    except (AppError, ValueError) as exc:
-        message = exc.message if isinstance(exc, AppError) else "Choose a role."
-        return _settings_page(
-            request, session, ctx, errors={"member_email": message}, values=values, status=422
-        )
-    return _back(request, ctx, "members")
+    except ValidationError:
+        errors = {"member_email": "Enter an email address, like name@example.com."}
+    except ValueError:
+        errors = {"member_role": "Choose a role."}
+    except AppError as exc:
+        errors = {"member_email": exc.message}
+    else:
+        # The same notice whether or not the email has an account (no one learns who has one).
+        notice = workspaces.access_message(ctx=ctx, email=email, role=role)
+        return _settings_page(request, session, ctx, member_notice=notice)
+    return _settings_page(request, session, ctx, errors=errors, values=values, status=422)
 
 
 @router.post("/w/{ws}/settings/members/{user_id}/role")

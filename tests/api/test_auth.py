@@ -73,8 +73,8 @@ def test_sign_in_without_the_form_fields_is_422(client: TestClient) -> None:
 def test_me_lists_the_workspaces_with_the_role_in_each(api: Api) -> None:
     other = Api.signed_up(api.client, email="bob@example.com", workspace="bobs")
     api.register(api.client, "carol@example.com")
-    api.ok(api.post("members", json={"email": "carol@example.com", "role": "viewer"}), 201)
-    other.ok(other.post("members", json={"email": "carol@example.com", "role": "decider"}), 201)
+    api.ok(api.post("members", json={"email": "carol@example.com", "role": "viewer"}), 202)
+    other.ok(other.post("members", json={"email": "carol@example.com", "role": "decider"}), 202)
     carol = Api.sign_in(api.client, "carol@example.com")
 
     me = api.client.get("/api/v1/me", headers=bearer(carol)).json()
