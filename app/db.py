@@ -101,10 +101,25 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
 
 
 def _ensure_sqlite_folder(url: str) -> None:
+    """Create the database's folder and file readable by their owner only.
+
+    SQLite gives the -wal and -shm files the database file's permissions, so they follow.
+    """
+    import os
     from pathlib import Path
 
-    path = url.split("///", 1)[-1]
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    from sqlalchemy.engine import make_url
+
+    from app.config import make_private_folder
+
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    make_private_folder(path.parent)
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+        path.chmod(0o600)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

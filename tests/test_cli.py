@@ -1,5 +1,6 @@
 """The `evident` command line, run against the test's database."""
 
+import stat
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,10 @@ def test_migrate_creates_an_empty_sqlite_database(
     assert result.exit_code == 0, result.output
     assert (tmp_path / "fresh" / "evident.db").exists()
     assert (tmp_path / "fresh" / "secret_key").exists()
+    # Only their owner can read the database, its secret and the folder holding them.
+    assert stat.S_IMODE((tmp_path / "fresh").stat().st_mode) == 0o700
+    for name in ("evident.db", "secret_key"):
+        assert stat.S_IMODE((tmp_path / "fresh" / name).stat().st_mode) == 0o600
 
 
 def test_create_user_then_sign_in(cli: Cli, client: TestClient) -> None:
@@ -181,3 +186,22 @@ def test_production_without_a_secret_refuses_to_serve(
     assert result.exit_code == 1
     assert "EVIDENT_SECRET_KEY must be set when EVIDENT_MODE=production" in result.stderr
     assert not (tmp_path / "secret_key").exists()
+
+
+def test_production_with_a_weak_secret_refuses_to_serve(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EVIDENT_MODE", "production")
+    monkeypatch.setenv("EVIDENT_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("EVIDENT_SECRET_KEY", "x")
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(cli_app, ["serve", "--port", "1"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        "Error: EVIDENT_SECRET_KEY is too weak for EVIDENT_MODE=production: it is 1 character "
+        "long, 32 are needed."
+    )
+    assert "Traceback" not in result.output
