@@ -205,7 +205,7 @@ def create_user(
             prompt=True,
             confirmation_prompt=True,
             hide_input=True,
-            help="At least 8 characters; asked for (twice) when omitted.",
+            help="At least 8 characters, hard to guess; asked for (twice) when omitted.",
         ),
     ],
     name: Annotated[str, typer.Option(help="Display name (defaults to the email's name).")] = "",

@@ -3,6 +3,7 @@
 Every field here is documented in the README; ``tests/test_settings.py`` keeps the two in step.
 """
 
+import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Literal
 
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from zxcvbn import zxcvbn
 
 
 class Settings(BaseSettings):
@@ -18,7 +20,8 @@ class Settings(BaseSettings):
     mode: Literal["local", "production"] = Field(
         default="local",
         description=(
-            "`production` refuses to start without EVIDENT_SECRET_KEY and sets Secure cookies."
+            "`production` refuses to start without a strong EVIDENT_SECRET_KEY and sets Secure "
+            "cookies."
         ),
     )
     data_dir: Path = Field(
@@ -44,6 +47,21 @@ class Settings(BaseSettings):
     max_import_bytes: int = Field(
         default=50_000_000, ge=1024, description="Largest CSV or JSON file accepted for import."
     )
+    sign_in_window_minutes: int = Field(
+        default=15,
+        ge=1,
+        description="How long a failed sign-in counts against its account and its address.",
+    )
+    sign_in_failures_per_account: int = Field(
+        default=5,
+        ge=1,
+        description="Failed sign-ins to one account, within the window, before it is held (429).",
+    )
+    sign_in_failures_per_address: int = Field(
+        default=20,
+        ge=1,
+        description="Failed sign-ins from one client address, within the window, before 429.",
+    )
     page_size: int = Field(default=50, ge=1, le=500, description="Default page size of lists.")
     max_page_size: int = Field(default=200, ge=1, le=1000, description="Largest page size allowed.")
     log_sql: bool = Field(default=False, description="Echo every SQL statement (debugging).")
@@ -56,6 +74,12 @@ class Settings(BaseSettings):
             if self.mode == "production":
                 raise ValueError("EVIDENT_SECRET_KEY must be set when EVIDENT_MODE=production")
             self.secret_key = _local_secret(self.data_dir)
+        elif self.mode == "production" and (weakness := secret_weakness(self.secret_key)):
+            raise ValueError(
+                f"EVIDENT_SECRET_KEY is too weak for EVIDENT_MODE=production: {weakness}. "
+                f"Use {MIN_SECRET_LENGTH} or more random characters, for example the output of "
+                "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
+            )
         return self
 
     @property
@@ -63,16 +87,47 @@ class Settings(BaseSettings):
         return self.database_url.startswith("sqlite")
 
 
+MIN_SECRET_LENGTH = 32
+# zxcvbn's estimate of the guesses needed (log10): random 32-character keys score about 30
+# (22 at worst when made of digits only), while repeats, sequences and words
+# ("change-me-change-me-...") stay below 20.
+MIN_SECRET_GUESSES_LOG10 = 20
+
+
+def secret_weakness(secret: str) -> str:
+    """Why a secret is too weak to sign production sessions, or "" when it is fine."""
+    if len(secret) < MIN_SECRET_LENGTH:
+        length = f"{len(secret)} character{'s' if len(secret) != 1 else ''}"
+        return f"it is {length} long, {MIN_SECRET_LENGTH} are needed"
+    # zxcvbn slows down sharply on long input; the first 72 characters tell a pattern anyway.
+    estimate = zxcvbn(secret[:72])
+    if estimate["guesses_log10"] < MIN_SECRET_GUESSES_LOG10:
+        warning = estimate["feedback"]["warning"].rstrip(".")
+        return "it is easy to guess" + (f" ({warning.lower()})" if warning else "")
+    return ""
+
+
 def _local_secret(data_dir: Path) -> str:
     """Generate a secret once and keep it beside the database, so sign-ins survive restarts."""
     path = data_dir / "secret_key"
     if path.exists():
         return path.read_text().strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    make_private_folder(data_dir)
     secret = secrets.token_urlsafe(48)
-    path.write_text(secret)
+    # Created private, so the secret is never readable by others, not even for a moment.
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as file:
+        file.write(secret)
     path.chmod(0o600)
     return secret
+
+
+def make_private_folder(path: Path) -> None:
+    """Create a folder (and missing parents) that only its owner can enter: it holds the
+    database and the secret."""
+    missing = [p for p in (path, *path.parents) if not p.exists()]
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for folder in missing:
+        folder.chmod(0o700)  # parents get the default mode, and the umask may narrow it oddly
 
 
 @lru_cache

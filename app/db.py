@@ -1,5 +1,6 @@
 """Database: engine, naming convention, the shared row columns and the request's session."""
 
+import os
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -8,10 +9,12 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import Connection, DateTime, Engine, String, create_engine, event
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, Session, SQLModel
+
+from app.config import make_private_folder
 
 # Named constraints keep migrations reproducible and let Alembic drop them by name.
 SQLModel.metadata.naming_convention = {
@@ -102,9 +105,18 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
 
 
 def _ensure_sqlite_folder(url: str) -> None:
+    """Create the database's folder and file readable by their owner only.
 
-    path = url.split("///", 1)[-1]
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    SQLite gives the -wal and -shm files the database file's permissions, so they follow.
+    """
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    make_private_folder(path.parent)
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+        path.chmod(0o600)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

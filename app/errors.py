@@ -29,10 +29,19 @@ class AppError(Exception):
         if code:
             self.code = code
 
+    @property
+    def headers(self) -> dict[str, str]:
+        """Response headers this error calls for."""
+        return {}
+
 
 class NotAuthenticated(AppError):
     status = 401
     code = "not_authenticated"
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": "Bearer"}
 
 
 class Forbidden(AppError):
@@ -83,6 +92,19 @@ class Unavailable(AppError):
     code = "unavailable"
 
 
+class TooManyRequests(AppError):
+    status = 429
+    code = "too_many_requests"
+
+    def __init__(self, message: str, *, retry_after: int, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
+
+
 _HTTP_CODES = {
     400: "bad_request",
     401: "not_authenticated",
@@ -131,6 +153,11 @@ def render_error(
     return JSONResponse(error_body(code, message, details), status_code=status, headers=headers)
 
 
+def app_error_response(request: Request, exc: AppError) -> Response:
+    """The answer to a domain error, for routes that must return it rather than raise it."""
+    return render_error(request, exc.status, exc.code, exc.message, exc.details, exc.headers)
+
+
 def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
     details = []
     for err in exc.errors():
@@ -146,8 +173,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _app_error(request: Request, exc: AppError) -> Response:
         if isinstance(exc, FormError) and _wants_html(request):
             return exc.page
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-        return render_error(request, exc.status, exc.code, exc.message, exc.details, headers)
+        return app_error_response(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:

@@ -1,6 +1,6 @@
 """Every table, imported once so the metadata (and Alembic) sees the whole schema."""
 
-from app.auth.models import ApiToken, User
+from app.auth.models import ApiToken, SignInFailure, User
 from app.dataio.models import CsvImportRun, ImportedRow
 from app.decisions.models import Decision
 from app.experiments.models import Assumption, AssumptionTest
@@ -28,6 +28,7 @@ __all__ = [
     "ProblemScorecard",
     "ProblemTag",
     "Segment",
+    "SignInFailure",
     "User",
     "Workspace",
 ]

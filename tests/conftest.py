@@ -190,3 +190,29 @@ def cli(
 
     yield invoke
     get_settings.cache_clear()
+
+
+class Clock:
+    """The time the sign-in rules see, moved by hand instead of waiting."""
+
+    def __init__(self) -> None:
+        from app.db import utcnow
+
+        self.now = utcnow()
+
+    def __call__(self) -> Any:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        from datetime import timedelta
+
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    from app.auth import service
+
+    clock = Clock()
+    monkeypatch.setattr(service, "utcnow", clock)
+    return clock

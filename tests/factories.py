@@ -57,7 +57,7 @@ class Api:
     def as_member(self, email: str, role: str) -> "Api":
         """Another user, added to this workspace with a role."""
         self.register(self.client, email)
-        assert self.post("members", json={"email": email, "role": role}).status_code == 201
+        assert self.post("members", json={"email": email, "role": role}).status_code == 202
         token = self.sign_in(self.client, email)
         me = self.client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).json()
         return Api(self.client, token, self.ws, me["id"])

@@ -1,5 +1,6 @@
 """The `evident` command line, run against the test's database."""
 
+import stat
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,10 @@ def test_migrate_creates_an_empty_sqlite_database(
     assert result.exit_code == 0, result.output
     assert (tmp_path / "fresh" / "evident.db").exists()
     assert (tmp_path / "fresh" / "secret_key").exists()
+    # Only their owner can read the database, its secret and the folder holding them.
+    assert stat.S_IMODE((tmp_path / "fresh").stat().st_mode) == 0o700
+    for name in ("evident.db", "secret_key"):
+        assert stat.S_IMODE((tmp_path / "fresh" / name).stat().st_mode) == 0o600
 
 
 def test_create_user_then_sign_in(cli: Cli, client: TestClient) -> None:
@@ -80,12 +85,27 @@ def test_create_user_twice_is_a_clear_error(cli: Cli) -> None:
     [
         ("not-an-email", PASSWORD, "email: value is not a valid email address"),
         ("ada@example.com", "short", "password: String should have at least 8 characters"),
+        (
+            "ada@example.com",
+            "password",
+            "password: Too easy to guess. This is a top-10 common password. "
+            "Add another word or two. Uncommon words are better.",
+        ),
+        ("ada@example.com", "12345678", "password: Too easy to guess. This is a top-10 common"),
+        ("ada@example.com", "ada@example.com", "password: Too easy to guess."),
     ],
 )
 def test_create_user_rejects_bad_input(cli: Cli, email: str, password: str, message: str) -> None:
     result = cli("create-user", "--email", email, "--password", password)
     assert result.exit_code == 1
     assert message in result.stderr
+
+
+def test_create_user_refuses_a_weak_password_typed_at_the_prompt(cli: Cli) -> None:
+    result = cli("create-user", "--email", "ada@example.com", input="12345678\n" * 2)
+    assert result.exit_code == 1
+    assert "This is a top-10 common password." in result.stderr
+    assert "Traceback" not in result.output
 
 
 def test_create_token_prints_a_token_that_authenticates(cli: Cli, client: TestClient) -> None:
@@ -166,3 +186,22 @@ def test_production_without_a_secret_refuses_to_serve(
     assert result.exit_code == 1
     assert "EVIDENT_SECRET_KEY must be set when EVIDENT_MODE=production" in result.stderr
     assert not (tmp_path / "secret_key").exists()
+
+
+def test_production_with_a_weak_secret_refuses_to_serve(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EVIDENT_MODE", "production")
+    monkeypatch.setenv("EVIDENT_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("EVIDENT_SECRET_KEY", "x")
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(cli_app, ["serve", "--port", "1"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        "Error: EVIDENT_SECRET_KEY is too weak for EVIDENT_MODE=production: it is 1 character "
+        "long, 32 are needed."
+    )
+    assert "Traceback" not in result.output

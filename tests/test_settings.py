@@ -1,6 +1,7 @@
 """Settings: every one documented in the README, a secret required in production, kept locally."""
 
 import re
+import secrets
 import stat
 from pathlib import Path
 from typing import Any
@@ -95,8 +96,57 @@ def test_production_without_a_secret_is_an_error(
     with pytest.raises(ValidationError, match="EVIDENT_SECRET_KEY must be set"):
         Settings(data_dir=tmp_path)
     assert not (tmp_path / "secret_key").exists()
-    monkeypatch.setenv("EVIDENT_SECRET_KEY", "from-the-vault")
-    assert Settings(data_dir=tmp_path).secret_key == "from-the-vault"
+    monkeypatch.setenv("EVIDENT_SECRET_KEY", VAULT_SECRET)
+    assert Settings(data_dir=tmp_path).secret_key == VAULT_SECRET
+
+
+VAULT_SECRET = secrets.token_urlsafe(48)
+
+
+@pytest.mark.parametrize(
+    ("secret", "reason"),
+    [
+        ("x", "it is 1 character long, 32 are needed"),
+        ("change-me", "it is 9 characters long, 32 are needed"),
+        ("a" * 64, 'it is easy to guess (repeats like "aaa" are easy to guess)'),
+        ("0123456789" * 4, "it is easy to guess (repeats like"),
+        ("abcdefghijklmnopqrstuvwxyz012345", "it is easy to guess (sequences like"),
+        ("change-me-change-me-change-me-ch", "it is easy to guess"),
+        ("password" * 4, "it is easy to guess"),
+        ("qwertyuiopasdfghjklzxcvbnm123456", "it is easy to guess"),
+        ("secretsecretsecretsecretsecret12", "it is easy to guess"),
+    ],
+)
+def test_production_refuses_a_weak_secret(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, secret: str, reason: str
+) -> None:
+    monkeypatch.setenv("EVIDENT_MODE", "production")
+    monkeypatch.setenv("EVIDENT_SECRET_KEY", secret)
+    with pytest.raises(ValidationError) as refused:
+        Settings(data_dir=tmp_path)
+    message = refused.value.errors()[0]["msg"]
+    assert "EVIDENT_SECRET_KEY is too weak for EVIDENT_MODE=production: " + reason in message
+    assert "secrets.token_urlsafe(48)" in message  # and how to make a good one
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [secrets.token_urlsafe(24), secrets.token_hex(16), secrets.token_hex(32), VAULT_SECRET],
+)
+def test_production_accepts_a_random_secret(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, secret: str
+) -> None:
+    monkeypatch.setenv("EVIDENT_MODE", "production")
+    monkeypatch.setenv("EVIDENT_SECRET_KEY", secret)
+    assert Settings(data_dir=tmp_path).secret_key == secret
+
+
+def test_local_mode_takes_any_secret_it_is_given(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("EVIDENT_MODE", raising=False)
+    monkeypatch.setenv("EVIDENT_SECRET_KEY", "x")
+    assert Settings(data_dir=tmp_path).secret_key == "x"
 
 
 def test_local_mode_generates_a_secret_once_and_reuses_it(
@@ -110,5 +160,6 @@ def test_local_mode_generates_a_secret_once_and_reuses_it(
     assert len(first.secret_key) >= 32
     assert secret_file.read_text().strip() == first.secret_key
     assert stat.S_IMODE(secret_file.stat().st_mode) == 0o600
+    assert stat.S_IMODE(data_dir.stat().st_mode) == 0o700
     assert Settings(data_dir=data_dir).secret_key == first.secret_key
     assert Settings(data_dir=tmp_path / "other").secret_key != first.secret_key

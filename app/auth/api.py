@@ -7,23 +7,44 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
 from sqlmodel import col, select
 
-from app.auth.deps import CurrentUser
+from app.auth.deps import CurrentUser, client_address
 from app.auth.models import AccessToken, ApiToken, TokenCreate, TokenCreated, TokenRead
-from app.auth.service import authenticate, issue_token
+from app.auth.service import SignInLimits, attempt_sign_in, issue_token
 from app.db import SessionDep, utcnow
-from app.errors import NotFound
+from app.errors import NotAuthenticated, NotFound, app_error_response
 from app.workspaces.models import MeRead, WorkspaceWithRole
 from app.workspaces.service import workspaces_of
 
 router = APIRouter(tags=["auth"])
 
 
-@router.post("/auth/token", response_model=AccessToken, summary="Sign in (OAuth2 password flow)")
+@router.post(
+    "/auth/token",
+    response_model=AccessToken,
+    summary="Sign in (OAuth2 password flow)",
+    responses={
+        429: {
+            "description": "Too many failed sign-ins for the account or from the address; "
+            "retry after the seconds in the Retry-After header."
+        }
+    },
+)
 def sign_in(
     request: Request, session: SessionDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]
 ) -> Any:
-    user = authenticate(session=session, email=form.username, password=form.password)
-    days = request.app.state.settings.session_days
+    settings = request.app.state.settings
+    try:
+        user = attempt_sign_in(
+            session=session,
+            email=form.username,
+            password=form.password,
+            address=client_address(request),
+            limits=SignInLimits.of(settings),
+        )
+    except NotAuthenticated as exc:
+        # The failure is counted in this transaction: answered, not raised, so it is kept.
+        return app_error_response(request, exc)
+    days = settings.session_days
     _, token = issue_token(
         session=session, user=user, name="sign-in", kind="session", lifetime=timedelta(days=days)
     )

@@ -36,5 +36,11 @@ def optional_user(request: Request, session: SessionDep) -> User | None:
     return user_for_token(session=session, token=token) if token else None
 
 
+def client_address(request: Request) -> str:
+    """The client's IP address, as the server sees it (behind a proxy, the server must be told
+    to trust its forwarded-for header, or every client shares the proxy's address)."""
+    return request.client.host if request.client else "unknown"
+
+
 CurrentUser = Annotated[User, Depends(current_user)]
 OptionalUser = Annotated[User | None, Depends(optional_user)]

@@ -1,10 +1,12 @@
-"""Users and their API tokens (personal tokens and sign-in tokens, both stored hashed)."""
+"""Users, their API tokens (personal tokens and sign-in tokens, both stored hashed) and the
+failed sign-ins that hold back password guessing."""
 
 from datetime import datetime
 
-from pydantic import EmailStr
+from pydantic import EmailStr, ValidationInfo, field_validator
 from sqlmodel import Field, SQLModel
 
+from app.auth.passwords import password_weakness
 from app.db import Timestamped, UTCDateTime
 
 
@@ -30,10 +32,35 @@ class ApiToken(Timestamped, table=True):
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
+class SignInFailure(SQLModel, table=True):
+    """A failed sign-in, counted against the account tried and the client's address.
+
+    Kept in the database so every worker and host counts the same failures; rows older than
+    the window are pruned whenever a failure is recorded.
+    """
+
+    __tablename__ = "sign_in_failure"
+
+    id: int | None = Field(default=None, primary_key=True)
+    scope: str = Field(max_length=16, description='"account" or "address".')
+    # A hash, so a mistyped email (or a password typed in the email box) is not kept in plain.
+    key_hash: str = Field(max_length=64, index=True)
+    failed_at: datetime = Field(sa_type=UTCDateTime, index=True)
+
+
 class UserCreate(SQLModel):
     email: EmailStr
-    password: str = Field(min_length=8, max_length=200)
     name: str = Field(default="", max_length=200)
+    # After email and name, so the strength check can tell a password made of them.
+    password: str = Field(min_length=8, max_length=200)
+
+    @field_validator("password")
+    @classmethod
+    def _hard_to_guess(cls, password: str, info: ValidationInfo) -> str:
+        user_inputs = [str(info.data.get(field) or "") for field in ("email", "name")]
+        if weakness := password_weakness(password, user_inputs=user_inputs):
+            raise ValueError(weakness)
+        return password
 
 
 class UserRead(SQLModel):

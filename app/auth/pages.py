@@ -2,18 +2,25 @@
 
 import secrets
 from datetime import timedelta
+from urllib.parse import unquote
 
 from fastapi import Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlmodel import Session, select
 
-from app.auth.deps import OptionalUser
+from app.auth.deps import OptionalUser, client_address
 from app.auth.models import User, UserCreate
-from app.auth.service import authenticate, create_user, issue_token, revoke_token
+from app.auth.service import (
+    SignInLimits,
+    attempt_sign_in,
+    create_user,
+    issue_token,
+    revoke_token,
+)
 from app.dataio.seed import load_demo
 from app.db import SessionDep
-from app.errors import AppError, NotAuthenticated
+from app.errors import AppError, FormError, NotAuthenticated, TooManyRequests
 from app.web import (
     ANON_COOKIE,
     SESSION_COOKIE,
@@ -33,10 +40,23 @@ router = page_router()
 
 
 def safe_next(target: str | None) -> str:
-    """Only local paths, so a link cannot send people elsewhere after sign-in."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return "/"
+    """Only a path of this site, so a link cannot send people elsewhere after sign-in.
+
+    Browsers drop tabs and newlines from URLs and read a backslash as a slash, so a "next" of
+    "/%09/evil.example" (a tab) would leave the site: such characters, before or after
+    percent-decoding, send people home instead.
+    """
+    if not target or not target.isascii():  # it goes into the Location header as it is
+        return "/"
+    for form in (target, unquote(target)):
+        if (
+            not form.startswith("/")
+            or "//" in form
+            or "\\" in form
+            or any(char.isspace() or not char.isprintable() for char in form)
+        ):
+            return "/"
+    return target
 
 
 def _anonymous_form(request: Request, template: str, context: dict, status: int = 200) -> Response:
@@ -121,8 +141,10 @@ def first_run(request: Request, session: SessionDep, form: FormDep) -> Response:
     except ValidationError as exc:
         errors |= validation_errors(exc, lambda f: "workspace" if f == "name" else f)
     if errors:
-        return _anonymous_form(
-            request, "auth/first_run.html", {"values": values, "errors": errors}, 422
+        raise FormError(
+            _anonymous_form(
+                request, "auth/first_run.html", {"values": values, "errors": errors}, 422
+            )
         )
     user = create_user(
         session=session, email=account.email, password=account.password, name=account.name
@@ -147,16 +169,24 @@ def signin_form(request: Request, session: SessionDep) -> Response:
 def signin(request: Request, session: SessionDep, form: FormDep) -> Response:
     check_anonymous_csrf(request)
     values = values_of(form)
+    target = safe_next(str(form.get("next") or ""))  # as sent, not stripped
     try:
-        user = authenticate(
+        user = attempt_sign_in(
             session=session,
             email=values.get("email", ""),
             password=str(form.get("password") or ""),
+            address=client_address(request),
+            limits=SignInLimits.of(request.app.state.settings),
         )
-    except NotAuthenticated as exc:
-        context = {"values": values, "errors": {"": exc.message}}
-        return _anonymous_form(request, "auth/signin.html", context, 401)
-    return _signed_in(request, session, user, safe_next(values.get("next")))
+    except (NotAuthenticated, TooManyRequests) as exc:
+        # Answered, not raised: a failed attempt is counted in this transaction and kept.
+        context = {"values": values | {"next": target}}
+        context["errors"] = {"": exc.message}
+        response = _anonymous_form(request, "auth/signin.html", context, exc.status)
+        if isinstance(exc, TooManyRequests):
+            response.headers.update(exc.headers)
+        return response
+    return _signed_in(request, session, user, target)
 
 
 @router.post("/signout")
@@ -192,4 +222,4 @@ def new_workspace(
         return Response(status_code=303, headers={"Location": f"/w/{space.slug}"})
     workspaces = workspaces_of(session=session, user=user)
     context = {"workspaces": workspaces, "values": values, "errors": errors}
-    return render(request, "auth/workspaces.html", context, status=422)
+    raise FormError(render(request, "auth/workspaces.html", context, status=422))

@@ -1,15 +1,21 @@
-"""Passwords (argon2) and tokens (random, stored as SHA-256 hashes)."""
+"""Passwords (argon2), tokens (random, stored as SHA-256 hashes) and the limits on failed
+sign-ins."""
 
 import hashlib
+import math
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from pwdlib import PasswordHash
-from sqlmodel import Session, select
+from sqlalchemy import text
+from sqlmodel import Session, col, delete, select
 
-from app.auth.models import ApiToken, User
+from app.auth.models import ApiToken, SignInFailure, User
+from app.auth.passwords import password_weakness
+from app.config import Settings
 from app.db import utcnow
-from app.errors import Conflict, NotAuthenticated
+from app.errors import Conflict, InvalidInput, NotAuthenticated, TooManyRequests
 
 password_hash = PasswordHash.recommended()
 TOKEN_PREFIX = "evd_"
@@ -24,8 +30,12 @@ def normalise_email(email: str) -> str:
 
 
 def create_user(*, session: Session, email: str, password: str, name: str = "") -> User:
-    """Create a user with an argon2-hashed password."""
+    """Create a user with an argon2-hashed password that is hard to guess."""
     email = normalise_email(email)
+    if weakness := password_weakness(password, user_inputs=[email, name]):
+        raise InvalidInput(
+            f"password: {weakness}", details=[{"field": "password", "message": weakness}]
+        )
     if session.exec(select(User).where(User.email == email)).first():
         raise Conflict(f"A user with the email {email} already exists.", code="email_taken")
     user = User(
@@ -48,6 +58,117 @@ def authenticate(*, session: Session, email: str, password: str) -> User:
     if new_hash:
         user.password_hash = new_hash
     return user
+
+
+@dataclass(frozen=True)
+class SignInLimits:
+    """Failed sign-ins allowed per account and per client address within a sliding window."""
+
+    per_account: int
+    per_address: int
+    window: timedelta
+
+    @classmethod
+    def of(cls, settings: Settings) -> "SignInLimits":
+        return cls(
+            per_account=settings.sign_in_failures_per_account,
+            per_address=settings.sign_in_failures_per_address,
+            window=timedelta(minutes=settings.sign_in_window_minutes),
+        )
+
+
+def attempt_sign_in(
+    *,
+    session: Session,
+    email: str,
+    password: str,
+    address: str,
+    limits: SignInLimits,
+    now: datetime | None = None,
+) -> User:
+    """The user with these credentials, unless too many sign-ins failed lately.
+
+    Once an account or an address has used up its failures, TooManyRequests is raised before
+    the password is even checked. A wrong password is recorded as a failure, then
+    NotAuthenticated is raised: the caller must answer it without rolling the session back.
+    A success clears the account's failures (not the address's: signing in to one's own
+    account must not buy more guesses at someone else's).
+    """
+    now = now or utcnow()
+    account = _counter_key("account", normalise_email(email))
+    counters = [
+        (account, limits.per_account),
+        (_counter_key("address", address), limits.per_address),
+    ]
+    _take_turns(session, [key for key, _ in counters])
+    wait = max(
+        _seconds_until_allowed(session, key, limit, limits.window, now) for key, limit in counters
+    )
+    if wait:
+        raise TooManyRequests(
+            "Too many failed sign-ins for this account or from your network. "
+            f"Try again in {_in_words(wait)}.",
+            retry_after=wait,
+        )
+    try:
+        user = authenticate(session=session, email=email, password=password)
+    except NotAuthenticated:
+        _record_failure(session, [key for key, _ in counters], limits.window, now)
+        raise
+    session.exec(delete(SignInFailure).where(col(SignInFailure.key_hash) == account[1]))
+    return user
+
+
+def _counter_key(scope: str, value: str) -> tuple[str, str]:
+    return scope, hashlib.sha256(f"{scope}:{value}".encode()).hexdigest()
+
+
+def _take_turns(session: Session, keys: list[tuple[str, str]]) -> None:
+    """On PostgreSQL, sign-ins to one account (or from one address) wait for each other until
+    commit, so parallel guesses cannot all slip under the limit. SQLite's writes already do."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for _, key_hash in sorted(keys, key=lambda key: key[1]):  # one order: no deadlock
+        session.exec(
+            text("SELECT pg_advisory_xact_lock(:space, :key)"),  # type: ignore[call-overload]
+            params={
+                "space": _LOCK_SPACE,
+                "key": int.from_bytes(bytes.fromhex(key_hash[:8]), signed=True),
+            },
+        )
+
+
+def _seconds_until_allowed(
+    session: Session, key: tuple[str, str], limit: int, window: timedelta, now: datetime
+) -> int:
+    """0 while failures are under the limit; else the seconds until enough of them expire."""
+    failed = session.exec(
+        select(SignInFailure.failed_at)
+        .where(SignInFailure.key_hash == key[1], col(SignInFailure.failed_at) > now - window)
+        .order_by(col(SignInFailure.failed_at))
+    ).all()
+    if len(failed) < limit:
+        return 0
+    allowed_at = failed[len(failed) - limit] + window
+    return max(1, math.ceil((allowed_at - now).total_seconds()))
+
+
+def _record_failure(
+    session: Session, keys: list[tuple[str, str]], window: timedelta, now: datetime
+) -> None:
+    """Count a failure against each key; expired failures are pruned on the way."""
+    session.exec(delete(SignInFailure).where(col(SignInFailure.failed_at) <= now - window))
+    session.add_all(
+        SignInFailure(scope=scope, key_hash=key_hash, failed_at=now) for scope, key_hash in keys
+    )
+    session.flush()
+
+
+def _in_words(seconds: int) -> str:
+    if seconds < 60:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = math.ceil(seconds / 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
 def issue_token(
@@ -89,3 +210,5 @@ def revoke_token(*, session: Session, token: str) -> None:
 
 
 _DUMMY_HASH = password_hash.hash("not-a-real-password")
+# The first of PostgreSQL's two advisory-lock keys: sign-in counters, apart from other locks.
+_LOCK_SPACE = 0x5349474E  # "SIGN"

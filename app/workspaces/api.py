@@ -5,11 +5,13 @@ from typing import Any
 from fastapi import APIRouter, Response
 
 from app.auth.deps import CurrentUser
+from app.auth.service import normalise_email
 from app.db import SessionDep
 from app.workspaces import service
 from app.workspaces.deps import AdminDep, WorkspaceDep
 from app.workspaces.models import (
     MemberAdd,
+    MemberAdded,
     MemberRead,
     MemberUpdate,
     ScoringSettings,
@@ -53,13 +55,18 @@ def list_members(ctx: WorkspaceDep, session: SessionDep) -> Any:
 
 
 @router.post(
-    "/{ws}/members", response_model=MemberRead, status_code=201, summary="Add a member (admin)"
+    "/{ws}/members",
+    response_model=MemberAdded,
+    status_code=202,
+    summary="Add a member (admin)",
+    description="Gives the user with this email a role. The answer is the same whether or not "
+    "the email has an account, so it cannot be used to find out who has one; the member list "
+    "shows who has access.",
 )
 def add_member(ctx: AdminDep, session: SessionDep, payload: MemberAdd) -> Any:
-    membership, user = service.add_member(
-        session=session, ctx=ctx, email=payload.email, role=payload.role
-    )
-    return service.member_read(membership, user)
+    service.add_member(session=session, ctx=ctx, email=payload.email, role=payload.role)
+    message = service.access_message(ctx=ctx, email=payload.email, role=payload.role)
+    return MemberAdded(email=normalise_email(payload.email), role=payload.role, message=message)
 
 
 @router.patch(

@@ -86,6 +86,14 @@ class MemberAdd(SQLModel):
     role: Role = Role.viewer
 
 
+class MemberAdded(SQLModel):
+    """The answer to adding a member: the same whether or not the email has an account."""
+
+    email: str
+    role: Role
+    message: str
+
+
 class MemberUpdate(SQLModel):
     version: int
     role: Role

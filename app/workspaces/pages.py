@@ -13,7 +13,7 @@ from app.auth.models import ApiToken, TokenCreate
 from app.auth.service import issue_token
 from app.db import SessionDep, utcnow
 from app.enums import Role
-from app.errors import AppError, InvalidInput, NotFound
+from app.errors import AppError, FormError, InvalidInput, NotFound
 from app.kit.rows import get_for_update, get_row, restore, scoped, soft_delete, update_row
 from app.research.models import Segment, SegmentCreate, SegmentUpdate
 from app.research.service import create_segment
@@ -31,7 +31,7 @@ from app.web import (
 )
 from app.workspaces import service as workspaces
 from app.workspaces.deps import AdminDep, WorkspaceContext, WorkspaceDep
-from app.workspaces.models import ScoringSettingsUpdate
+from app.workspaces.models import MemberAdd, ScoringSettingsUpdate
 from app.workspaces.service import update_scoring_settings
 
 router = page_router()
@@ -45,6 +45,7 @@ def _settings_page(
     errors: dict[str, str] | None = None,
     values: dict[str, str] | None = None,
     new_token: str | None = None,
+    member_notice: str | None = None,
     status: int = 200,
 ) -> Response:
     members = list(workspaces.members(session=session, ctx=ctx))
@@ -80,6 +81,7 @@ def _settings_page(
         "segments_pager": segments_pager,
         "tokens": tokens,
         "new_token": new_token,
+        "member_notice": member_notice,
         "deleted_segment": deleted_segment,
         "roles": list(Role),
         "errors": errors or {},
@@ -107,14 +109,19 @@ def add_member(request: Request, ctx: AdminDep, session: SessionDep, form: FormD
     values = values_of(form)
     try:
         role = Role(values.get("member_role", "viewer"))
-        email = values.get("member_email", "")
+        email = MemberAdd(email=values.get("member_email", ""), role=role).email
         workspaces.add_member(session=session, ctx=ctx, email=email, role=role)
-    except (AppError, ValueError) as exc:
-        message = exc.message if isinstance(exc, AppError) else "Choose a role."
-        return _settings_page(
-            request, session, ctx, errors={"member_email": message}, values=values, status=422
-        )
-    return _back(request, ctx, "members")
+    except ValidationError:
+        errors = {"member_email": "Enter an email address, like name@example.com."}
+    except ValueError:
+        errors = {"member_role": "Choose a role."}
+    except AppError as exc:
+        errors = {"member_email": exc.message}
+    else:
+        # The same notice whether or not the email has an account (no one learns who has one).
+        notice = workspaces.access_message(ctx=ctx, email=email, role=role)
+        return _settings_page(request, session, ctx, member_notice=notice)
+    raise FormError(_settings_page(request, session, ctx, errors=errors, values=values, status=422))
 
 
 @router.post("/w/{ws}/settings/members/{user_id}/role")
@@ -159,7 +166,9 @@ def add_segment(request: Request, ctx: AdminDep, session: SessionDep, form: Form
         )
     except ValidationError as exc:
         errors = validation_errors(exc, lambda f: "segment_" + f)
-        return _settings_page(request, session, ctx, errors=errors, values=values, status=422)
+        raise FormError(
+            _settings_page(request, session, ctx, errors=errors, values=values, status=422)
+        ) from None
     create_segment(session=session, ctx=ctx, payload=payload)
     return _back(request, ctx, "segments")
 
@@ -225,7 +234,9 @@ def update_scoring(request: Request, ctx: AdminDep, session: SessionDep, form: F
         errors.setdefault("scoring", errors.pop("", exc.message))
     else:
         return _back(request, ctx, "scoring")
-    return _settings_page(request, session, ctx, errors=errors, values=values, status=status)
+    raise FormError(
+        _settings_page(request, session, ctx, errors=errors, values=values, status=status)
+    )
 
 
 # ---- personal API tokens ---------------------------------------------------------------------
@@ -241,7 +252,9 @@ def create_token(
         payload = TokenCreate(name=values.get("token_name", ""))
     except ValidationError:
         errors = {"token_name": "Name the token after where it will be used."}
-        return _settings_page(request, session, ctx, errors=errors, values=values, status=422)
+        raise FormError(
+            _settings_page(request, session, ctx, errors=errors, values=values, status=422)
+        ) from None
     _, token = issue_token(
         session=session, user=user, name=payload.name, kind="personal", lifetime=None
     )

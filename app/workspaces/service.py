@@ -154,16 +154,17 @@ def member_read(membership: Membership, user: User) -> MemberRead:
 
 def add_member(
     *, session: Session, ctx: WorkspaceContext, email: str, role: Role
-) -> tuple[Membership, User]:
-    """Give an existing user a role in the workspace."""
+) -> Membership | None:
+    """Give the user with this email a role in the workspace; None when no account has it.
+
+    Callers answer both cases alike (see `access_message`), so adding members cannot be used
+    to find out which emails have an account.
+    """
     lock_workspace(session=session, ctx=ctx)
-    user = session.exec(select(User).where(User.email == normalise_email(email))).first()
+    email = normalise_email(email)
+    user = session.exec(select(User).where(User.email == email)).first()
     if user is None:
-        raise NotFound(
-            f"No user with the email {email}. Ask them to sign up (or an admin to run "
-            "`evident create-user`) first.",
-            code="user_not_found",
-        )
+        return None
     assert user.id is not None
     existing = session.exec(
         select(Membership).where(Membership.workspace_id == ctx.id, Membership.user_id == user.id)
@@ -174,7 +175,16 @@ def add_member(
     session.add(membership)
     session.flush()
     record_change(session, ctx, "create", membership)
-    return membership, user
+    return membership
+
+
+def access_message(*, ctx: WorkspaceContext, email: str, role: Role) -> str:
+    """What adding a member did, worded the same whether or not the email has an account."""
+    return (
+        f"If {normalise_email(email)} has an Evident account, they now have access to "
+        f"{ctx.workspace.name} as {role.value}. If not, nothing changed: ask whoever runs "
+        "Evident to create their account (`evident create-user`), then add them again."
+    )
 
 
 def change_role(

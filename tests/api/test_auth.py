@@ -1,7 +1,9 @@
 """Sign-in, the current user, personal tokens, and the 401 every route answers without one."""
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from threading import Barrier
 from typing import Any
 
 import pytest
@@ -12,6 +14,7 @@ from app.auth.models import ApiToken
 from app.auth.service import hash_token
 from app.db import utcnow
 from tests.api.helpers import assert_error
+from tests.conftest import Clock
 from tests.factories import PASSWORD, Api
 
 TOKEN_URL = "/api/v1/auth/token"
@@ -70,8 +73,8 @@ def test_sign_in_without_the_form_fields_is_422(client: TestClient) -> None:
 def test_me_lists_the_workspaces_with_the_role_in_each(api: Api) -> None:
     other = Api.signed_up(api.client, email="bob@example.com", workspace="bobs")
     api.register(api.client, "carol@example.com")
-    api.ok(api.post("members", json={"email": "carol@example.com", "role": "viewer"}), 201)
-    other.ok(other.post("members", json={"email": "carol@example.com", "role": "decider"}), 201)
+    api.ok(api.post("members", json={"email": "carol@example.com", "role": "viewer"}), 202)
+    other.ok(other.post("members", json={"email": "carol@example.com", "role": "decider"}), 202)
     carol = Api.sign_in(api.client, "carol@example.com")
 
     me = api.client.get("/api/v1/me", headers=bearer(carol)).json()
@@ -213,3 +216,159 @@ def test_session_cookie_reads_freely_but_writes_need_the_csrf_token(api: Api) ->
         client.cookies.clear()
     # A bearer token needs no CSRF token: it is never sent by a browser on its own.
     assert api.post("problems", json={"title": "From a script"}).status_code == 201
+
+
+# ---- failed sign-ins are limited per account and per address ----------------------------------
+
+ACCOUNT_LIMIT = 5  # the defaults: EVIDENT_SIGN_IN_FAILURES_PER_ACCOUNT, ..._PER_ADDRESS
+ADDRESS_LIMIT = 20
+WINDOW_SECONDS = 15 * 60
+
+
+def from_address(client: TestClient, address: str) -> TestClient:
+    """The same app, reached from another client address."""
+    return TestClient(client.app, client=(address, 50000))
+
+
+def attempt(client: TestClient, email: str, password: str) -> Any:
+    return client.post(TOKEN_URL, data={"username": email, "password": password})
+
+
+def assert_held(response: Any) -> int:
+    """A 429 that says, in seconds, when to try again; returns those seconds."""
+    error = assert_error(response, 429, "too_many_requests")
+    assert "Too many failed sign-ins" in error["message"]
+    retry_after = int(response.headers["Retry-After"])
+    assert 0 < retry_after <= WINDOW_SECONDS
+    return retry_after
+
+
+def test_the_sixth_attempt_at_an_account_is_held_even_with_the_right_password(
+    client: TestClient, clock: Clock
+) -> None:
+    Api.register(client, "grace@example.com")
+    for _ in range(ACCOUNT_LIMIT):
+        assert_unauthenticated(attempt(client, "grace@example.com", "wrong password"))
+        clock.advance(seconds=10)
+
+    held = attempt(client, "grace@example.com", PASSWORD)
+
+    # The first failure expires 15 minutes after it happened, 50 seconds ago.
+    assert assert_held(held) == WINDOW_SECONDS - 50
+    assert "access_token" not in held.text
+
+
+def test_the_account_limit_holds_whatever_address_the_guesses_come_from(
+    client: TestClient, clock: Clock
+) -> None:
+    Api.register(client, "grace@example.com")
+    for n in range(ACCOUNT_LIMIT):
+        guesser = from_address(client, f"203.0.113.{n}")
+        assert_unauthenticated(attempt(guesser, "grace@example.com", f"guess {n}"))
+
+    assert_held(attempt(from_address(client, "198.51.100.7"), "grace@example.com", PASSWORD))
+    # Other accounts are not held, from any of those addresses.
+    Api.register(client, "hopper@example.com")
+    assert attempt(from_address(client, "203.0.113.0"), "hopper@example.com", PASSWORD).is_success
+
+
+def test_one_address_guessing_at_many_accounts_is_held(client: TestClient, clock: Clock) -> None:
+    Api.register(client, "grace@example.com")
+    guesser = from_address(client, "203.0.113.9")
+    for n in range(ADDRESS_LIMIT):
+        assert_unauthenticated(attempt(guesser, f"user{n}@example.com", "password1"))
+
+    assert_held(attempt(guesser, "grace@example.com", PASSWORD))
+    # The accounts themselves are not held: their owners sign in from elsewhere.
+    assert attempt(client, "grace@example.com", PASSWORD).is_success
+
+
+def test_held_sign_ins_expire_after_the_window(client: TestClient, clock: Clock) -> None:
+    Api.register(client, "grace@example.com")
+    for _ in range(ACCOUNT_LIMIT):
+        attempt(client, "grace@example.com", "wrong password")
+    retry_after = assert_held(attempt(client, "grace@example.com", PASSWORD))
+    assert retry_after == WINDOW_SECONDS
+
+    clock.advance(seconds=retry_after - 1)
+    assert_held(attempt(client, "grace@example.com", PASSWORD))
+    clock.advance(seconds=1)
+    assert attempt(client, "grace@example.com", PASSWORD).status_code == 200
+
+
+def test_an_unknown_email_is_held_the_same_way(client: TestClient, clock: Clock) -> None:
+    """Otherwise the 429 would tell which emails have an account."""
+    Api.register(client, "grace@example.com")
+    answers = {}
+    for email in ("grace@example.com", "nobody@example.com"):
+        for _ in range(ACCOUNT_LIMIT):
+            assert_unauthenticated(attempt(client, email, "wrong password"))
+        answers[email] = attempt(client, email, "wrong password")
+    assert [assert_held(r) for r in answers.values()] == [WINDOW_SECONDS, WINDOW_SECONDS]
+    assert len({r.text for r in answers.values()}) == 1
+
+
+def test_a_successful_sign_in_clears_the_accounts_failures(
+    client: TestClient, clock: Clock
+) -> None:
+    Api.register(client, "grace@example.com")
+    for _ in range(ACCOUNT_LIMIT - 1):
+        assert_unauthenticated(attempt(client, "grace@example.com", "typo"))
+    assert attempt(client, "grace@example.com", PASSWORD).status_code == 200
+    # A fresh count: as many mistakes again before the account is held.
+    for _ in range(ACCOUNT_LIMIT):
+        assert_unauthenticated(attempt(client, "grace@example.com", "typo"))
+    assert_held(attempt(client, "grace@example.com", PASSWORD))
+
+
+def test_old_failures_are_pruned_when_new_ones_are_recorded(
+    client: TestClient, clock: Clock, session: Session
+) -> None:
+    from app.auth.models import SignInFailure
+
+    for n in range(3):
+        attempt(client, f"user{n}@example.com", "wrong password")
+    assert len(session.exec(select(SignInFailure)).all()) == 6  # per account and per address
+
+    clock.advance(seconds=WINDOW_SECONDS + 1)
+    attempt(client, "late@example.com", "wrong password")
+
+    session.rollback()  # a fresh snapshot
+    rows = session.exec(select(SignInFailure)).all()
+    assert sorted(row.scope for row in rows) == ["account", "address"]
+    assert {row.failed_at for row in rows} == {clock.now}
+    assert all("example.com" not in row.key_hash for row in rows)  # kept hashed
+
+
+def test_the_limits_are_settings(engine: Any, tmp_path: Any) -> None:
+    from app.config import Settings
+    from app.main import create_app
+
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        database_url="sqlite://",
+        secret_key="test-secret",
+        sign_in_failures_per_account=2,
+        sign_in_window_minutes=1,
+    )
+    with TestClient(create_app(settings, engine=engine)) as client:
+        Api.register(client, "grace@example.com")
+        for _ in range(2):
+            assert_unauthenticated(attempt(client, "grace@example.com", "wrong password"))
+        assert assert_held(attempt(client, "grace@example.com", PASSWORD)) <= 60
+
+
+def test_simultaneous_guesses_cannot_slip_past_the_limit(client: TestClient) -> None:
+    """Every worker counts the same failures, and they wait for each other to count."""
+    Api.register(client, "grace@example.com")
+    guesses = 3 * ACCOUNT_LIMIT
+    start = Barrier(guesses)
+
+    def guess(n: int) -> int:
+        with from_address(client, f"203.0.113.{n}") as guesser:
+            start.wait()
+            return attempt(guesser, "grace@example.com", f"guess {n}").status_code
+
+    with ThreadPoolExecutor(max_workers=guesses) as pool:
+        statuses = sorted(pool.map(guess, range(guesses)))
+    assert statuses == [401] * ACCOUNT_LIMIT + [429] * (guesses - ACCOUNT_LIMIT)

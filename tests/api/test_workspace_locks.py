@@ -205,7 +205,7 @@ def test_two_admins_demoting_each_other_at_once_leave_an_admin(
     for i in range(10):
         api.post_root("/api/v1/workspaces", json={"slug": f"lab-{i}", "name": f"Lab {i}"})
         ada = Api(api.client, api.token, f"lab-{i}", api.user_id)
-        ada.ok(ada.post("members", json={"email": "bob@example.com", "role": "admin"}), 201)
+        ada.ok(ada.post("members", json={"email": "bob@example.com", "role": "admin"}), 202)
         bob_here = Api(api.client, bob.token, ada.ws, bob.user_id)
         versions = {m["user"]["id"]: m["version"] for m in ada.ok(ada.get("members"))}
         requests = [demote(ada, bob_here, versions), demote(bob_here, ada, versions)]

@@ -90,12 +90,14 @@ def test_patch_without_version_or_with_empty_name_is_422(api: Api) -> None:
 
 def test_admin_adds_a_member_by_email_changes_the_role_and_removes_them(api: Api) -> None:
     api.register(api.client, "Carol@Example.com")
-    added = api.ok(api.post("members", json={"email": "carol@example.com", "role": "viewer"}), 201)
-    assert added["user"]["email"] == "carol@example.com"
+    added = api.ok(api.post("members", json={"email": "carol@example.com", "role": "viewer"}), 202)
+    assert added["email"] == "carol@example.com"
     assert added["role"] == "viewer"
-    carol_id = added["user"]["id"]
+    [carol] = [m for m in api.ok(api.get("members")) if m["user"]["email"] == "carol@example.com"]
+    assert carol["role"] == "viewer"
+    carol_id = carol["user"]["id"]
 
-    assert added["version"] == 1
+    assert carol["version"] == 1  # the add answers alike for every email: no row in it
     changed = api.ok(api.patch(f"members/{carol_id}", json={"version": 1, "role": "decider"}))
     assert (changed["role"], changed["version"]) == ("decider", 2)
     roles = {m["user"]["email"]: m["role"] for m in api.ok(api.get("members"))}
@@ -113,7 +115,9 @@ def test_admin_adds_a_member_by_email_changes_the_role_and_removes_them(api: Api
 
 def test_member_added_without_a_role_is_a_viewer(api: Api) -> None:
     api.register(api.client, "carol@example.com")
-    assert api.ok(api.post("members", json={"email": "carol@example.com"}), 201)["role"] == "viewer"
+    assert api.ok(api.post("members", json={"email": "carol@example.com"}), 202)["role"] == "viewer"
+    roles = {m["user"]["email"]: m["role"] for m in api.ok(api.get("members"))}
+    assert roles["carol@example.com"] == "viewer"
 
 
 def test_adding_an_existing_member_is_409(api: Api) -> None:
@@ -122,10 +126,27 @@ def test_adding_an_existing_member_is_409(api: Api) -> None:
     assert_error(response, 409, "already_member")
 
 
-def test_unknown_email_is_404(api: Api) -> None:
-    response = api.post("members", json={"email": "nobody@example.com", "role": "viewer"})
-    error = assert_error(response, 404, "user_not_found")
-    assert "nobody@example.com" in error["message"]
+def test_adding_a_member_does_not_tell_whether_the_email_has_an_account(api: Api) -> None:
+    """Anyone can make a workspace and be its admin: the answer must not reveal accounts."""
+    api.register(api.client, "carol@example.com")
+    known = api.post("members", json={"email": "carol@example.com", "role": "viewer"})
+    unknown = api.post("members", json={"email": "cecil@example.com", "role": "viewer"})
+
+    assert known.status_code == unknown.status_code == 202
+    assert known.headers == unknown.headers  # same length too: the emails are as long
+    assert known.json() == {
+        "email": "carol@example.com",
+        "role": "viewer",
+        "message": "If carol@example.com has an Evident account, they now have access to Acme "
+        "as viewer. If not, nothing changed: ask whoever runs Evident to create their account "
+        "(`evident create-user`), then add them again.",
+    }
+    assert unknown.json() == {
+        key: value.replace("carol", "cecil") for key, value in known.json().items()
+    }
+    # Only the real account became a member; the admin sees who has access in the list.
+    members = [m["user"]["email"] for m in api.ok(api.get("members"))]
+    assert members == ["ada@example.com", "carol@example.com"]
 
 
 @pytest.mark.parametrize(

@@ -1,8 +1,11 @@
 """Sign-in, sign-out, first run, redirects and CSRF on the pages."""
 
+import pytest
 from fastapi.testclient import TestClient
 
-from tests.factories import Api
+from app.auth.pages import safe_next
+from tests.conftest import Clock
+from tests.factories import PASSWORD, Api
 from tests.web.conftest import HTML, Web, csrf_of, soup
 
 
@@ -137,3 +140,106 @@ def test_errors_render_as_a_page_or_a_toast(web: Web) -> None:
     assert toast.status_code == 404
     assert toast.headers["HX-Retarget"] == "#toasts"
     assert "<html" not in toast.text and "No problem 999" in toast.text
+
+
+OFF_SITE = [
+    "//evil.example",
+    "///evil.example",
+    "/\\evil.example",
+    "\\\\evil.example",
+    "/\\/evil.example",
+    "/\t/evil.example",
+    "/\n/evil.example",
+    "/\r\n/evil.example",
+    "/ /evil.example",
+    "/\x00/evil.example",
+    "/\u200b/evil.example",
+    "/%09/evil.example",
+    "/%0a/evil.example",
+    "/%2F/evil.example",
+    "%2F%2Fevil.example",
+    "/%5Cevil.example",
+    "/%E2%80%8B/evil.example",
+    "/%20/evil.example",
+    " /w/acme",
+    "https://evil.example",
+    "http:evil.example",
+    "HTTPS://evil.example/w/acme",
+    "javascript:alert(1)",
+    "data:text/html,hi",
+    "evil.example",
+    "/w/acme/../..//evil.example",
+    "/caf\u00e9",
+]
+
+
+def test_sign_in_at_the_first_link_of_the_report_stays_on_the_site(api: Api) -> None:
+    web = Web(TestClient(api.client.app), api.ws)
+    page = web.get("/signin?next=%2F%09%2Fevil.example")
+    assert soup(page).find("input", attrs={"name": "next"})["value"] == "/"
+
+
+@pytest.mark.parametrize("target", OFF_SITE, ids=[repr(t) for t in OFF_SITE])
+def test_sign_in_never_sends_people_off_the_site(api: Api, target: str) -> None:
+    web = Web(TestClient(api.client.app), api.ws)
+    page = web.client.get("/signin", params={"next": target}, headers=HTML)
+    assert soup(page).find("input", attrs={"name": "next"})["value"] == "/"
+    signed_in = web.client.post(
+        "/signin",
+        data={
+            "email": "ada@example.com",
+            "password": PASSWORD,
+            "next": target,
+            "csrf_token": csrf_of(page),
+        },
+        follow_redirects=False,
+    )
+    assert signed_in.status_code == 303
+    assert signed_in.headers["location"] == "/"
+
+
+@pytest.mark.parametrize(
+    "target", ["/w/acme/settings", "/w/acme/problems/3?x=1", "/w/acme/search?q=caf%C3%A9"]
+)
+def test_sign_in_goes_on_to_a_path_of_the_site(api: Api, target: str) -> None:
+    assert safe_next(target) == target
+
+
+def test_the_form_holds_back_a_guesser_with_a_readable_page(api: Api, clock: Clock) -> None:
+    web = Web(TestClient(api.client.app), api.ws)
+    page = web.get("/signin")
+
+    def sign_in(password: str):
+        data = {"email": "ada@example.com", "password": password, "csrf_token": csrf_of(page)}
+        return web.client.post("/signin", data=data, headers=HTML, follow_redirects=False)
+
+    for n in range(5):
+        assert sign_in(f"guess {n}").status_code == 401
+    held = sign_in(PASSWORD)
+
+    assert held.status_code == 429
+    assert held.headers["Retry-After"] == "900"
+    alert = soup(held).find(class_="form-error").get_text()
+    assert alert == (
+        "Too many failed sign-ins for this account or from your network. Try again in 15 minutes."
+    )
+    assert soup(held).find(id="email")["value"] == "ada@example.com"
+    assert "evident_session" not in held.headers.get("set-cookie", "")
+
+    clock.advance(minutes=15)
+    assert sign_in(PASSWORD).status_code == 303
+
+
+@pytest.mark.parametrize("password", ["password", "12345678", "ada@example.com", "acmeacme"])
+def test_first_run_refuses_a_password_that_is_easy_to_guess(
+    client: TestClient, password: str
+) -> None:
+    response = first_run(client, password=password)
+
+    assert response.status_code == 422
+    error = soup(response).find(id="password-error").get_text()
+    assert error.startswith("Too easy to guess.")
+    if password in ("password", "12345678"):
+        assert "This is a top-10 common password." in error
+    assert "Add another word or two." in error
+    assert client.get("/api/v1/me").status_code == 401  # no one was created

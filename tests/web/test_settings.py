@@ -37,11 +37,34 @@ def test_thresholds_and_members(api: Api, web: Web) -> None:
         },
     ).is_redirect
     assert api.ok(api.get("settings/scoring"))["pain_threshold"] == 55
-    unknown = web.post(
-        "settings/members", {"member_email": "x@example.com", "member_role": "viewer"}
+    api.register(api.client, "carol@example.com")
+    known = web.post(
+        "settings/members", {"member_email": "carol@example.com", "member_role": "contributor"}
     )
-    assert unknown.status_code == 422
-    assert "No user with the email" in soup(unknown).find(id="member_email-error").get_text()
+    unknown = web.post(
+        "settings/members", {"member_email": "cecil@example.com", "member_role": "contributor"}
+    )
+    # The same answer either way, so the page cannot tell who has an account.
+    assert known.status_code == unknown.status_code == 200
+    notices = [soup(r).find(id="member-notice").get_text().strip() for r in (known, unknown)]
+    assert notices[0] == (
+        "If carol@example.com has an Evident account, they now have access to Acme as "
+        "contributor. If not, nothing changed: ask whoever runs Evident to create their "
+        "account (`evident create-user`), then add them again."
+    )
+    assert notices[1] == notices[0].replace("carol", "cecil")
+    # The admin sees who has access in the member list.
+    rows = soup(unknown).select("#members tbody tr")
+    assert [tr.find_all("td")[1].get_text() for tr in rows] == [
+        "ada@example.com",
+        "carol@example.com",
+    ]
+    bad = web.post("settings/members", {"member_email": "not an email", "member_role": "viewer"})
+    assert bad.status_code == 422
+    assert "Enter an email address" in soup(bad).find(id="member_email-error").get_text()
+    again = web.post("settings/members", {"member_email": "carol@example.com"})
+    assert again.status_code == 422
+    assert "already a member" in soup(again).find(id="member_email-error").get_text()
 
 
 def test_viewer_sees_settings_but_cannot_change_them(api: Api) -> None:
