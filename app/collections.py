@@ -29,6 +29,7 @@ from app.rows import (
     update_row,
 )
 from app.scoring import store
+from app.validation import Id
 from app.workspaces.deps import WorkspaceContext, WorkspaceDep, require_role
 
 ToReads = Callable[[Session, WorkspaceContext, Sequence[Any]], list[Any]]
@@ -139,7 +140,7 @@ def collection_router(spec: CollectionSpec[Any]) -> APIRouter:
         return written(session, ctx, row)
 
     @router.get("/{row_id}", response_model=Read, summary=f"Get a {spec.label}")
-    def read_row(ctx: WorkspaceDep, session: SessionDep, row_id: int) -> Any:
+    def read_row(ctx: WorkspaceDep, session: SessionDep, row_id: Id) -> Any:
         return one(session, ctx, get_row(session, spec.model, ctx, row_id, include_deleted=True))
 
     @router.patch(
@@ -153,7 +154,7 @@ def collection_router(spec: CollectionSpec[Any]) -> APIRouter:
     def patch_row(
         ctx: Annotated[WorkspaceContext, writer],
         session: SessionDep,
-        row_id: int,
+        row_id: Id,
         payload: Update,  # type: ignore[valid-type]
     ) -> Any:
         row = get_for_update(session, spec.model, ctx, row_id)
@@ -166,7 +167,7 @@ def collection_router(spec: CollectionSpec[Any]) -> APIRouter:
 
         @router.delete("/{row_id}", response_model=Read, summary=f"Delete a {spec.label} (soft)")
         def delete_row(
-            ctx: Annotated[WorkspaceContext, writer], session: SessionDep, row_id: int
+            ctx: Annotated[WorkspaceContext, writer], session: SessionDep, row_id: Id
         ) -> Any:
             row = soft_delete(session, ctx, get_for_update(session, spec.model, ctx, row_id))
             return written(session, ctx, row)
@@ -175,7 +176,7 @@ def collection_router(spec: CollectionSpec[Any]) -> APIRouter:
             "/{row_id}/restore", response_model=Read, summary=f"Restore a deleted {spec.label}"
         )
         def restore_row(
-            ctx: Annotated[WorkspaceContext, writer], session: SessionDep, row_id: int
+            ctx: Annotated[WorkspaceContext, writer], session: SessionDep, row_id: Id
         ) -> Any:
             row = restore(
                 session, ctx, get_row(session, spec.model, ctx, row_id, include_deleted=True)

@@ -3,7 +3,7 @@
 import re
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from sqlalchemy import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -11,6 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.config import Settings, get_settings
 from app.db import make_engine
 from app.errors import error_body, install_error_handlers
+from app.validation import refuse_unreadable_input
 
 API_PREFIX = "/api/v1"
 
@@ -120,6 +121,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         version="0.1.0",
         description="Discovery-research evidence tracker: log what customers say and do, test "
         "assumptions against criteria fixed in advance, and decide from explained scorecards.",
+        # Every route, pages included: no NUL character in any text, no NaN in any JSON.
+        dependencies=[Depends(refuse_unreadable_input)],
     )
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.database_url, echo=settings.log_sql)

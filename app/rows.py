@@ -13,6 +13,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 from app.audit.service import record_change, snapshot
 from app.db import DomainRow, utcnow
 from app.errors import Conflict, InvalidInput, NotFound
+from app.validation import MAX_INT
 from app.workspaces.deps import WorkspaceContext
 
 Row = TypeVar("Row", bound=DomainRow)
@@ -28,7 +29,7 @@ class Page(BaseModel):
 
 def page_params(
     request: Request,
-    limit: Annotated[int | None, Query(ge=1, description="Page size.")] = None,
+    limit: Annotated[int | None, Query(ge=1, le=MAX_INT, description="Page size.")] = None,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> Page:
     settings = request.app.state.settings

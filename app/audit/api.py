@@ -10,6 +10,7 @@ from sqlmodel import col, select
 from app.audit.models import AuditEvent, AuditRead
 from app.db import SessionDep
 from app.rows import PageDep, paginate
+from app.validation import Id
 from app.workspaces.deps import WorkspaceDep
 
 router = APIRouter(prefix="/workspaces/{ws}/audit", tags=["audit"])
@@ -28,8 +29,8 @@ def list_audit(
     session: SessionDep,
     page: PageDep,
     entity: Annotated[str | None, Query(max_length=64)] = None,
-    entity_id: int | None = None,
-    actor_id: int | None = None,
+    entity_id: Id | None = None,
+    actor_id: Id | None = None,
     since: datetime | None = None,
 ) -> Any:
     stmt = select(AuditEvent).where(AuditEvent.workspace_id == ctx.id)

@@ -6,6 +6,7 @@ from pydantic import EmailStr
 from sqlmodel import Field, SQLModel
 
 from app.db import Timestamped, UTCDateTime
+from app.validation import Input
 
 
 class User(Timestamped, table=True):
@@ -30,7 +31,7 @@ class ApiToken(Timestamped, table=True):
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
-class UserCreate(SQLModel):
+class UserCreate(Input):
     email: EmailStr
     password: str = Field(min_length=8, max_length=200)
     name: str = Field(default="", max_length=200)
@@ -42,7 +43,7 @@ class UserRead(SQLModel):
     name: str
 
 
-class TokenCreate(SQLModel):
+class TokenCreate(Input):
     name: str = Field(min_length=1, max_length=200)
 
 

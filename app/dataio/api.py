@@ -16,6 +16,7 @@ from app.errors import InvalidInput
 from app.research.models import Participant, ParticipantRead
 from app.rows import get_row
 from app.scoring.store import refresh_after_write
+from app.validation import Id
 from app.workspaces.deps import AdminDep, ContributorDep, WorkspaceDep
 from app.workspaces.models import Membership, WorkspaceRead
 
@@ -90,7 +91,7 @@ async def import_workspace(
     "/workspaces/{ws}/participants/{participant_id}/personal-data",
     summary="Everything held about one participant (a subject access request)",
 )
-def participant_personal_data(ctx: AdminDep, session: SessionDep, participant_id: int) -> Any:
+def participant_personal_data(ctx: AdminDep, session: SessionDep, participant_id: Id) -> Any:
     participant = get_row(session, Participant, ctx, participant_id, include_deleted=True)
     return participants.participant_data(session=session, ctx=ctx, participant=participant)
 
@@ -100,7 +101,7 @@ def participant_personal_data(ctx: AdminDep, session: SessionDep, participant_id
     response_model=ParticipantRead,
     summary="Erase a participant's personal data; their quotes are kept",
 )
-def erase_participant(ctx: AdminDep, session: SessionDep, participant_id: int) -> Any:
+def erase_participant(ctx: AdminDep, session: SessionDep, participant_id: Id) -> Any:
     participant = get_row(session, Participant, ctx, participant_id, include_deleted=True)
     participants.erase_participant(session=session, ctx=ctx, participant=participant)
     refresh_after_write(session, ctx, participant)

@@ -14,6 +14,7 @@ from app.decisions.models import Decision, DecisionCreate, DecisionRead, Decisio
 from app.enums import Role
 from app.problems.models import Problem
 from app.rows import get_row
+from app.validation import Id
 from app.workspaces.deps import WorkspaceContext, WorkspaceDep
 
 decisions = CollectionSpec(
@@ -80,7 +81,7 @@ def problem_memo(
     request: Request,
     ctx: WorkspaceDep,
     session: SessionDep,
-    problem_id: int,
+    problem_id: Id,
     format: MemoFormat = Query("markdown", description="markdown, or html to print"),
 ) -> Response:
     problem = get_row(session, Problem, ctx, problem_id, include_deleted=True)
@@ -99,7 +100,7 @@ def decision_memo(
     request: Request,
     ctx: WorkspaceDep,
     session: SessionDep,
-    decision_id: int,
+    decision_id: Id,
     format: MemoFormat = Query("markdown", description="markdown, or html to print"),
 ) -> Response:
     decision = get_row(session, Decision, ctx, decision_id)

@@ -45,11 +45,12 @@ from app.errors import Conflict, InvalidInput
 from app.problems.models import Problem
 from app.rows import add_row, ensure_in_workspace, update_row, where_equal
 from app.scoring.scorecard import Scorecard
+from app.validation import Id
 from app.workspaces.deps import WorkspaceContext
 
 
 class DecisionFilters(BaseModel):
-    problem_id: int | None = None
+    problem_id: Id | None = None
     kind: DecisionKind | None = None
 
 

@@ -23,6 +23,7 @@ from app.experiments.models import (
 from app.problems.models import Problem
 from app.rows import get_for_update, get_row, restore
 from app.scoring import store
+from app.validation import Id
 from app.workspaces.deps import ContributorDep, WorkspaceContext, WorkspaceDep
 
 assumptions = CollectionSpec(
@@ -76,7 +77,7 @@ def _guarded_delete_routes(
         summary=f"Delete a {spec.label} (soft)",
         responses={409: {"description": "Started tests and what they tested stay visible."}},
     )
-    def delete_row(ctx: ContributorDep, session: SessionDep, row_id: int) -> Any:
+    def delete_row(ctx: ContributorDep, session: SessionDep, row_id: Id) -> Any:
         row = delete(session=session, ctx=ctx, row=get_for_update(session, spec.model, ctx, row_id))
         return written(session, ctx, row)
 
@@ -86,7 +87,7 @@ def _guarded_delete_routes(
         tags=[spec.path],
         summary=f"Restore a deleted {spec.label}",
     )
-    def restore_row(ctx: ContributorDep, session: SessionDep, row_id: int) -> Any:
+    def restore_row(ctx: ContributorDep, session: SessionDep, row_id: Id) -> Any:
         row = get_row(session, spec.model, ctx, row_id, include_deleted=True)
         return written(session, ctx, restore(session, ctx, row))
 
@@ -101,7 +102,7 @@ _guarded_delete_routes(tests, service.delete_test)
     tags=["assumptions"],
     summary="A problem's critical assumptions and whether each is tested",
 )
-def critical_assumptions(ctx: WorkspaceDep, session: SessionDep, problem_id: int) -> Any:
+def critical_assumptions(ctx: WorkspaceDep, session: SessionDep, problem_id: Id) -> Any:
     problem = get_row(session, Problem, ctx, problem_id, include_deleted=True)
     return service.critical_assumptions(session=session, ctx=ctx, problem=problem)
 

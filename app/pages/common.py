@@ -15,6 +15,7 @@ from starlette.datastructures import FormData
 
 from app.enums import Recommendation, Role
 from app.errors import AppError
+from app.validation import whole_number
 from app.web import is_htmx, read_form, render, templates
 
 PAGE_SIZE = 25
@@ -100,7 +101,7 @@ class Pager:
 
 def offset_param(request: Request, name: str = "offset") -> int:
     raw = request.query_params.get(name, "0")
-    return max(int(raw), 0) if raw.isdigit() else 0
+    return whole_number(raw, low=0) or 0
 
 
 def url_with(request: Request, **changes: Any) -> str:

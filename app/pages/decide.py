@@ -25,6 +25,7 @@ from app.pages.common import (
 from app.problems.models import Problem
 from app.rows import get_row
 from app.scoring import store
+from app.validation import Id
 from app.web import FormDep, hx_redirect, render
 from app.workspaces.deps import DeciderDep, WorkspaceContext, WorkspaceDep
 
@@ -67,16 +68,14 @@ def _decide_form(
 
 
 @router.get("/w/{ws}/problems/{problem_id}/decide")
-def decide_form(
-    request: Request, ctx: DeciderDep, session: SessionDep, problem_id: int
-) -> Response:
+def decide_form(request: Request, ctx: DeciderDep, session: SessionDep, problem_id: Id) -> Response:
     problem = get_row(session, Problem, ctx, problem_id)
     return _decide_form(request, session, ctx, problem, {}, {})
 
 
 @router.post("/w/{ws}/problems/{problem_id}/decide")
 def decide(
-    request: Request, ctx: DeciderDep, session: SessionDep, problem_id: int, form: FormDep
+    request: Request, ctx: DeciderDep, session: SessionDep, problem_id: Id, form: FormDep
 ) -> Response:
     """Record the decision; the scorecard as it is now is frozen into it."""
     problem = get_row(session, Problem, ctx, problem_id)

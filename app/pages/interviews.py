@@ -32,6 +32,7 @@ from app.research.models import (
 from app.research.service import create_interview, create_participant
 from app.rows import get_for_update, get_row, restore, scoped, soft_delete
 from app.scoring import store
+from app.validation import Id, whole_number
 from app.web import FormDep, hx_redirect, render
 from app.workspaces.deps import ContributorDep, WorkspaceContext, WorkspaceDep
 
@@ -91,7 +92,7 @@ def _form_context(
 @router.get("/w/{ws}/interviews/new")
 def new_interview(request: Request, ctx: ContributorDep, session: SessionDep) -> Response:
     problem_id = request.query_params.get("problem_id", "")
-    problem_id = problem_id if problem_id.isdigit() else ""
+    problem_id = problem_id if whole_number(problem_id) else ""
     values = {
         "occurred_on": date.today().isoformat(),
         "kind": "interview",
@@ -113,12 +114,13 @@ def new_interview(request: Request, ctx: ContributorDep, session: SessionDep) ->
 def highlight_row(request: Request, ctx: ContributorDep, session: SessionDep) -> Response:
     """One more empty highlight row (htmx), and the add button that knows the next index."""
     raw = request.query_params.get("index", "1")
-    index = int(raw) if raw.isdigit() else 1
+    index = whole_number(raw, low=0, high=1_000)
+    index = 1 if index is None else index
     problem_id = request.query_params.get("problem_id", "")
     context = {
         "ctx": ctx,
         "i": index,
-        "h": _blank_highlight(problem_id if problem_id.isdigit() else ""),
+        "h": _blank_highlight(problem_id if whole_number(problem_id) else ""),
         "errors": {},
         "problems": _problems(session, ctx),
         "signals": SIGNAL_OPTIONS,
@@ -269,10 +271,10 @@ def list_interviews(request: Request, ctx: WorkspaceDep, session: SessionDep) ->
     problem_titles = {p.id: p.title for p in _problems(session, ctx)}
     people = {p.id: p for p in _participants(session, ctx)}
     notice_id = request.query_params.get("logged", "")
-    deleted_id = request.query_params.get("deleted", "")
+    deleted_id_raw = request.query_params.get("deleted", "")
     deleted = None
-    if deleted_id.isdigit():
-        row = get_row(session, Interview, ctx, int(deleted_id), include_deleted=True)
+    if (deleted_id := whole_number(deleted_id_raw)) is not None:
+        row = get_row(session, Interview, ctx, deleted_id, include_deleted=True)
         deleted = row if row.deleted_at else None
     context = {
         "ctx": ctx,
@@ -283,7 +285,7 @@ def list_interviews(request: Request, ctx: WorkspaceDep, session: SessionDep) ->
         "coverage": coverage,
         "problem_titles": problem_titles,
         "people": people,
-        "logged": int(notice_id) if notice_id.isdigit() else None,
+        "logged": whole_number(notice_id),
         "deleted": deleted,
     }
     return render(request, "interviews/list.html", context)
@@ -291,7 +293,7 @@ def list_interviews(request: Request, ctx: WorkspaceDep, session: SessionDep) ->
 
 @router.post("/w/{ws}/interviews/{interview_id}/delete")
 def delete(
-    request: Request, ctx: ContributorDep, session: SessionDep, interview_id: int
+    request: Request, ctx: ContributorDep, session: SessionDep, interview_id: Id
 ) -> Response:
     row = soft_delete(session, ctx, get_for_update(session, Interview, ctx, interview_id))
     store.refresh_after_write(session, ctx, row)
@@ -300,7 +302,7 @@ def delete(
 
 @router.post("/w/{ws}/interviews/{interview_id}/restore")
 def restore_interview(
-    request: Request, ctx: ContributorDep, session: SessionDep, interview_id: int
+    request: Request, ctx: ContributorDep, session: SessionDep, interview_id: Id
 ) -> Response:
     row = restore(
         session, ctx, get_row(session, Interview, ctx, interview_id, include_deleted=True)

@@ -10,7 +10,9 @@ from app.db import SessionDep
 from app.enums import ProblemStatus, Recommendation
 from app.pages.common import PAGE_SIZE, Pager, offset_param, page_router
 from app.problems.models import Problem
+from app.rows import scoped
 from app.scoring.api import PortfolioRow, portfolio_rows
+from app.validation import whole_number
 from app.web import is_htmx, render
 from app.workspaces.deps import WorkspaceDep
 
@@ -107,12 +109,10 @@ def portfolio(request: Request, ctx: WorkspaceDep, session: SessionDep) -> Respo
 
 def _deleted_problem(session: SessionDep, ctx: WorkspaceDep, raw: str | None) -> Problem | None:
     """The problem just deleted, to offer its undo."""
-    if not raw or not raw.isdigit():
+    problem_id = whole_number(raw)
+    if problem_id is None:
         return None
-    from app.rows import get_row
-
-    try:
-        problem = get_row(session, Problem, ctx, int(raw), include_deleted=True)
-    except Exception:
-        return None
-    return problem if problem.deleted_at is not None else None
+    problem = session.exec(
+        scoped(Problem, ctx, include_deleted=True).where(Problem.id == problem_id)
+    ).first()
+    return problem if problem is not None and problem.deleted_at is not None else None

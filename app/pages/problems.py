@@ -30,6 +30,7 @@ from app.research.models import EvidenceItem, Interview, Participant, Segment
 from app.rows import get_for_update, get_row, restore, soft_delete
 from app.scoring import store
 from app.scoring.api import scorecard_history
+from app.validation import Id, whole_number
 from app.web import FormDep, hx_redirect, render
 from app.workspaces.deps import ContributorDep, WorkspaceContext, WorkspaceDep
 
@@ -133,7 +134,7 @@ def create(request: Request, ctx: ContributorDep, session: SessionDep, form: For
 
 @router.get("/w/{ws}/problems/{problem_id}/edit")
 def edit_problem(
-    request: Request, ctx: ContributorDep, session: SessionDep, problem_id: int
+    request: Request, ctx: ContributorDep, session: SessionDep, problem_id: Id
 ) -> Response:
     problem = get_row(session, Problem, ctx, problem_id)
     tags = repository.tags_of(session, [problem_id]).get(problem_id, [])
@@ -142,7 +143,7 @@ def edit_problem(
 
 @router.post("/w/{ws}/problems/{problem_id}")
 def update(
-    request: Request, ctx: ContributorDep, session: SessionDep, problem_id: int, form: FormDep
+    request: Request, ctx: ContributorDep, session: SessionDep, problem_id: Id, form: FormDep
 ) -> Response:
     """Save an edit against the version it was made on; a stale version keeps what was typed."""
     problem = get_for_update(session, Problem, ctx, problem_id)
@@ -180,7 +181,7 @@ def update(
 
 
 @router.post("/w/{ws}/problems/{problem_id}/delete")
-def delete(request: Request, ctx: ContributorDep, session: SessionDep, problem_id: int) -> Response:
+def delete(request: Request, ctx: ContributorDep, session: SessionDep, problem_id: Id) -> Response:
     problem = soft_delete(session, ctx, get_for_update(session, Problem, ctx, problem_id))
     store.refresh_after_write(session, ctx, problem)
     return hx_redirect(request, f"/w/{ctx.workspace.slug}?deleted={problem_id}")
@@ -188,7 +189,7 @@ def delete(request: Request, ctx: ContributorDep, session: SessionDep, problem_i
 
 @router.post("/w/{ws}/problems/{problem_id}/restore")
 def restore_problem(
-    request: Request, ctx: ContributorDep, session: SessionDep, problem_id: int
+    request: Request, ctx: ContributorDep, session: SessionDep, problem_id: Id
 ) -> Response:
     problem = restore(
         session, ctx, get_row(session, Problem, ctx, problem_id, include_deleted=True)
@@ -199,7 +200,7 @@ def restore_problem(
 
 @router.post("/w/{ws}/problems/{problem_id}/assumptions")
 def add_assumption(
-    request: Request, ctx: ContributorDep, session: SessionDep, problem_id: int, form: FormDep
+    request: Request, ctx: ContributorDep, session: SessionDep, problem_id: Id, form: FormDep
 ) -> Response:
     values = values_of(form)
     try:
@@ -269,7 +270,7 @@ def evidence_by_segment(
 
 
 @router.get("/w/{ws}/problems/{problem_id}")
-def detail(request: Request, ctx: WorkspaceDep, session: SessionDep, problem_id: int) -> Response:
+def detail(request: Request, ctx: WorkspaceDep, session: SessionDep, problem_id: Id) -> Response:
     problem = get_row(session, Problem, ctx, problem_id, include_deleted=True)
     card = store.current_scorecard(session=session, ctx=ctx, problem=problem)
     history = scorecard_history(ctx=ctx, session=session, problem_id=problem_id, points=10)
@@ -328,7 +329,7 @@ def detail(request: Request, ctx: WorkspaceDep, session: SessionDep, problem_id:
     decisions_offset = request.query_params.get("decisions_offset", "0")
     decisions_pager = Pager(
         total=decisions_total,
-        offset=int(decisions_offset) if decisions_offset.isdigit() else 0,
+        offset=whole_number(decisions_offset, low=0) or 0,
         limit=DECISIONS_PAGE,
     )
     decisions = session.exec(

@@ -28,6 +28,7 @@ from app.research.service import create_segment
 from app.rows import get_for_update, get_row, restore, scoped, soft_delete, update_row
 from app.scoring import store
 from app.scoring.api import ScoringSettingsUpdate, update_scoring_settings
+from app.validation import Id, whole_number
 from app.web import FormDep, hx_redirect, render
 from app.workspaces import service as workspaces
 from app.workspaces.deps import AdminDep, WorkspaceContext, WorkspaceDep
@@ -66,8 +67,8 @@ def _settings_page(
     ).all()
     deleted_segment = None
     raw = request.query_params.get("segment_deleted", "")
-    if raw.isdigit():
-        row = get_row(session, Segment, ctx, int(raw), include_deleted=True)
+    if (segment_id := whole_number(raw)) is not None:
+        row = get_row(session, Segment, ctx, segment_id, include_deleted=True)
         deleted_segment = row if row.deleted_at else None
     context: dict[str, Any] = {
         "ctx": ctx,
@@ -117,7 +118,7 @@ def add_member(request: Request, ctx: AdminDep, session: SessionDep, form: FormD
 
 @router.post("/w/{ws}/settings/members/{user_id}/role")
 def change_role(
-    request: Request, ctx: AdminDep, session: SessionDep, user_id: int, form: FormDep
+    request: Request, ctx: AdminDep, session: SessionDep, user_id: Id, form: FormDep
 ) -> Response:
     role = values_of(form).get("role", "")
     if role not in Role.__members__:
@@ -127,7 +128,7 @@ def change_role(
 
 
 @router.post("/w/{ws}/settings/members/{user_id}/remove")
-def remove_member(request: Request, ctx: AdminDep, session: SessionDep, user_id: int) -> Response:
+def remove_member(request: Request, ctx: AdminDep, session: SessionDep, user_id: Id) -> Response:
     workspaces.remove_member(session=session, ctx=ctx, user_id=user_id)
     return _back(request, ctx, "members")
 
@@ -160,7 +161,7 @@ def add_segment(request: Request, ctx: AdminDep, session: SessionDep, form: Form
 
 @router.post("/w/{ws}/settings/segments/{segment_id}")
 def update_segment(
-    request: Request, ctx: AdminDep, session: SessionDep, segment_id: int, form: FormDep
+    request: Request, ctx: AdminDep, session: SessionDep, segment_id: Id, form: FormDep
 ) -> Response:
     values = values_of(form)
     segment = get_for_update(session, Segment, ctx, segment_id)
@@ -185,7 +186,7 @@ def update_segment(
 
 @router.post("/w/{ws}/settings/segments/{segment_id}/delete")
 def delete_segment(
-    request: Request, ctx: AdminDep, session: SessionDep, segment_id: int
+    request: Request, ctx: AdminDep, session: SessionDep, segment_id: Id
 ) -> Response:
     segment = soft_delete(session, ctx, get_for_update(session, Segment, ctx, segment_id))
     store.refresh_after_write(session, ctx, segment)
@@ -194,7 +195,7 @@ def delete_segment(
 
 @router.post("/w/{ws}/settings/segments/{segment_id}/restore")
 def restore_segment(
-    request: Request, ctx: AdminDep, session: SessionDep, segment_id: int
+    request: Request, ctx: AdminDep, session: SessionDep, segment_id: Id
 ) -> Response:
     segment = restore(
         session, ctx, get_row(session, Segment, ctx, segment_id, include_deleted=True)
@@ -247,7 +248,7 @@ def create_token(
 
 @router.post("/w/{ws}/settings/tokens/{token_id}/revoke")
 def revoke_token(
-    request: Request, ctx: WorkspaceDep, user: CurrentUser, session: SessionDep, token_id: int
+    request: Request, ctx: WorkspaceDep, user: CurrentUser, session: SessionDep, token_id: Id
 ) -> Response:
     row = session.get(ApiToken, token_id)
     if row is None or row.user_id != user.id or row.revoked_at is not None:

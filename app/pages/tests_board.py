@@ -25,6 +25,7 @@ from app.pages.common import (
 from app.problems.models import Problem
 from app.rows import get_for_update, scoped
 from app.scoring import store
+from app.validation import Id, whole_number
 from app.web import FormDep, hx_redirect, render
 from app.workspaces.deps import ContributorDep, WorkspaceContext, WorkspaceDep
 
@@ -150,15 +151,15 @@ def create(request: Request, ctx: ContributorDep, session: SessionDep, form: For
 
 
 def _version(values: dict[str, str]) -> int:
-    raw = values.get("version", "")
-    if not raw.isdigit():
+    version = whole_number(values.get("version", ""), low=0)
+    if version is None:
         raise InvalidInput("version: reload the page, the form lost its version.")
-    return int(raw)
+    return version
 
 
 @router.post("/w/{ws}/tests/{test_id}/start")
 def start(
-    request: Request, ctx: ContributorDep, session: SessionDep, test_id: int, form: FormDep
+    request: Request, ctx: ContributorDep, session: SessionDep, test_id: Id, form: FormDep
 ) -> Response:
     test = get_for_update(session, AssumptionTest, ctx, test_id)
     payload = TestUpdate(version=_version(values_of(form)), status=TestStatus.running)
@@ -169,7 +170,7 @@ def start(
 
 @router.post("/w/{ws}/tests/{test_id}/conclude")
 def conclude(
-    request: Request, ctx: ContributorDep, session: SessionDep, test_id: int, form: FormDep
+    request: Request, ctx: ContributorDep, session: SessionDep, test_id: Id, form: FormDep
 ) -> Response:
     values = values_of(form)
     test = get_for_update(session, AssumptionTest, ctx, test_id)

@@ -15,6 +15,7 @@ from app.problems.models import (
     ProblemUpdate,
 )
 from app.rows import get_row
+from app.validation import Id
 from app.workspaces.deps import WorkspaceDep
 
 problems = CollectionSpec(
@@ -39,6 +40,6 @@ router = collection_router(problems)
     response_model=list[KillCriteriaChangeRead],
     summary="History of a problem's kill criteria",
 )
-def kill_criteria_history(ctx: WorkspaceDep, session: SessionDep, row_id: int) -> Any:
+def kill_criteria_history(ctx: WorkspaceDep, session: SessionDep, row_id: Id) -> Any:
     get_row(session, Problem, ctx, row_id, include_deleted=True)
     return repository.kill_criteria_history(session, ctx, row_id)

@@ -14,6 +14,7 @@ from app.problems.models import Problem
 from app.rows import get_row, update_row
 from app.scoring import store
 from app.scoring.scorecard import Scorecard
+from app.validation import Id, Input, Version
 from app.workspaces.deps import AdminDep, WorkspaceDep
 
 router = APIRouter(prefix="/workspaces/{ws}", tags=["scorecards"])
@@ -25,7 +26,7 @@ router = APIRouter(prefix="/workspaces/{ws}", tags=["scorecards"])
 def get_scorecard(
     ctx: WorkspaceDep,
     session: SessionDep,
-    problem_id: int,
+    problem_id: Id,
     as_of: Annotated[
         datetime | None, Query(description="Score the data as it was at this moment.")
     ] = None,
@@ -59,7 +60,7 @@ def _aware(moment: datetime) -> datetime:
 def scorecard_history(
     ctx: WorkspaceDep,
     session: SessionDep,
-    problem_id: int,
+    problem_id: Id,
     from_: Annotated[datetime | None, Query(alias="from")] = None,
     to: datetime | None = None,
     points: Annotated[int, Query(ge=2, le=100)] = 12,
@@ -118,9 +119,9 @@ def portfolio(
     session: SessionDep,
     recommendation: Recommendation | None = None,
     status: ProblemStatus | None = None,
-    owner_id: int | None = None,
+    owner_id: Id | None = None,
     segment_id: Annotated[
-        int | None, Query(description="Problems with evidence from this segment.")
+        Id | None, Query(description="Problems with evidence from this segment.")
     ] = None,
     sort: SortKey = "pain",
     descending: bool = True,
@@ -230,8 +231,8 @@ class ScoringSettings(BaseModel):
     version: int
 
 
-class ScoringSettingsUpdate(BaseModel):
-    version: int
+class ScoringSettingsUpdate(Input):
+    version: Version
     pain_threshold: float | None = Field(default=None, ge=0, le=100)
     reach_threshold: float | None = Field(default=None, ge=0, le=100)
     feasibility_threshold: float | None = Field(default=None, ge=0, le=100)

@@ -15,6 +15,7 @@ from app.research.models import Segment
 from app.rows import scoped
 from app.search import service
 from app.search.repository import ResultKind, SearchQuery, terms
+from app.validation import whole_number
 from app.web import is_htmx, render
 from app.workspaces.deps import WorkspaceContext, WorkspaceDep
 
@@ -43,7 +44,7 @@ def _day(raw: str, name: str, errors: dict[str, str]) -> date | None:
 
 
 def _id(raw: str) -> int | None:
-    return int(raw) if raw.isdigit() else None
+    return whole_number(raw)
 
 
 @router.get("/w/{ws}/search")

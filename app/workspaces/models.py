@@ -10,6 +10,7 @@ from sqlmodel import Field, SQLModel
 from app.auth.models import UserRead
 from app.db import EnumText, Timestamped, UTCDateTime
 from app.enums import Role
+from app.validation import Input, Version
 
 SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$"
 
@@ -38,7 +39,7 @@ class Membership(Timestamped, table=True):
     role: Role = Field(sa_type=EnumText(Role, 16))
 
 
-class WorkspaceCreate(SQLModel):
+class WorkspaceCreate(Input):
     slug: str = Field(
         min_length=1,
         max_length=64,
@@ -60,8 +61,8 @@ class WorkspaceCreate(SQLModel):
         return value
 
 
-class WorkspaceUpdate(SQLModel):
-    version: int
+class WorkspaceUpdate(Input):
+    version: Version
     name: str | None = Field(default=None, min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=2000)
 
@@ -80,12 +81,12 @@ class WorkspaceWithRole(WorkspaceRead):
     role: Role
 
 
-class MemberAdd(SQLModel):
+class MemberAdd(Input):
     email: EmailStr
     role: Role = Role.viewer
 
 
-class MemberUpdate(SQLModel):
+class MemberUpdate(Input):
     role: Role
 
 
