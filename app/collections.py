@@ -17,6 +17,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from app.db import SessionDep
 from app.enums import Role
+from app.errors import error_response
 from app.rows import (
     PageDep,
     Row,
@@ -148,7 +149,7 @@ def collection_router(spec: CollectionSpec[Any]) -> APIRouter:
         response_model=Read,
         summary=f"Update a {spec.label}",
         responses={
-            409: {"description": "Stale version; `details.current` holds the row as it is now."}
+            409: error_response("Stale version; `details.current` holds the row as it is now.")
         },
     )
     def patch_row(

@@ -10,7 +10,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.config import Settings, get_settings
 from app.db import make_engine
-from app.errors import error_body, install_error_handlers
+from app.errors import ERROR_RESPONSES, error_body, install_error_handlers
 from app.validation import refuse_unreadable_input
 
 API_PREFIX = "/api/v1"
@@ -102,7 +102,7 @@ def api_router() -> APIRouter:
     from app.search.api import router as search_router
     from app.workspaces.api import router as workspaces_router
 
-    api = APIRouter(prefix=API_PREFIX)
+    api = APIRouter(prefix=API_PREFIX, responses=ERROR_RESPONSES)
     api.include_router(auth_router)
     api.include_router(workspaces_router)
     for router in [*research_routers, problems_router, *experiment_routers, decisions_router]:

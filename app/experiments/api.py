@@ -8,6 +8,7 @@ from sqlmodel import Session, col
 
 from app.collections import CollectionSpec, collection_router
 from app.db import SessionDep
+from app.errors import error_response
 from app.experiments import repository, service
 from app.experiments.models import (
     Assumption,
@@ -75,7 +76,7 @@ def _guarded_delete_routes(
         response_model=read,
         tags=[spec.path],
         summary=f"Delete a {spec.label} (soft)",
-        responses={409: {"description": "Started tests and what they tested stay visible."}},
+        responses={409: error_response("Started tests and what they tested stay visible.")},
     )
     def delete_row(ctx: ContributorDep, session: SessionDep, row_id: Id) -> Any:
         row = delete(session=session, ctx=ctx, row=get_for_update(session, spec.model, ctx, row_id))
