@@ -11,7 +11,6 @@ text without NUL characters.
 """
 
 import json
-from collections.abc import Iterator
 from typing import Annotated, Any, NoReturn
 
 from annotated_types import Ge, Le
@@ -78,9 +77,10 @@ def _json_problems(body: bytes) -> list[tuple[str, str]]:
         document = json.loads(body, parse_constant=_not_a_number)
     except _NotANumber as exc:
         return [("body", f"{exc.word} is not a number JSON allows; send a finite number")]
-    except ValueError:
-        return []  # not JSON at all: the route's own validation says so
-    return [(f"body.{path}" if path else "body", message) for path, message in _walk(document)]
+    except (ValueError, RecursionError):
+        return []  # not JSON the route can read either: its own validation says so
+    message = "must not contain a NUL character"
+    return [(f"body.{path}" if path else "body", message) for path in nul_paths(document)]
 
 
 class _NotANumber(ValueError):
@@ -93,20 +93,25 @@ def _not_a_number(word: str) -> NoReturn:
     raise _NotANumber(word)
 
 
-def _walk(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
-    """(path, message) for every string of a JSON document that holds a NUL character."""
-    if isinstance(value, str):
-        if NUL in value:
-            yield path, "must not contain a NUL character"
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            child = f"{path}.{key}" if path else str(key)
-            if NUL in key:
-                yield child, "must not contain a NUL character"
-            yield from _walk(item, child)
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _walk(item, f"{path}.{index}" if path else str(index))
+def nul_paths(document: Any) -> list[str]:
+    """The dotted path of every string (or key) of a JSON document that holds a NUL character;
+    importers can check what they read with it too."""
+    found = []
+    stack: list[tuple[str, Any]] = [("", document)]
+    while stack:  # a loop, not recursion: a deeply nested document is no error of ours
+        path, value = stack.pop()
+        if isinstance(value, str):
+            if NUL in value:
+                found.append(path)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                child = f"{path}.{key}" if path else str(key)
+                if NUL in str(key):
+                    found.append(child)
+                stack.append((child, item))
+        elif isinstance(value, list):
+            stack.extend((f"{path}.{i}" if path else str(i), item) for i, item in enumerate(value))
+    return sorted(found)
 
 
 def _refuse(problems: list[tuple[str, str]]) -> NoReturn:

@@ -364,3 +364,12 @@ def test_every_integer_in_a_page_url_is_bounded(app: Any) -> None:
                 unbounded.append(f"{route.path} {field.name}")
     assert checked > 50
     assert unbounded == []
+
+
+@pytest.mark.parametrize("depth", [500, 50_000])
+def test_deeply_nested_json_is_refused_not_a_server_error(api: Api, depth: int) -> None:
+    body = "[" * depth + '"a\\u0000"' + "]" * depth
+    headers = api.headers | {"Content-Type": "application/json"}
+    for method, path in [("POST", api.url("problems")), ("DELETE", api.url("problems/1"))]:
+        response = api.client.request(method, path, content=body, headers=headers)
+        assert response.status_code in (400, 404, 422), (method, response.text)
