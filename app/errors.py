@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -121,6 +122,38 @@ _HTTP_CODES = {
 
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "details": details}}
+
+
+class ErrorInfo(BaseModel):
+    code: str = Field(description="Stable and machine-readable, e.g. `invalid_input`.")
+    message: str = Field(description="In plain words, for a person.")
+    details: Any = Field(
+        default=None, description="For `invalid_input`, a list of `{field, message, type}`."
+    )
+
+
+class ErrorBody(BaseModel):
+    """The one shape of every error answer."""
+
+    error: ErrorInfo
+
+
+def error_response(description: str) -> dict[str, Any]:
+    """An error status for an operation's `responses=`, in the one error shape."""
+    return {"model": ErrorBody, "description": description}
+
+
+# What any API operation may answer besides its success; declared once on the API router so
+# the OpenAPI document lists every status a client can get.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: error_response("The body could not be read (a malformed form or upload)."),
+    401: error_response("Not signed in, or the token expired or was revoked."),
+    403: error_response("Your role in the workspace does not allow this."),
+    404: error_response("No such workspace or row, or not one you can see."),
+    409: error_response("Conflicts with the data as it is now."),
+    413: error_response("The body is larger than the limit."),
+    422: error_response("Invalid input: `details` lists each field at fault."),
+}
 
 
 def _wants_html(request: Request) -> bool:

@@ -4,7 +4,7 @@ import json
 import re
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -20,7 +20,7 @@ from app.dataio.api import router as dataio_router
 from app.db import make_engine
 from app.decisions import pages as decisions_pages
 from app.decisions.api import router as decisions_router
-from app.errors import error_body, install_error_handlers
+from app.errors import ERROR_RESPONSES, error_body, install_error_handlers
 from app.experiments import pages as experiments_pages
 from app.experiments.api import routers as experiment_routers
 from app.headers import HeadedFastAPI
@@ -32,6 +32,7 @@ from app.scorecards import pages as scorecards_pages
 from app.scorecards.api import router as scorecards_router
 from app.search import pages as search_pages
 from app.search.api import router as search_router
+from app.validation import refuse_unreadable_input
 from app.web import STATIC_DIR, render_error_page
 from app.workspaces import pages as workspaces_pages
 from app.workspaces.api import router as workspaces_router
@@ -114,7 +115,7 @@ async def _too_large(send: Send, limit: int) -> None:
 
 def api_router() -> APIRouter:
     """Every domain's JSON routes under /api/v1."""
-    api = APIRouter(prefix=API_PREFIX)
+    api = APIRouter(prefix=API_PREFIX, responses=ERROR_RESPONSES)
     api.include_router(auth_router)
     api.include_router(workspaces_router)
     for router in [*research_routers, problems_router, *experiment_routers, decisions_router]:
@@ -137,6 +138,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         # is enough to keep offline, so no ReDoc.
         docs_url=None,
         redoc_url=None,
+        # Every route, pages included: no NUL character in any text, no NaN in any JSON.
+        dependencies=[Depends(refuse_unreadable_input)],
     )
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.database_url, echo=settings.log_sql)

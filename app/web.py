@@ -16,6 +16,7 @@ from starlette.datastructures import FormData
 
 from app.enums import Recommendation, Role
 from app.errors import AppError, Forbidden
+from app.validation import whole_number
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -213,7 +214,7 @@ class Pager:
 
 def offset_param(request: Request, name: str = "offset") -> int:
     raw = request.query_params.get(name, "0")
-    return max(int(raw), 0) if raw.isdigit() else 0
+    return whole_number(raw, low=0) or 0
 
 
 def url_with(request: Request, **changes: Any) -> str:

@@ -11,6 +11,7 @@ from app.audit.models import AuditRead
 from app.db import SessionDep
 from app.kit.audit import AuditEvent
 from app.kit.rows import PageDep, paginate
+from app.validation import Id
 from app.workspaces.deps import WorkspaceDep
 
 router = APIRouter(prefix="/workspaces/{ws}/audit", tags=["audit"])
@@ -29,8 +30,8 @@ def list_audit(
     session: SessionDep,
     page: PageDep,
     entity: Annotated[str | None, Query(max_length=64)] = None,
-    entity_id: int | None = None,
-    actor_id: int | None = None,
+    entity_id: Id | None = None,
+    actor_id: Id | None = None,
     since: datetime | None = None,
 ) -> Any:
     stmt = select(AuditEvent).where(AuditEvent.workspace_id == ctx.id)

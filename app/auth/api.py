@@ -12,6 +12,7 @@ from app.auth.models import AccessToken, ApiToken, TokenCreate, TokenCreated, To
 from app.auth.service import SignInLimits, attempt_sign_in, issue_token
 from app.db import SessionDep, utcnow
 from app.errors import NotAuthenticated, NotFound, app_error_response
+from app.validation import Id
 from app.workspaces.models import MeRead, WorkspaceWithRole
 from app.workspaces.service import workspaces_of
 
@@ -88,7 +89,7 @@ def create_token(user: CurrentUser, session: SessionDep, payload: TokenCreate) -
 
 
 @router.delete("/tokens/{token_id}", status_code=204, summary="Revoke a personal API token")
-def revoke_token(user: CurrentUser, session: SessionDep, token_id: int) -> Response:
+def revoke_token(user: CurrentUser, session: SessionDep, token_id: Id) -> Response:
     row = session.get(ApiToken, token_id)
     if row is None or row.user_id != user.id or row.revoked_at is not None:
         raise NotFound(f"No token {token_id}.")

@@ -8,6 +8,7 @@ from sqlmodel import Field, SQLModel
 
 from app.auth.passwords import password_weakness
 from app.db import Timestamped, UTCDateTime
+from app.validation import Input
 
 
 class User(Timestamped, table=True):
@@ -48,7 +49,7 @@ class SignInFailure(SQLModel, table=True):
     failed_at: datetime = Field(sa_type=UTCDateTime, index=True)
 
 
-class UserCreate(SQLModel):
+class UserCreate(Input):
     email: EmailStr
     name: str = Field(default="", max_length=200)
     # After email and name, so the strength check can tell a password made of them.
@@ -69,7 +70,7 @@ class UserRead(SQLModel):
     name: str
 
 
-class TokenCreate(SQLModel):
+class TokenCreate(Input):
     name: str = Field(min_length=1, max_length=200)
 
 

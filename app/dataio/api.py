@@ -11,6 +11,7 @@ from app.dataio import csv_export, csv_import, export, participants
 from app.db import SessionDep
 from app.kit.rows import get_row
 from app.research.models import Participant, ParticipantRead
+from app.validation import Id
 from app.workspaces.deps import AdminDep, ContributorDep, WorkspaceDep
 from app.workspaces.models import WorkspaceRead
 
@@ -77,7 +78,7 @@ async def import_workspace(
     "/workspaces/{ws}/participants/{participant_id}/personal-data",
     summary="Everything held about one participant (a subject access request)",
 )
-def participant_personal_data(ctx: AdminDep, session: SessionDep, participant_id: int) -> Any:
+def participant_personal_data(ctx: AdminDep, session: SessionDep, participant_id: Id) -> Any:
     participant = get_row(session, Participant, ctx, participant_id, include_deleted=True)
     return participants.participant_data(session=session, ctx=ctx, participant=participant)
 
@@ -87,7 +88,7 @@ def participant_personal_data(ctx: AdminDep, session: SessionDep, participant_id
     response_model=ParticipantRead,
     summary="Erase a participant's personal data; their quotes are kept",
 )
-def erase_participant(ctx: AdminDep, session: SessionDep, participant_id: int) -> Any:
+def erase_participant(ctx: AdminDep, session: SessionDep, participant_id: Id) -> Any:
     participant = get_row(session, Participant, ctx, participant_id, include_deleted=True)
     participants.erase_participant(session=session, ctx=ctx, participant=participant)
     return participant

@@ -23,6 +23,7 @@ from app.dataio.models import CsvImportRun
 from app.db import SessionDep, utcnow
 from app.enums import Role
 from app.errors import AppError, Conflict, FormError, InvalidInput, NotFound
+from app.validation import Id
 from app.web import FormDep, hx_redirect, is_htmx, page_router, render
 from app.workspaces.deps import ContributorDep, WorkspaceContext, WorkspaceDep
 from app.workspaces.models import Workspace
@@ -102,7 +103,7 @@ def upload(request: Request, ctx: ContributorDep, session: SessionDep, form: For
 
 
 @router.get("/w/{ws}/import/{run_id}")
-def run_page(request: Request, ctx: WorkspaceDep, session: SessionDep, run_id: int) -> Response:
+def run_page(request: Request, ctx: WorkspaceDep, session: SessionDep, run_id: Id) -> Response:
     """A file's preview (column mapping, first rows, every bad row), or its import's progress."""
     run = _run_of(session, ctx, run_id)
     context: dict[str, Any] = {"ctx": ctx, "nav": "import", "run": run, "stalled": _stalled(run)}
@@ -116,7 +117,7 @@ def run_page(request: Request, ctx: WorkspaceDep, session: SessionDep, run_id: i
 
 
 @router.get("/w/{ws}/import/{run_id}/progress")
-def progress(request: Request, ctx: WorkspaceDep, session: SessionDep, run_id: int) -> Response:
+def progress(request: Request, ctx: WorkspaceDep, session: SessionDep, run_id: Id) -> Response:
     """The progress bar alone, for htmx to poll until the import ends."""
     run = _run_of(session, ctx, run_id)
     context = {"ctx": ctx, "run": run, "stalled": _stalled(run)}
@@ -127,7 +128,7 @@ def progress(request: Request, ctx: WorkspaceDep, session: SessionDep, run_id: i
 
 @router.post("/w/{ws}/import/{run_id}/start")
 def start(
-    request: Request, ctx: ContributorDep, session: SessionDep, form: FormDep, run_id: int
+    request: Request, ctx: ContributorDep, session: SessionDep, form: FormDep, run_id: Id
 ) -> Response:
     """Start (or resume) the import in the background and show its progress."""
     run = _run_of(session, ctx, run_id)

@@ -15,6 +15,7 @@ from app.headers import SANDBOX_POLICY
 from app.kit.collections import CollectionSpec, collection_router
 from app.kit.rows import get_row
 from app.problems.deps import ProblemDep
+from app.validation import Id
 from app.web import render
 from app.workspaces.deps import WORKSPACE_ACCESS, WorkspaceContext, WorkspaceDep
 
@@ -103,7 +104,7 @@ def decision_memo(
     request: Request,
     ctx: WorkspaceDep,
     session: SessionDep,
-    decision_id: int,
+    decision_id: Id,
     format: MemoFormat = Query("markdown", description="markdown, or html to print"),
 ) -> Response:
     decision = get_row(session, Decision, ctx, decision_id)

@@ -5,11 +5,12 @@ from typing import Any
 
 from pydantic import ConfigDict
 from sqlalchemy import JSON, Text
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
 from app.db import DomainRow, EnumText
 from app.enums import DecisionKind, Recommendation
 from app.research.models import RowRead
+from app.validation import Id, Input, Version
 
 
 class Decision(DomainRow, table=True):
@@ -26,8 +27,8 @@ class Decision(DomainRow, table=True):
     scorecard: dict[str, Any] | None = Field(default=None, sa_type=JSON)
 
 
-class DecisionCreate(SQLModel):
-    problem_id: int
+class DecisionCreate(Input):
+    problem_id: Id
     kind: DecisionKind
     rationale: str = Field(min_length=1, max_length=20_000)
     dissent: str = Field(default="", max_length=20_000)
@@ -35,13 +36,13 @@ class DecisionCreate(SQLModel):
     review_on: date | None = None
 
 
-class DecisionUpdate(SQLModel):
+class DecisionUpdate(Input):
     """Decisions are append-only; only the review date can move."""
 
     # Other fields are kept so the service can answer that they cannot change, and why.
-    model_config = ConfigDict(extra="allow")  # type: ignore[assignment]
+    model_config = ConfigDict(extra="allow")
 
-    version: int
+    version: Version
     review_on: date | None = None
 
 

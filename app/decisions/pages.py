@@ -16,6 +16,7 @@ from app.errors import AppError, FormError
 from app.kit.rows import get_row
 from app.problems.models import Problem
 from app.scorecards import service as store
+from app.validation import Id
 from app.web import (
     PAGE_SIZE,
     FormDep,
@@ -70,16 +71,14 @@ def _decide_form(
 
 
 @router.get("/w/{ws}/problems/{problem_id}/decide")
-def decide_form(
-    request: Request, ctx: DeciderDep, session: SessionDep, problem_id: int
-) -> Response:
+def decide_form(request: Request, ctx: DeciderDep, session: SessionDep, problem_id: Id) -> Response:
     problem = get_row(session, Problem, ctx, problem_id)
     return _decide_form(request, session, ctx, problem, {}, {})
 
 
 @router.post("/w/{ws}/problems/{problem_id}/decide")
 def decide(
-    request: Request, ctx: DeciderDep, session: SessionDep, problem_id: int, form: FormDep
+    request: Request, ctx: DeciderDep, session: SessionDep, problem_id: Id, form: FormDep
 ) -> Response:
     """Record the decision; the scorecard as it is now is frozen into it."""
     problem = get_row(session, Problem, ctx, problem_id)

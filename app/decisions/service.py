@@ -47,11 +47,12 @@ from app.kit.rows import add_row, ensure_in_workspace, get_row, update_row, wher
 from app.problems.models import Problem
 from app.scorecards.service import compute, current_scorecard
 from app.scoring.scorecard import Scorecard
+from app.validation import Id
 from app.workspaces.deps import WorkspaceContext
 
 
 class DecisionFilters(BaseModel):
-    problem_id: int | None = None
+    problem_id: Id | None = None
     kind: DecisionKind | None = None
 
 

@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from sqlmodel import col
 
 from app.db import SessionDep
+from app.errors import error_response
 from app.experiments import repository, service
 from app.experiments.models import (
     Assumption,
@@ -22,6 +23,7 @@ from app.experiments.models import (
 from app.kit.collections import CollectionSpec, collection_router
 from app.kit.rows import get_for_update, get_row, restore
 from app.problems.deps import ProblemDep
+from app.validation import Id
 from app.workspaces.deps import WORKSPACE_ACCESS, ContributorDep, WorkspaceDep
 
 assumptions = CollectionSpec(
@@ -72,9 +74,9 @@ def _guarded_delete_routes(
         response_model=read,
         tags=[spec.path],
         summary=f"Delete a {spec.label} (soft)",
-        responses={409: {"description": "Started tests and what they tested stay visible."}},
+        responses={409: error_response("Started tests and what they tested stay visible.")},
     )
-    def delete_row(ctx: ContributorDep, session: SessionDep, row_id: int) -> Any:
+    def delete_row(ctx: ContributorDep, session: SessionDep, row_id: Id) -> Any:
         row = delete(session=session, ctx=ctx, row=get_for_update(session, spec.model, ctx, row_id))
         return written(row)
 
@@ -84,7 +86,7 @@ def _guarded_delete_routes(
         tags=[spec.path],
         summary=f"Restore a deleted {spec.label}",
     )
-    def restore_row(ctx: ContributorDep, session: SessionDep, row_id: int) -> Any:
+    def restore_row(ctx: ContributorDep, session: SessionDep, row_id: Id) -> Any:
         row = get_row(session, spec.model, ctx, row_id, include_deleted=True)
         return written(restore(session, ctx, row))
 

@@ -9,6 +9,7 @@ from app.db import DomainRow, EnumText, UTCDateTime
 from app.enums import AssumptionCategory, CriterionOperator, TestMethod, TestOutcome, TestStatus
 from app.research.models import RowRead
 from app.scoring.scorecard import AssumptionState
+from app.validation import Id, Input, Version
 
 
 class Assumption(DomainRow, table=True):
@@ -49,15 +50,15 @@ class AssumptionTest(DomainRow, table=True):
 # ---- schemas -------------------------------------------------------------------------------
 
 
-class AssumptionCreate(SQLModel):
-    problem_id: int
+class AssumptionCreate(Input):
+    problem_id: Id
     statement: str = Field(min_length=1, max_length=1000)
     category: AssumptionCategory
     critical: bool = False
 
 
-class AssumptionUpdate(SQLModel):
-    version: int
+class AssumptionUpdate(Input):
+    version: Version
     statement: str | None = Field(default=None, min_length=1, max_length=1000)
     category: AssumptionCategory | None = None
     critical: bool | None = None
@@ -70,10 +71,10 @@ class AssumptionRead(RowRead):
     critical: bool
 
 
-class TestCreate(SQLModel):
+class TestCreate(Input):
     __test__ = False
 
-    assumption_id: int
+    assumption_id: Id
     method: TestMethod
     metric: str = Field(min_length=1, max_length=500)
     operator: CriterionOperator
@@ -81,13 +82,13 @@ class TestCreate(SQLModel):
     status: TestStatus = TestStatus.planned
 
 
-class TestUpdate(SQLModel):
+class TestUpdate(Input):
     """Edit a test card. Concluding sets `observed_value` (and `learning`); the outcome follows.
     Without a value, `inconclusive_reason` concludes it as inconclusive and says why."""
 
     __test__ = False
 
-    version: int
+    version: Version
     method: TestMethod | None = None
     metric: str | None = Field(default=None, min_length=1, max_length=500)
     operator: CriterionOperator | None = None

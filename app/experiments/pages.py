@@ -17,6 +17,7 @@ from app.experiments.service import create_test, update_test
 from app.kit.rows import get_for_update
 from app.problems import repository as problems_repository
 from app.problems.models import Problem
+from app.validation import Id, whole_number
 from app.web import (
     PAGE_SIZE,
     FormDep,
@@ -143,15 +144,15 @@ def create(request: Request, ctx: ContributorDep, session: SessionDep, form: For
 
 
 def _version(values: dict[str, str]) -> int:
-    raw = values.get("version", "")
-    if not raw.isdigit():
+    version = whole_number(values.get("version", ""), low=0)
+    if version is None:
         raise InvalidInput("version: reload the page, the form lost its version.")
-    return int(raw)
+    return version
 
 
 @router.post("/w/{ws}/tests/{test_id}/start")
 def start(
-    request: Request, ctx: ContributorDep, session: SessionDep, test_id: int, form: FormDep
+    request: Request, ctx: ContributorDep, session: SessionDep, test_id: Id, form: FormDep
 ) -> Response:
     test = get_for_update(session, AssumptionTest, ctx, test_id)
     payload = TestUpdate(version=_version(values_of(form)), status=TestStatus.running)
@@ -161,7 +162,7 @@ def start(
 
 @router.post("/w/{ws}/tests/{test_id}/conclude")
 def conclude(
-    request: Request, ctx: ContributorDep, session: SessionDep, test_id: int, form: FormDep
+    request: Request, ctx: ContributorDep, session: SessionDep, test_id: Id, form: FormDep
 ) -> Response:
     """Conclude with the observed value, or, when chosen, as inconclusive with the reason."""
     values = values_of(form)

@@ -10,11 +10,12 @@ from sqlmodel.sql.expression import SelectOfScalar
 from app.enums import AssumptionCategory, TestStatus
 from app.experiments.models import Assumption, AssumptionTest
 from app.kit.rows import Page, paginate, scoped, where_equal
+from app.validation import Id
 from app.workspaces.deps import WorkspaceContext
 
 
 class AssumptionFilters(BaseModel):
-    problem_id: int | None = None
+    problem_id: Id | None = None
     category: AssumptionCategory | None = None
     critical: bool | None = None
 
@@ -22,8 +23,8 @@ class AssumptionFilters(BaseModel):
 class TestFilters(BaseModel):
     __test__ = False
 
-    assumption_id: int | None = None
-    problem_id: int | None = None
+    assumption_id: Id | None = None
+    problem_id: Id | None = None
     status: TestStatus | None = None
 
 

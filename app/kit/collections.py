@@ -17,6 +17,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from app.db import SessionDep
 from app.enums import Role
+from app.errors import error_response
 from app.kit.audit import Actor
 from app.kit.rows import (
     PageDep,
@@ -29,6 +30,7 @@ from app.kit.rows import (
     soft_delete,
     update_row,
 )
+from app.validation import Id
 
 # The scope is whatever Access.member gives (a WorkspaceContext): the kit only passes it on.
 ToReads = Callable[[Session, Any, Sequence[Any]], list[Any]]
@@ -140,7 +142,7 @@ def collection_router(spec: CollectionSpec[Any], access: Access) -> APIRouter:
         return one(session, ctx, row)
 
     @router.get("/{row_id}", response_model=Read, summary=f"Get a {spec.label}")
-    def read_row(ctx: Annotated[Actor, member], session: SessionDep, row_id: int) -> Any:
+    def read_row(ctx: Annotated[Actor, member], session: SessionDep, row_id: Id) -> Any:
         return one(session, ctx, get_row(session, spec.model, ctx, row_id, include_deleted=True))
 
     @router.patch(
@@ -148,13 +150,13 @@ def collection_router(spec: CollectionSpec[Any], access: Access) -> APIRouter:
         response_model=Read,
         summary=f"Update a {spec.label}",
         responses={
-            409: {"description": "Stale version; `details.current` holds the row as it is now."}
+            409: error_response("Stale version; `details.current` holds the row as it is now.")
         },
     )
     def patch_row(
         ctx: Annotated[Actor, writer],
         session: SessionDep,
-        row_id: int,
+        row_id: Id,
         payload: Update,  # type: ignore[valid-type]
     ) -> Any:
         row = get_for_update(session, spec.model, ctx, row_id)
@@ -166,14 +168,14 @@ def collection_router(spec: CollectionSpec[Any], access: Access) -> APIRouter:
     if spec.allow_delete:
 
         @router.delete("/{row_id}", response_model=Read, summary=f"Delete a {spec.label} (soft)")
-        def delete_row(ctx: Annotated[Actor, writer], session: SessionDep, row_id: int) -> Any:
+        def delete_row(ctx: Annotated[Actor, writer], session: SessionDep, row_id: Id) -> Any:
             row = soft_delete(session, ctx, get_for_update(session, spec.model, ctx, row_id))
             return one(session, ctx, row)
 
         @router.post(
             "/{row_id}/restore", response_model=Read, summary=f"Restore a deleted {spec.label}"
         )
-        def restore_row(ctx: Annotated[Actor, writer], session: SessionDep, row_id: int) -> Any:
+        def restore_row(ctx: Annotated[Actor, writer], session: SessionDep, row_id: Id) -> Any:
             row = restore(
                 session, ctx, get_row(session, spec.model, ctx, row_id, include_deleted=True)
             )

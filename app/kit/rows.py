@@ -13,6 +13,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 from app.db import DomainRow, utcnow
 from app.errors import Conflict, InvalidInput, NotFound
 from app.kit.audit import Actor, record_change, snapshot
+from app.validation import MAX_INT
 
 Row = TypeVar("Row", bound=DomainRow)
 AnyRow = TypeVar("AnyRow", bound=SQLModel)
@@ -27,7 +28,7 @@ class Page(BaseModel):
 
 def page_params(
     request: Request,
-    limit: Annotated[int | None, Query(ge=1, description="Page size.")] = None,
+    limit: Annotated[int | None, Query(ge=1, le=MAX_INT, description="Page size.")] = None,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> Page:
     settings = request.app.state.settings

@@ -15,6 +15,7 @@ from app.problems.models import (
     ProblemRead,
     ProblemUpdate,
 )
+from app.validation import Id
 from app.workspaces.deps import WORKSPACE_ACCESS, WorkspaceDep
 
 problems = CollectionSpec(
@@ -39,6 +40,6 @@ router = collection_router(problems, WORKSPACE_ACCESS)
     response_model=list[KillCriteriaChangeRead],
     summary="History of a problem's kill criteria",
 )
-def kill_criteria_history(ctx: WorkspaceDep, session: SessionDep, row_id: int) -> Any:
+def kill_criteria_history(ctx: WorkspaceDep, session: SessionDep, row_id: Id) -> Any:
     get_row(session, Problem, ctx, row_id, include_deleted=True)
     return repository.kill_criteria_history(session, ctx, row_id)

@@ -9,6 +9,7 @@ from sqlmodel import Field, SQLModel
 from app.db import DomainRow, EnumText, UTCDateTime, utcnow
 from app.enums import ProblemStatus
 from app.research.models import RowRead
+from app.validation import Id, Input, Version
 
 
 class Problem(DomainRow, table=True):
@@ -56,21 +57,21 @@ class KillCriteriaChange(SQLModel, table=True):
 TAG_PATTERN = r"^[^,\s][^,]{0,63}$"
 
 
-class KillCriteria(SQLModel):
+class KillCriteria(Input):
     pain: float | None = Field(default=None, ge=0, le=100)
     reach: float | None = Field(default=None, ge=0, le=100)
     feasibility: float | None = Field(default=None, ge=0, le=100)
     min_participants: int | None = Field(default=None, ge=1, le=10_000)
 
 
-class ProblemCreate(SQLModel):
+class ProblemCreate(Input):
     title: str = Field(min_length=1, max_length=200)
     statement: str = Field(
         default="",
         max_length=5_000,
         description='"<segment> struggles to <job> because <obstacle>"',
     )
-    owner_id: int | None = Field(default=None, description="Defaults to you.")
+    owner_id: Id | None = Field(default=None, description="Defaults to you.")
     status: ProblemStatus = ProblemStatus.exploring
     tags: list[str] = Field(default_factory=list, max_length=20)
     feasibility_estimate: float | None = Field(default=None, ge=0, le=100)
@@ -79,11 +80,11 @@ class ProblemCreate(SQLModel):
     review_by: date | None = None
 
 
-class ProblemUpdate(SQLModel):
-    version: int
+class ProblemUpdate(Input):
+    version: Version
     title: str | None = Field(default=None, min_length=1, max_length=200)
     statement: str | None = Field(default=None, max_length=5_000)
-    owner_id: int | None = None
+    owner_id: Id | None = None
     status: ProblemStatus | None = None
     tags: list[str] | None = Field(default=None, max_length=20)
     feasibility_estimate: float | None = Field(default=None, ge=0, le=100)

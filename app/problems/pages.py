@@ -24,6 +24,7 @@ from app.research import repository as research_repository
 from app.research.models import EvidenceItem, Participant
 from app.scorecards import service as store
 from app.scoring.scorecard import Scorecard
+from app.validation import Id, whole_number
 from app.web import (
     FormDep,
     Pager,
@@ -136,7 +137,7 @@ def create(request: Request, ctx: ContributorDep, session: SessionDep, form: For
 
 @router.get("/w/{ws}/problems/{problem_id}/edit")
 def edit_problem(
-    request: Request, ctx: ContributorDep, session: SessionDep, problem_id: int
+    request: Request, ctx: ContributorDep, session: SessionDep, problem_id: Id
 ) -> Response:
     problem = get_row(session, Problem, ctx, problem_id)
     tags = repository.tags_of(session, [problem_id]).get(problem_id, [])
@@ -145,7 +146,7 @@ def edit_problem(
 
 @router.post("/w/{ws}/problems/{problem_id}")
 def update(
-    request: Request, ctx: ContributorDep, session: SessionDep, problem_id: int, form: FormDep
+    request: Request, ctx: ContributorDep, session: SessionDep, problem_id: Id, form: FormDep
 ) -> Response:
     """Save an edit against the version it was made on; a stale version keeps what was typed."""
     problem = get_for_update(session, Problem, ctx, problem_id)
@@ -190,14 +191,14 @@ def update(
 
 
 @router.post("/w/{ws}/problems/{problem_id}/delete")
-def delete(request: Request, ctx: ContributorDep, session: SessionDep, problem_id: int) -> Response:
+def delete(request: Request, ctx: ContributorDep, session: SessionDep, problem_id: Id) -> Response:
     soft_delete(session, ctx, get_for_update(session, Problem, ctx, problem_id))
     return hx_redirect(request, f"/w/{ctx.workspace.slug}?deleted={problem_id}")
 
 
 @router.post("/w/{ws}/problems/{problem_id}/restore")
 def restore_problem(
-    request: Request, ctx: ContributorDep, session: SessionDep, problem_id: int
+    request: Request, ctx: ContributorDep, session: SessionDep, problem_id: Id
 ) -> Response:
     restore(session, ctx, get_row(session, Problem, ctx, problem_id, include_deleted=True))
     return hx_redirect(request, f"/w/{ctx.workspace.slug}/problems/{problem_id}")
@@ -205,7 +206,7 @@ def restore_problem(
 
 @router.post("/w/{ws}/problems/{problem_id}/assumptions")
 def add_assumption(
-    request: Request, ctx: ContributorDep, session: SessionDep, problem_id: int, form: FormDep
+    request: Request, ctx: ContributorDep, session: SessionDep, problem_id: Id, form: FormDep
 ) -> Response:
     values = values_of(form)
     try:
@@ -282,7 +283,7 @@ def detail(
     for test in experiments_repository.tests_of_problem(session, ctx, problem_id):
         tests[test.assumption_id].append(test)
     decisions_offset = request.query_params.get("decisions_offset", "0")
-    decisions_offset_value = int(decisions_offset) if decisions_offset.isdigit() else 0
+    decisions_offset_value = whole_number(decisions_offset, low=0) or 0
     decisions, decisions_total = decisions_repository.decisions_page(
         session, ctx, problem_id, offset=decisions_offset_value, limit=DECISIONS_PAGE
     )

@@ -10,12 +10,13 @@ from sqlmodel.sql.expression import SelectOfScalar
 from app.enums import ProblemStatus
 from app.kit.rows import scoped
 from app.problems.models import KillCriteriaChange, Problem, ProblemTag
+from app.validation import Id
 from app.workspaces.deps import WorkspaceContext
 
 
 class ProblemFilters(BaseModel):
     status: ProblemStatus | None = None
-    owner_id: int | None = None
+    owner_id: Id | None = None
     tag: str | None = None
     q: str | None = None
 

@@ -8,6 +8,7 @@ from sqlmodel import Field, SQLModel
 
 from app.db import DomainRow, EnumText
 from app.enums import Frequency, InterviewKind, Signal, Stance
+from app.validation import Count, Id, Input, Version
 
 NOTES_MAX = 20_000
 QUOTE_MAX = 2_000
@@ -73,17 +74,17 @@ class EvidenceItem(DomainRow, table=True):
 # ---- schemas -------------------------------------------------------------------------------
 
 
-class SegmentCreate(SQLModel):
+class SegmentCreate(Input):
     name: str = Field(min_length=1, max_length=200)
     description: str = Field(default="", max_length=2000)
-    size: int | None = Field(default=None, ge=0, le=10**12)
+    size: Count | None = None
 
 
-class SegmentUpdate(SQLModel):
-    version: int
+class SegmentUpdate(Input):
+    version: Version
     name: str | None = Field(default=None, min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=2000)
-    size: int | None = Field(default=None, ge=0, le=10**12)
+    size: Count | None = None
 
 
 class RowRead(SQLModel):
@@ -101,20 +102,20 @@ class SegmentRead(RowRead):
     size: int | None
 
 
-class ParticipantCreate(SQLModel):
+class ParticipantCreate(Input):
     name: str = Field(min_length=1, max_length=200)
     organisation: str = Field(default="", max_length=200)
     title: str = Field(default="", max_length=200)
-    segment_id: int | None = None
+    segment_id: Id | None = None
     contact: str = Field(default="", max_length=500)
 
 
-class ParticipantUpdate(SQLModel):
-    version: int
+class ParticipantUpdate(Input):
+    version: Version
     name: str | None = Field(default=None, min_length=1, max_length=200)
     organisation: str | None = Field(default=None, max_length=200)
     title: str | None = Field(default=None, max_length=200)
-    segment_id: int | None = None
+    segment_id: Id | None = None
     contact: str | None = Field(default=None, max_length=500)
 
 
@@ -126,7 +127,7 @@ class ParticipantRead(RowRead):
     contact: str
 
 
-class EvidenceFields(SQLModel):
+class EvidenceFields(Input):
     quote: str = Field(min_length=1, max_length=QUOTE_MAX, description="Quote or observation.")
     signal: Signal
     stance: Stance | None = Field(default=None, description="Implied by the signal when omitted.")
@@ -155,25 +156,25 @@ class EvidenceFields(SQLModel):
 class Highlight(EvidenceFields):
     """An evidence item logged with its interview."""
 
-    problem_id: int
+    problem_id: Id
 
 
 class EvidenceCreate(EvidenceFields):
-    problem_id: int
-    interview_id: int | None = None
-    participant_id: int | None = Field(
+    problem_id: Id
+    interview_id: Id | None = None
+    participant_id: Id | None = Field(
         default=None, description="Taken from the interview when one is given."
     )
 
 
-class EvidenceUpdate(SQLModel):
-    version: int
+class EvidenceUpdate(Input):
+    version: Version
     quote: str | None = Field(default=None, min_length=1, max_length=QUOTE_MAX)
     signal: Signal | None = None
     stance: Stance | None = None
     severity: int | None = Field(default=None, ge=1, le=5)
     frequency: Frequency | None = None
-    problem_id: int | None = None
+    problem_id: Id | None = None
 
 
 class EvidenceRead(RowRead):
@@ -187,26 +188,28 @@ class EvidenceRead(RowRead):
     frequency: Frequency | None
 
 
-class InterviewCreate(SQLModel):
+class InterviewCreate(Input):
     kind: InterviewKind = InterviewKind.interview
     occurred_on: date
-    participant_id: int | None = None
-    conducted_by: int | None = Field(default=None, description="Defaults to you.")
+    participant_id: Id | None = None
+    conducted_by: Id | None = Field(default=None, description="Defaults to you.")
     title: str = Field(default="", max_length=200)
     notes: str = Field(default="", max_length=NOTES_MAX, description="Markdown.")
-    problem_ids: list[int] = Field(default_factory=list, description="Problems it covered.")
+    problem_ids: list[Id] = Field(
+        default_factory=list, max_length=200, description="Problems it covered."
+    )
     highlights: list[Highlight] = Field(default_factory=list, max_length=200)
 
 
-class InterviewUpdate(SQLModel):
-    version: int
+class InterviewUpdate(Input):
+    version: Version
     kind: InterviewKind | None = None
     occurred_on: date | None = None
-    participant_id: int | None = None
-    conducted_by: int | None = None
+    participant_id: Id | None = None
+    conducted_by: Id | None = None
     title: str | None = Field(default=None, max_length=200)
     notes: str | None = Field(default=None, max_length=NOTES_MAX)
-    problem_ids: list[int] | None = None
+    problem_ids: list[Id] | None = Field(default=None, max_length=200)
 
 
 class InterviewRead(RowRead):

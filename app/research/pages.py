@@ -20,6 +20,7 @@ from app.research.models import (
     ParticipantCreate,
 )
 from app.research.service import create_interview, create_participant, latest_today
+from app.validation import Id, whole_number
 from app.web import (
     PAGE_SIZE,
     FormDep,
@@ -73,7 +74,7 @@ def _form_context(
 @router.get("/w/{ws}/interviews/new")
 def new_interview(request: Request, ctx: ContributorDep, session: SessionDep) -> Response:
     problem_id = request.query_params.get("problem_id", "")
-    problem_id = problem_id if problem_id.isdigit() else ""
+    problem_id = problem_id if whole_number(problem_id) else ""
     values = {
         "occurred_on": date.today().isoformat(),
         "kind": "interview",
@@ -95,12 +96,13 @@ def new_interview(request: Request, ctx: ContributorDep, session: SessionDep) ->
 def highlight_row(request: Request, ctx: ContributorDep, session: SessionDep) -> Response:
     """One more empty highlight row (htmx), and the add button that knows the next index."""
     raw = request.query_params.get("index", "1")
-    index = int(raw) if raw.isdigit() else 1
+    index = whole_number(raw, low=0, high=1_000)
+    index = 1 if index is None else index
     problem_id = request.query_params.get("problem_id", "")
     context = {
         "ctx": ctx,
         "i": index,
-        "h": _blank_highlight(problem_id if problem_id.isdigit() else ""),
+        "h": _blank_highlight(problem_id if whole_number(problem_id) else ""),
         "errors": {},
         "problems": problems_repository.problems_by_title(session, ctx),
         "signals": SIGNAL_OPTIONS,
@@ -245,10 +247,10 @@ def list_interviews(request: Request, ctx: WorkspaceDep, session: SessionDep) ->
     problem_titles = {p.id: p.title for p in problems_repository.problems_by_title(session, ctx)}
     people = {p.id: p for p in repository.participants_by_name(session, ctx)}
     notice_id = request.query_params.get("logged", "")
-    deleted_id = request.query_params.get("deleted", "")
+    deleted_id_raw = request.query_params.get("deleted", "")
     deleted = None
-    if deleted_id.isdigit():
-        row = get_row(session, Interview, ctx, int(deleted_id), include_deleted=True)
+    if (deleted_id := whole_number(deleted_id_raw)) is not None:
+        row = get_row(session, Interview, ctx, deleted_id, include_deleted=True)
         deleted = row if row.deleted_at else None
     context = {
         "ctx": ctx,
@@ -259,7 +261,7 @@ def list_interviews(request: Request, ctx: WorkspaceDep, session: SessionDep) ->
         "coverage": coverage,
         "problem_titles": problem_titles,
         "people": people,
-        "logged": int(notice_id) if notice_id.isdigit() else None,
+        "logged": whole_number(notice_id),
         "deleted": deleted,
     }
     return render(request, "research/list.html", context)
@@ -267,7 +269,7 @@ def list_interviews(request: Request, ctx: WorkspaceDep, session: SessionDep) ->
 
 @router.post("/w/{ws}/interviews/{interview_id}/delete")
 def delete(
-    request: Request, ctx: ContributorDep, session: SessionDep, interview_id: int
+    request: Request, ctx: ContributorDep, session: SessionDep, interview_id: Id
 ) -> Response:
     soft_delete(session, ctx, get_for_update(session, Interview, ctx, interview_id))
     return hx_redirect(request, f"/w/{ctx.workspace.slug}/interviews?deleted={interview_id}")
@@ -275,7 +277,7 @@ def delete(
 
 @router.post("/w/{ws}/interviews/{interview_id}/restore")
 def restore_interview(
-    request: Request, ctx: ContributorDep, session: SessionDep, interview_id: int
+    request: Request, ctx: ContributorDep, session: SessionDep, interview_id: Id
 ) -> Response:
     restore(session, ctx, get_row(session, Interview, ctx, interview_id, include_deleted=True))
     return hx_redirect(request, f"/w/{ctx.workspace.slug}/interviews")

@@ -11,27 +11,28 @@ from sqlmodel.sql.expression import SelectOfScalar
 from app.enums import InterviewKind, Signal, Stance
 from app.kit.rows import Page, paginate, scoped, where_equal
 from app.research.models import EvidenceItem, Interview, InterviewProblem, Participant, Segment
+from app.validation import Id
 from app.workspaces.deps import WorkspaceContext
 
 
 class InterviewFilters(BaseModel):
-    participant_id: int | None = None
+    participant_id: Id | None = None
     kind: InterviewKind | None = None
     occurred_from: date | None = None
     occurred_to: date | None = None
-    problem_id: int | None = None
+    problem_id: Id | None = None
 
 
 class EvidenceFilters(BaseModel):
-    problem_id: int | None = None
-    interview_id: int | None = None
-    participant_id: int | None = None
+    problem_id: Id | None = None
+    interview_id: Id | None = None
+    participant_id: Id | None = None
     stance: Stance | None = None
     signal: Signal | None = None
 
 
 class ParticipantFilters(BaseModel):
-    segment_id: int | None = None
+    segment_id: Id | None = None
     q: str | None = None
 
 

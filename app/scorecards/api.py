@@ -15,6 +15,7 @@ from app.problems.deps import ProblemDep
 from app.scorecards import service
 from app.scorecards.models import HistoryPoint, Portfolio, SortKey
 from app.scoring.scorecard import Scorecard
+from app.validation import Id
 from app.workspaces.deps import WorkspaceDep
 
 router = APIRouter(prefix="/workspaces/{ws}", tags=["scorecards"])
@@ -87,9 +88,9 @@ def portfolio(
     session: SessionDep,
     recommendation: Recommendation | None = None,
     status: ProblemStatus | None = None,
-    owner_id: int | None = None,
+    owner_id: Id | None = None,
     segment_id: Annotated[
-        int | None, Query(description="Problems with evidence from this segment.")
+        Id | None, Query(description="Problems with evidence from this segment.")
     ] = None,
     sort: SortKey = "pain",
     descending: bool = True,

@@ -8,10 +8,11 @@ from fastapi.responses import Response
 
 from app.db import SessionDep
 from app.enums import ProblemStatus, Recommendation
-from app.kit.rows import get_row
 from app.problems.models import Problem
+from app.problems.repository import problems_by_id
 from app.scorecards.models import PortfolioRow
 from app.scorecards.service import portfolio_rows
+from app.validation import whole_number
 from app.web import PAGE_SIZE, Pager, is_htmx, offset_param, page_router, render
 from app.workspaces.deps import WorkspaceDep
 
@@ -108,11 +109,8 @@ def portfolio(request: Request, ctx: WorkspaceDep, session: SessionDep) -> Respo
 
 def _deleted_problem(session: SessionDep, ctx: WorkspaceDep, raw: str | None) -> Problem | None:
     """The problem just deleted, to offer its undo."""
-    if not raw or not raw.isdigit():
+    problem_id = whole_number(raw)
+    if problem_id is None:
         return None
-
-    try:
-        problem = get_row(session, Problem, ctx, int(raw), include_deleted=True)
-    except Exception:
-        return None
-    return problem if problem.deleted_at is not None else None
+    problem = problems_by_id(session, ctx, [problem_id]).get(problem_id)
+    return problem if problem is not None and problem.deleted_at is not None else None

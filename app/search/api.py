@@ -9,6 +9,7 @@ from app.db import SessionDep
 from app.enums import InterviewKind
 from app.search import service
 from app.search.repository import ResultKind, SearchQuery
+from app.validation import Id
 from app.workspaces.deps import WorkspaceDep
 
 router = APIRouter(prefix="/workspaces/{ws}", tags=["search"])
@@ -29,9 +30,9 @@ def search(
     interview_kind: Annotated[
         InterviewKind | None, Query(description="Only interviews (and their quotes) of this kind.")
     ] = None,
-    problem_id: Annotated[int | None, Query(description="Only about this problem.")] = None,
+    problem_id: Annotated[Id | None, Query(description="Only about this problem.")] = None,
     segment_id: Annotated[
-        int | None, Query(description="Only from participants in this segment.")
+        Id | None, Query(description="Only from participants in this segment.")
     ] = None,
     date_from: Annotated[date | None, Query(description="From this day (interview date).")] = None,
     date_to: Annotated[date | None, Query(description="Up to this day, included.")] = None,

@@ -12,6 +12,7 @@ from app.problems.repository import problems_by_title
 from app.research.repository import segments_by_name
 from app.search import service
 from app.search.repository import ResultKind, SearchQuery, terms
+from app.validation import whole_number
 from app.web import app_errors, is_htmx, offset_param, page_router, render
 from app.workspaces.deps import WorkspaceDep
 
@@ -32,7 +33,7 @@ def _day(raw: str, name: str, errors: dict[str, str]) -> date | None:
 
 
 def _id(raw: str) -> int | None:
-    return int(raw) if raw.isdigit() else None
+    return whole_number(raw)
 
 
 @router.get("/w/{ws}/search")

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Response
 from app.auth.deps import CurrentUser
 from app.auth.service import normalise_email
 from app.db import SessionDep
+from app.validation import Id
 from app.workspaces import service
 from app.workspaces.deps import AdminDep, WorkspaceDep
 from app.workspaces.models import (
@@ -72,7 +73,7 @@ def add_member(ctx: AdminDep, session: SessionDep, payload: MemberAdd) -> Any:
 @router.patch(
     "/{ws}/members/{user_id}", response_model=MemberRead, summary="Change a member's role (admin)"
 )
-def change_role(ctx: AdminDep, session: SessionDep, user_id: int, payload: MemberUpdate) -> Any:
+def change_role(ctx: AdminDep, session: SessionDep, user_id: Id, payload: MemberUpdate) -> Any:
     membership, user = service.change_role(
         session=session, ctx=ctx, user_id=user_id, role=payload.role, version=payload.version
     )
@@ -80,7 +81,7 @@ def change_role(ctx: AdminDep, session: SessionDep, user_id: int, payload: Membe
 
 
 @router.delete("/{ws}/members/{user_id}", status_code=204, summary="Remove a member (admin)")
-def remove_member(ctx: AdminDep, session: SessionDep, user_id: int) -> Response:
+def remove_member(ctx: AdminDep, session: SessionDep, user_id: Id) -> Response:
     service.remove_member(session=session, ctx=ctx, user_id=user_id)
     return Response(status_code=204)
 

@@ -10,6 +10,7 @@ from sqlmodel import Field, SQLModel
 from app.auth.models import UserRead
 from app.db import EnumText, Timestamped, UTCDateTime
 from app.enums import Role
+from app.validation import Input, Version
 
 SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$"
 
@@ -39,7 +40,7 @@ class Membership(Timestamped, table=True):
     version: int = Field(default=1)
 
 
-class WorkspaceCreate(SQLModel):
+class WorkspaceCreate(Input):
     slug: str = Field(
         min_length=1,
         max_length=64,
@@ -61,8 +62,8 @@ class WorkspaceCreate(SQLModel):
         return value
 
 
-class WorkspaceUpdate(SQLModel):
-    version: int
+class WorkspaceUpdate(Input):
+    version: Version
     name: str | None = Field(default=None, min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=2000)
 
@@ -81,7 +82,7 @@ class WorkspaceWithRole(WorkspaceRead):
     role: Role
 
 
-class MemberAdd(SQLModel):
+class MemberAdd(Input):
     email: EmailStr
     role: Role = Role.viewer
 
@@ -94,8 +95,8 @@ class MemberAdded(SQLModel):
     message: str
 
 
-class MemberUpdate(SQLModel):
-    version: int
+class MemberUpdate(Input):
+    version: Version
     role: Role
 
 
@@ -130,8 +131,8 @@ class ScoringSettings(SQLModel):
         )
 
 
-class ScoringSettingsUpdate(SQLModel):
-    version: int
+class ScoringSettingsUpdate(Input):
+    version: Version
     pain_threshold: float | None = Field(default=None, ge=0, le=100)
     reach_threshold: float | None = Field(default=None, ge=0, le=100)
     feasibility_threshold: float | None = Field(default=None, ge=0, le=100)

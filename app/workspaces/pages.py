@@ -17,6 +17,7 @@ from app.errors import AppError, FormError, InvalidInput, NotFound
 from app.kit.rows import get_for_update, get_row, restore, scoped, soft_delete, update_row
 from app.research.models import Segment, SegmentCreate, SegmentUpdate
 from app.research.service import create_segment
+from app.validation import Id, whole_number
 from app.web import (
     PAGE_SIZE,
     FormDep,
@@ -69,8 +70,8 @@ def _settings_page(
     ).all()
     deleted_segment = None
     raw = request.query_params.get("segment_deleted", "")
-    if raw.isdigit():
-        row = get_row(session, Segment, ctx, int(raw), include_deleted=True)
+    if (segment_id := whole_number(raw)) is not None:
+        row = get_row(session, Segment, ctx, segment_id, include_deleted=True)
         deleted_segment = row if row.deleted_at else None
     context: dict[str, Any] = {
         "ctx": ctx,
@@ -126,7 +127,7 @@ def add_member(request: Request, ctx: AdminDep, session: SessionDep, form: FormD
 
 @router.post("/w/{ws}/settings/members/{user_id}/role")
 def change_role(
-    request: Request, ctx: AdminDep, session: SessionDep, user_id: int, form: FormDep
+    request: Request, ctx: AdminDep, session: SessionDep, user_id: Id, form: FormDep
 ) -> Response:
     values = values_of(form)
     role, version = values.get("role", ""), values.get("version", "")
@@ -141,7 +142,7 @@ def change_role(
 
 
 @router.post("/w/{ws}/settings/members/{user_id}/remove")
-def remove_member(request: Request, ctx: AdminDep, session: SessionDep, user_id: int) -> Response:
+def remove_member(request: Request, ctx: AdminDep, session: SessionDep, user_id: Id) -> Response:
     workspaces.remove_member(session=session, ctx=ctx, user_id=user_id)
     return _back(request, ctx, "members")
 
@@ -175,7 +176,7 @@ def add_segment(request: Request, ctx: AdminDep, session: SessionDep, form: Form
 
 @router.post("/w/{ws}/settings/segments/{segment_id}")
 def update_segment(
-    request: Request, ctx: AdminDep, session: SessionDep, segment_id: int, form: FormDep
+    request: Request, ctx: AdminDep, session: SessionDep, segment_id: Id, form: FormDep
 ) -> Response:
     values = values_of(form)
     segment = get_for_update(session, Segment, ctx, segment_id)
@@ -199,7 +200,7 @@ def update_segment(
 
 @router.post("/w/{ws}/settings/segments/{segment_id}/delete")
 def delete_segment(
-    request: Request, ctx: AdminDep, session: SessionDep, segment_id: int
+    request: Request, ctx: AdminDep, session: SessionDep, segment_id: Id
 ) -> Response:
     soft_delete(session, ctx, get_for_update(session, Segment, ctx, segment_id))
     return _back(request, ctx, "segments", f"?segment_deleted={segment_id}")
@@ -207,7 +208,7 @@ def delete_segment(
 
 @router.post("/w/{ws}/settings/segments/{segment_id}/restore")
 def restore_segment(
-    request: Request, ctx: AdminDep, session: SessionDep, segment_id: int
+    request: Request, ctx: AdminDep, session: SessionDep, segment_id: Id
 ) -> Response:
     restore(session, ctx, get_row(session, Segment, ctx, segment_id, include_deleted=True))
     return _back(request, ctx, "segments")
@@ -263,7 +264,7 @@ def create_token(
 
 @router.post("/w/{ws}/settings/tokens/{token_id}/revoke")
 def revoke_token(
-    request: Request, ctx: WorkspaceDep, user: CurrentUser, session: SessionDep, token_id: int
+    request: Request, ctx: WorkspaceDep, user: CurrentUser, session: SessionDep, token_id: Id
 ) -> Response:
     row = session.get(ApiToken, token_id)
     if row is None or row.user_id != user.id or row.revoked_at is not None:

@@ -124,3 +124,21 @@ def test_swagger_ui_is_vendored_with_its_licence_and_version() -> None:
 
 def test_redoc_is_not_served(client: TestClient) -> None:
     assert client.get("/redoc").status_code == 404
+
+
+def test_every_operation_documents_the_errors_it_can_answer(document: dict[str, Any]) -> None:
+    """In the one error shape, so a generated client knows what a 404 or a 422 holds."""
+    error = {"$ref": "#/components/schemas/ErrorBody"}
+    assert set(schema_of(document, "ErrorBody")["required"]) == {"error"}
+    assert set(schema_of(document, "ErrorInfo")["required"]) == {"code", "message"}
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            responses = operation["responses"]
+            for status in ("400", "401", "403", "404", "409", "413", "422"):
+                content = responses.get(status, {}).get("content", {})
+                assert content.get("application/json", {}).get("schema") == error, (
+                    method,
+                    path,
+                    status,
+                )
+    assert "HTTPValidationError" not in document["components"]["schemas"]
