@@ -128,15 +128,26 @@ class ImportReport(BaseModel):
 
 
 def decode(data: bytes) -> str:
-    """The file's text; a clear message when it is not UTF-8."""
+    """The file's text; a clear message when it is not UTF-8 text."""
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InvalidInput(
             f"The file is not UTF-8 text (byte 0x{data[exc.start]:02x} at position {exc.start}). "
             "Save it as 'CSV UTF-8' (in Excel: File > Save As > CSV UTF-8) and try again.",
             code="wrong_encoding",
         ) from exc
+    if "\x00" in text:
+        # UTF-16 text ("Unicode Text" in Excel) decodes as UTF-8 with a NUL after every letter;
+        # no database keeps NUL in text either.
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise InvalidInput(
+            f"The file holds a NUL character (line {line}), so it is not UTF-8 text: perhaps it "
+            "was saved as UTF-16. Save it as 'CSV UTF-8' (in Excel: File > Save As > CSV UTF-8) "
+            "and try again.",
+            code="wrong_encoding",
+        )
+    return text
 
 
 def _header_key(name: str) -> str:

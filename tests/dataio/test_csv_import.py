@@ -141,6 +141,23 @@ def test_wrong_encoding_and_missing_columns_get_a_clear_message(api: Api) -> Non
     assert "interview_date, problem, signal" in message
 
 
+@pytest.mark.parametrize("preview", [False, True])
+def test_a_file_with_a_nul_character_is_refused_in_words(
+    api: Api, month_end: dict[str, Any], preview: bool
+) -> None:
+    """UTF-16 text decodes as UTF-8 with NULs in it, and no database keeps NUL in text."""
+    utf16 = csv_of(f"Ada,,2026-10-01,interview,We pay.,{month_end['id']},,paid,,").decode()
+    for data in (
+        utf16.encode("utf-16-le"),
+        csv_of(f"Ada\x00,,2026-10-01,interview,We pay.,{month_end['id']},,paid,,"),
+    ):
+        refused = upload(api, data, preview=preview)
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["error"]["code"] == "wrong_encoding"
+        assert "NUL character" in refused.json()["error"]["message"]
+    assert api.ok(api.get("evidence"))["total"] == 0
+
+
 def test_viewers_cannot_import(api: Api, month_end: dict[str, Any]) -> None:
     viewer = api.as_member("vi@example.com", "viewer")
     assert upload(viewer, good_file(month_end["id"])).status_code == 403

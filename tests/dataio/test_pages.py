@@ -135,6 +135,9 @@ def test_unreadable_files_get_a_clear_message_next_to_the_field(web: Web) -> Non
     assert missing.status_code == 422
     message = soup(missing).find(id="file-error").get_text()
     assert "no column for interview_date, problem, signal" in message
+    utf16 = upload(web, "participant,quote\nAda,We pay.\n".encode("utf-16-le"))
+    assert utf16.status_code == 422
+    assert "NUL character" in soup(utf16).find(id="file-error").get_text()
     nothing = web.post("import", files={"file": ("", b"", "text/csv")})
     assert "Choose a CSV file" in soup(nothing).find(id="file-error").get_text()
 
