@@ -7,7 +7,7 @@ from urllib.parse import unquote
 from fastapi import Request
 from fastapi.responses import Response
 from pydantic import ValidationError
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from app.auth.deps import OptionalUser, client_address
 from app.auth.models import User, UserCreate
@@ -15,6 +15,7 @@ from app.auth.service import (
     SignInLimits,
     attempt_sign_in,
     create_user,
+    has_users,
     issue_token,
     revoke_token,
 )
@@ -101,13 +102,9 @@ def _signed_in(request: Request, session: Session, user: User, target: str) -> R
     return response
 
 
-def _has_users(session: Session) -> bool:
-    return session.exec(select(User.id).limit(1)).first() is not None
-
-
 @router.get("/")
 def home(request: Request, session: SessionDep, user: OptionalUser) -> Response:
-    if not _has_users(session):
+    if not has_users(session=session):
         return _anonymous_form(request, "auth/first_run.html", {"values": {}, "errors": {}})
     if user is None:
         return Response(status_code=303, headers={"Location": "/signin"})
@@ -124,7 +121,7 @@ def home(request: Request, session: SessionDep, user: OptionalUser) -> Response:
 def first_run(request: Request, session: SessionDep, form: FormDep) -> Response:
     """Create the first admin and their workspace; only while the database has no user."""
     check_anonymous_csrf(request)
-    if _has_users(session):
+    if has_users(session=session):
         return Response(status_code=303, headers={"Location": "/signin"})
     values = values_of(form)
     errors: dict[str, str] = {}
@@ -159,7 +156,7 @@ def first_run(request: Request, session: SessionDep, form: FormDep) -> Response:
 
 @router.get("/signin")
 def signin_form(request: Request, session: SessionDep) -> Response:
-    if not _has_users(session):
+    if not has_users(session=session):
         return Response(status_code=303, headers={"Location": "/"})
     context = {"values": {"next": safe_next(request.query_params.get("next"))}, "errors": {}}
     return _anonymous_form(request, "auth/signin.html", context)

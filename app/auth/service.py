@@ -212,3 +212,23 @@ def revoke_token(*, session: Session, token: str) -> None:
 _DUMMY_HASH = password_hash.hash("not-a-real-password")
 # The first of PostgreSQL's two advisory-lock keys: sign-in counters, apart from other locks.
 _LOCK_SPACE = 0x5349474E  # "SIGN"
+
+
+def has_users(*, session: Session) -> bool:
+    """Whether anyone has an account yet (before the first, the home page is the first run)."""
+    return session.exec(select(User.id).limit(1)).first() is not None
+
+
+def personal_tokens(*, session: Session, user_id: int) -> list[ApiToken]:
+    """A user's live personal API tokens, oldest first (only their hashes are kept)."""
+    return list(
+        session.exec(
+            select(ApiToken)
+            .where(
+                ApiToken.user_id == user_id,
+                ApiToken.kind == "personal",
+                col(ApiToken.revoked_at).is_(None),
+            )
+            .order_by(col(ApiToken.id))
+        ).all()
+    )

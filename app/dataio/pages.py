@@ -1,65 +1,32 @@
-"""The import page: upload a CSV of highlights, preview it, import it with a progress bar; and
-the export links.
+"""The import page: upload a CSV of highlights, preview it, import it with a progress bar
+(see service.py for how a run goes on in the background); and the export links."""
 
-The uploaded file and the import's progress are kept in `csv_import_run`, never in a process:
-the import runs in a background thread with its own sessions (one transaction per batch), and
-whichever worker answers the progress bar's polls reads the progress from the database.
-"""
-
-import logging
-import threading
-from datetime import timedelta
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
-from sqlalchemy import Engine, or_, update
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 from starlette.datastructures import UploadFile
 
-from app.auth.models import User
-from app.dataio import csv_import
+from app.dataio import csv_import, service
 from app.dataio.models import CsvImportRun
-from app.db import SessionDep, utcnow
-from app.enums import Role
-from app.errors import AppError, Conflict, FormError, InvalidInput, NotFound
+from app.db import SessionDep
+from app.errors import AppError, FormError, InvalidInput
 from app.validation import Id
 from app.web import FormDep, hx_redirect, is_htmx, page_router, render
 from app.workspaces.deps import ContributorDep, WorkspaceContext, WorkspaceDep
-from app.workspaces.models import Workspace
 
 router = page_router()
-log = logging.getLogger("evident")
 
 CSV_TABLES = [
     ("problems", "Problems with their scores"),
     ("interviews", "Interviews"),
     ("evidence", "Evidence (every highlight)"),
 ]
-# A run that has not moved for this long lost its worker (a restart): it may be resumed, and
-# the rows it already wrote are skipped on the second pass.
-STALLED_AFTER = timedelta(minutes=5)
-RECENT_RUNS = 5
-
-
-def _run_of(session: Session, ctx: WorkspaceContext, run_id: int) -> CsvImportRun:
-    run = session.get(CsvImportRun, run_id)
-    if run is None or run.workspace_id != ctx.id:
-        raise NotFound(f"Import {run_id} not found in this workspace.")
-    return run
-
-
-def _stalled(run: CsvImportRun) -> bool:
-    return run.status == "running" and utcnow() - run.updated_at > STALLED_AFTER
 
 
 def _page_context(session: Session, ctx: WorkspaceContext) -> dict[str, Any]:
-    recent = session.exec(
-        select(CsvImportRun)
-        .where(CsvImportRun.workspace_id == ctx.id)
-        .order_by(col(CsvImportRun.id).desc())
-        .limit(RECENT_RUNS)
-    ).all()
+    recent = service.recent_runs(session=session, ctx=ctx)
     return {"ctx": ctx, "nav": "import", "csv_tables": CSV_TABLES, "recent": recent}
 
 
@@ -105,9 +72,14 @@ def upload(request: Request, ctx: ContributorDep, session: SessionDep, form: For
 @router.get("/w/{ws}/import/{run_id}")
 def run_page(request: Request, ctx: WorkspaceDep, session: SessionDep, run_id: Id) -> Response:
     """A file's preview (column mapping, first rows, every bad row), or its import's progress."""
-    run = _run_of(session, ctx, run_id)
-    context: dict[str, Any] = {"ctx": ctx, "nav": "import", "run": run, "stalled": _stalled(run)}
-    if run.status in ("checked", "failed") or _stalled(run):
+    run = service.run_of(session=session, ctx=ctx, run_id=run_id)
+    context: dict[str, Any] = {
+        "ctx": ctx,
+        "nav": "import",
+        "run": run,
+        "stalled": service.stalled(run),
+    }
+    if run.status in ("checked", "failed") or service.stalled(run):
         checked = csv_import.check_file(session=session, ctx=ctx, data=run.content.encode())
         context |= {
             "checked": checked,
@@ -119,8 +91,8 @@ def run_page(request: Request, ctx: WorkspaceDep, session: SessionDep, run_id: I
 @router.get("/w/{ws}/import/{run_id}/progress")
 def progress(request: Request, ctx: WorkspaceDep, session: SessionDep, run_id: Id) -> Response:
     """The progress bar alone, for htmx to poll until the import ends."""
-    run = _run_of(session, ctx, run_id)
-    context = {"ctx": ctx, "run": run, "stalled": _stalled(run)}
+    run = service.run_of(session=session, ctx=ctx, run_id=run_id)
+    context = {"ctx": ctx, "run": run, "stalled": service.stalled(run)}
     if not is_htmx(request):
         return hx_redirect(request, f"/w/{ctx.workspace.slug}/import/{run.id}")
     return render(request, "dataio/run.html", context, block="progress")
@@ -131,92 +103,16 @@ def start(
     request: Request, ctx: ContributorDep, session: SessionDep, form: FormDep, run_id: Id
 ) -> Response:
     """Start (or resume) the import in the background and show its progress."""
-    run = _run_of(session, ctx, run_id)
+    run = service.run_of(session=session, ctx=ctx, run_id=run_id)
     good_rows_only = form.get("good_rows") == "1"
     if run.bad_rows and not good_rows_only:
         raise InvalidInput(
             f"{run.bad_rows} of {run.total_rows} rows are not valid, so nothing was imported. "
             "Fix them, or choose to import the good rows only."
         )
-    # One start per run, whichever worker gets the click: the row changes state only once.
-    claimed = session.execute(
-        update(CsvImportRun)
-        .where(
-            col(CsvImportRun.id) == run.id,
-            or_(
-                col(CsvImportRun.status).in_(("checked", "failed")),
-                (col(CsvImportRun.status) == "running")
-                & (col(CsvImportRun.updated_at) < utcnow() - STALLED_AFTER),
-            ),
-        )
-        .values(
-            status="running",
-            good_rows_only=good_rows_only,
-            processed_rows=0,
-            message="",
-            updated_at=utcnow(),
-        )
-        .execution_options(synchronize_session=False)
-    )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflict("This import has already started.")
+    service.claim_run(session=session, run=run, good_rows_only=good_rows_only)
     # The import writes on its own connections: end this transaction first (SQLite's write
     # lock would make them wait for it).
     session.commit()
-    start_import(request.app.state.engine, run.id or 0)
+    service.start_import(request.app.state.engine, run.id or 0)
     return hx_redirect(request, f"/w/{ctx.workspace.slug}/import/{run.id}")
-
-
-def start_import(engine: Engine, run_id: int) -> None:
-    """Run an import in a background thread of this process."""
-    threading.Thread(
-        target=run_import, args=(engine, run_id), name=f"csv-import-{run_id}", daemon=True
-    ).start()
-
-
-def run_import(engine: Engine, run_id: int) -> None:
-    """Import a run's file, noting the progress after every batch and the outcome at the end."""
-
-    def note(**values: Any) -> None:
-        with csv_import.writing(engine) as session:
-            session.execute(
-                update(CsvImportRun)
-                .where(col(CsvImportRun.id) == run_id)
-                .values(updated_at=utcnow(), **values)
-            )
-
-    def advance(rows: int) -> None:
-        note(processed_rows=col(CsvImportRun.processed_rows) + rows)
-
-    try:
-        with Session(engine, expire_on_commit=False) as session:
-            run = session.get(CsvImportRun, run_id)
-            assert run is not None
-            workspace = session.get(Workspace, run.workspace_id)
-            user = session.get(User, run.created_by)
-            assert workspace is not None and user is not None
-            # The role was checked when the import was started.
-            ctx = WorkspaceContext(workspace=workspace, user=user, role=Role.contributor)
-            checked = csv_import.check_file(session=session, ctx=ctx, data=run.content.encode())
-            source, good_rows_only = run.filename, run.good_rows_only
-        report = csv_import.import_rows(
-            engine=engine,
-            ctx=ctx,
-            checked=checked,
-            source=source,
-            good_rows=good_rows_only,
-            progress=advance,
-        )
-        note(
-            status="done",
-            imported=report.imported,
-            already_imported=report.already_imported,
-            message=(
-                f"{report.participants_created} participants, {report.segments_created} "
-                f"segments and {report.interviews_created} interviews created."
-            ),
-        )
-    except Exception as exc:  # the page must learn that it stopped, whatever stopped it
-        log.exception("CSV import %s failed", run_id)
-        message = exc.message if isinstance(exc, AppError) else "The import stopped on an error."
-        note(status="failed", message=message[:1000])

@@ -173,3 +173,15 @@ def interviews_page(
         Page(limit=limit, offset=offset),
         order_by=(col(Interview.occurred_on).desc(), col(Interview.id).desc()),
     )
+
+
+def segments_page(
+    session: Session, ctx: WorkspaceContext, *, offset: int, limit: int
+) -> tuple[list[Segment], int]:
+    """One page of the live segments, by name, and their total."""
+    return paginate(
+        session,
+        scoped(Segment, ctx),
+        Page(limit=limit, offset=offset),
+        order_by=(col(Segment.name), col(Segment.id)),
+    )

@@ -6,15 +6,15 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import Response
 from pydantic import ValidationError
-from sqlmodel import col, func, select
 
 from app.auth.deps import CurrentUser
 from app.auth.models import ApiToken, TokenCreate
-from app.auth.service import issue_token
+from app.auth.service import issue_token, personal_tokens
 from app.db import SessionDep, utcnow
 from app.enums import Role
 from app.errors import AppError, FormError, InvalidInput, NotFound
-from app.kit.rows import get_for_update, get_row, restore, scoped, soft_delete, update_row
+from app.kit.rows import get_for_update, get_row, restore, soft_delete, update_row
+from app.research import repository as research_repository
 from app.research.models import Segment, SegmentCreate, SegmentUpdate
 from app.research.service import create_segment
 from app.validation import Id, whole_number
@@ -51,23 +51,12 @@ def _settings_page(
 ) -> Response:
     members = list(workspaces.members(session=session, ctx=ctx))
     members_pager = Pager(total=len(members), offset=offset_param(request, "members_offset"))
-    segment_stmt = scoped(Segment, ctx)
-    segments_total = session.exec(select(func.count()).select_from(segment_stmt.subquery())).one()
-    segments_pager = Pager(total=segments_total, offset=offset_param(request, "segments_offset"))
-    segments = session.exec(
-        segment_stmt.order_by(col(Segment.name), col(Segment.id))
-        .offset(segments_pager.offset)
-        .limit(PAGE_SIZE)
-    ).all()
-    tokens = session.exec(
-        select(ApiToken)
-        .where(
-            ApiToken.user_id == ctx.user_id,
-            ApiToken.kind == "personal",
-            col(ApiToken.revoked_at).is_(None),
-        )
-        .order_by(col(ApiToken.id))
-    ).all()
+    segments_offset = offset_param(request, "segments_offset")
+    segments, segments_total = research_repository.segments_page(
+        session, ctx, offset=segments_offset, limit=PAGE_SIZE
+    )
+    segments_pager = Pager(total=segments_total, offset=segments_offset)
+    tokens = personal_tokens(session=session, user_id=ctx.user_id)
     deleted_segment = None
     raw = request.query_params.get("segment_deleted", "")
     if (segment_id := whole_number(raw)) is not None:

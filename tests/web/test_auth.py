@@ -183,6 +183,10 @@ def test_sign_in_at_the_first_link_of_the_report_stays_on_the_site(api: Api) -> 
 def test_sign_in_never_sends_people_off_the_site(api: Api, target: str) -> None:
     web = Web(TestClient(api.client.app), api.ws)
     page = web.client.get("/signin", params={"next": target}, headers=HTML)
+    if "\x00" in target:
+        # No text anywhere may hold NUL: refused before sign-in is even shown.
+        assert page.status_code == 422
+        return
     assert soup(page).find("input", attrs={"name": "next"})["value"] == "/"
     signed_in = web.client.post(
         "/signin",
