@@ -89,7 +89,6 @@ def remove_member(ctx: AdminDep, session: SessionDep, user_id: Id) -> Response:
 @router.get(
     "/{ws}/settings/scoring",
     response_model=ScoringSettings,
-    tags=["scorecards"],
     summary="Scoring thresholds",
 )
 def get_scoring_settings(ctx: AdminDep) -> Any:
@@ -99,7 +98,6 @@ def get_scoring_settings(ctx: AdminDep) -> Any:
 @router.patch(
     "/{ws}/settings/scoring",
     response_model=ScoringSettings,
-    tags=["scorecards"],
     summary="Change scoring thresholds",
 )
 def update_scoring_settings(
