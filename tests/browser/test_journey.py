@@ -229,6 +229,11 @@ def test_journey(
     phone_page = phone.new_page()
     phone_page.goto(base + "/w/acme")
     phone_page.screenshot(path=str(output_dir / "portfolio-phone.png"), full_page=True)
+    # On a phone no page is wider than the screen: wide tables scroll inside their own box.
+    for path in ("", "/interviews", "/tests", "/review", "/search", "/import", "/settings"):
+        phone_page.goto(f"{base}/w/acme{path}")
+        width = phone_page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"/w/acme{path} is {width} px wide on a 390 px phone"
     phone.close()
 
     # A title with markup: the pages escape it, and its Markdown memo is shown as text.
