@@ -23,6 +23,7 @@ from app.config import Settings
 from app.db import make_engine
 from app.main import create_app
 from tests.factories import Api
+from tests.pages import Web
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_DATABASE_URL = os.environ.get("EVIDENT_TEST_DATABASE_URL", "")
@@ -78,7 +79,7 @@ def reset_postgres(engine: Engine) -> None:
 @pytest.fixture(autouse=True, scope="session")
 def cheap_password_hashing() -> Iterator[None]:
     """Still argon2, with the smallest cost: hundreds of sign-ups would otherwise dominate the
-    suite's time. The production parameters are checked in tests/auth/test_passwords.py."""
+    suite's time. The production parameters are checked in tests/auth/test_service.py."""
     from pwdlib import PasswordHash
     from pwdlib.hashers.argon2 import Argon2Hasher
 
@@ -167,6 +168,14 @@ def session(engine: Engine) -> Iterator[Session]:
 def api(client: TestClient) -> Api:
     """A signed-in admin of a fresh workspace 'acme'."""
     return Api.signed_up(client, email="ada@example.com", workspace="acme")
+
+
+@pytest.fixture
+def web(api: Api) -> Web:
+    """The admin of 'acme', signed in through the sign-in page."""
+    browser = Web(api.client, api.ws)
+    browser.sign_in("ada@example.com")
+    return browser
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ import re
 from typing import Any
 
 from tests.factories import Api
-from tests.web.conftest import Web
+from tests.pages import Web
 
 
 def test_export_holds_everything_about_the_participant(api: Api) -> None:

@@ -1,7 +1,7 @@
 """The portfolio: chart, table, htmx sorting and filtering, pagination, empty state."""
 
 from tests.factories import Api
-from tests.web.conftest import Web, soup
+from tests.pages import Web, soup
 
 
 def test_empty_workspace_says_what_to_do_first(web: Web) -> None:

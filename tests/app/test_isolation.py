@@ -15,8 +15,8 @@ from fastapi.testclient import TestClient
 from httpx import Response
 
 from app.enums import Role
-from tests.api.helpers import Row
 from tests.factories import Api
+from tests.helpers import Row
 
 WS_PREFIX = "/api/v1/workspaces/{ws}"
 VIEWER, CONTRIBUTOR, DECIDER, ADMIN = Role.viewer, Role.contributor, Role.decider, Role.admin

@@ -7,8 +7,8 @@ import pytest
 
 from app.enums import CriterionOperator, TestOutcome
 from app.experiments.service import outcome_for
-from tests.api.helpers import assert_error
 from tests.factories import Api
+from tests.helpers import assert_error
 
 V = TestOutcome.validated
 I = TestOutcome.invalidated  # noqa: E741

@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from app.config import Settings
 from app.main import create_app
 from tests.factories import Api
-from tests.web.conftest import HTML, Web
+from tests.pages import HTML, Web
 
 
 def directives(policy: str) -> dict[str, list[str]]:

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Engine, event
 
 from tests.factories import Api
-from tests.web.conftest import Web, soup
+from tests.pages import Web, soup
 
 MOST_STATEMENTS = 15
 

@@ -4,8 +4,8 @@ from typing import Any
 
 import pytest
 
-from tests.api.helpers import assert_error, fields_of
 from tests.factories import Api
+from tests.helpers import assert_error, fields_of
 
 
 def test_interview_with_covered_problems_and_highlights_in_one_request(api: Api) -> None:

@@ -3,7 +3,7 @@
 from datetime import date
 
 from tests.factories import Api
-from tests.web.conftest import Web, soup
+from tests.pages import Web, soup
 
 
 def interview_form(problem_id: int, quotes: list[str], **overrides: object) -> dict:

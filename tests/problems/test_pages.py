@@ -1,7 +1,7 @@
 """The problem page and the problem forms."""
 
 from tests.factories import Api
-from tests.web.conftest import Web, soup
+from tests.pages import Web, soup
 
 
 def test_create_problem_then_see_it(web: Web) -> None:
@@ -64,7 +64,7 @@ def test_problem_page_explains_scores_and_groups_evidence(api: Api, web: Web) ->
 
 
 def test_viewer_sees_no_edit_or_decide_controls(api: Api) -> None:
-    from tests.web.conftest import member_browser
+    from tests.pages import member_browser
 
     problem = api.problem()
     viewer = member_browser(api, "vic@example.com", "viewer")

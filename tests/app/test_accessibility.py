@@ -8,7 +8,7 @@ from bs4 import BeautifulSoup
 
 from app.enums import Recommendation
 from tests.factories import Api
-from tests.web.conftest import HTML, Web, soup
+from tests.pages import HTML, Web, soup
 
 UNLABELLED_TYPES = {"hidden", "submit", "button", "reset"}
 

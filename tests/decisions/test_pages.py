@@ -1,7 +1,7 @@
 """Deciding: the review queue, the decision form, and what other roles cannot do."""
 
 from tests.factories import Api
-from tests.web.conftest import Web, member_browser, soup
+from tests.pages import Web, member_browser, soup
 
 
 def test_review_lists_problems_with_new_evidence(api: Api, web: Web) -> None:

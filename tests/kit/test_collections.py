@@ -5,8 +5,8 @@ from typing import Any
 
 import pytest
 
-from tests.api.helpers import CHANGES, MAKERS, assert_error, fields_of, make_decision
 from tests.factories import Api
+from tests.helpers import CHANGES, MAKERS, assert_error, fields_of, make_decision
 
 Row = dict[str, Any]
 

@@ -6,8 +6,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.helpers import assert_error, fields_of
 from tests.factories import Api
+from tests.helpers import assert_error, fields_of
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 from fastapi.testclient import TestClient
 
 from tests.factories import Api
-from tests.web.conftest import HTML, Web, csrf_of, soup
+from tests.pages import HTML, Web, csrf_of, soup
 
 
 def first_run(client: TestClient, **overrides: str):

@@ -1,7 +1,7 @@
 """The assumption-test board: plan, start, conclude; the outcome is computed."""
 
 from tests.factories import Api
-from tests.web.conftest import Web, soup
+from tests.pages import Web, soup
 
 
 def column(page, status: str) -> str:

@@ -2,8 +2,8 @@
 
 import pytest
 
-from tests.api.helpers import assert_error, fields_of
 from tests.factories import Api
+from tests.helpers import assert_error, fields_of
 
 WORKSPACES = "/api/v1/workspaces"
 

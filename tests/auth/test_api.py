@@ -11,8 +11,8 @@ from sqlmodel import Session, select
 from app.auth.models import ApiToken
 from app.auth.service import hash_token
 from app.db import utcnow
-from tests.api.helpers import assert_error
 from tests.factories import PASSWORD, Api
+from tests.helpers import assert_error
 
 TOKEN_URL = "/api/v1/auth/token"
 

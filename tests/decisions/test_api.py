@@ -4,8 +4,8 @@ from typing import Any
 
 import pytest
 
-from tests.api.helpers import assert_error
 from tests.factories import Api
+from tests.helpers import assert_error
 
 
 def decide(api: Api, problem_id: int, kind: str = "pursue", **body: Any) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """Settings: members, segments, thresholds and tokens."""
 
 from tests.factories import Api
-from tests.web.conftest import Web, member_browser, soup
+from tests.pages import Web, member_browser, soup
 
 
 def test_token_is_shown_once(web: Web) -> None:

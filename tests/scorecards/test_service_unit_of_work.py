@@ -1,6 +1,6 @@
 """The unit of work keeps every stored scorecard fresh, whichever path wrote: the HTML forms,
 the CLI, the imports, and writers that commit at the same moment. (The API's writes are covered
-one by one in test_store.py.)"""
+one by one in test_service.py.)"""
 
 import json
 from collections.abc import Callable
@@ -18,8 +18,8 @@ from app.scorecards.models import ProblemScorecard
 from app.workspaces.models import Workspace
 from tests.dataio.test_csv_import import csv_of
 from tests.factories import Api
+from tests.pages import Web
 from tests.scorecards.test_service import fresh_and_stored
-from tests.web.conftest import Web
 
 
 def assert_every_card_fresh(session: Session, after: str) -> None:

@@ -5,8 +5,8 @@ from typing import Any
 import pytest
 
 from app.errors import Conflict
-from tests.api.helpers import CHANGES, MAKERS, assert_error
 from tests.factories import Api
+from tests.helpers import CHANGES, MAKERS, assert_error
 
 Event = dict[str, Any]
 

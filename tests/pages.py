@@ -1,8 +1,9 @@
-"""A browser-like client for the pages: session cookie, CSRF field, parsed HTML."""
+"""A browser-like client for the pages: session cookie, CSRF field, parsed HTML.
+
+The signed-in `web` fixture that uses it is in tests/conftest.py."""
 
 from typing import Any
 
-import pytest
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 from httpx import Response
@@ -57,14 +58,6 @@ class Web:
         kw.setdefault("follow_redirects", False)
         headers = HTML | kw.pop("headers", {})
         return self.client.post(self.url(path), data=body, headers=headers, **kw)
-
-
-@pytest.fixture
-def web(api: Api) -> Web:
-    """The admin of 'acme', signed in through the sign-in page."""
-    browser = Web(api.client, api.ws)
-    browser.sign_in("ada@example.com")
-    return browser
 
 
 def member_browser(api: Api, email: str, role: str) -> Web:

@@ -2,8 +2,8 @@
 
 from typing import Any
 
-from tests.api.helpers import assert_error
 from tests.factories import Api
+from tests.helpers import assert_error
 
 
 def _patch(api: Api, test: dict[str, Any], **body: Any) -> dict[str, Any]:
