@@ -36,11 +36,16 @@ Hold = Callable[[Callable[[], bool]], AbstractContextManager[None]]
 
 
 @pytest.fixture(autouse=True)
-def bounded_lock_waits(engine: Engine) -> None:
+def bounded_lock_waits(engine: Engine) -> Iterator[None]:
     """On PostgreSQL a request waits at most 10 s for a row lock, so a deadlock shows as a
-    failure rather than as a test that never ends."""
-    if engine.dialect.name == "postgresql":
-        event.listen(engine, "connect", _lock_timeout)
+    failure rather than as a test that never ends. (The engine is the session's: the next
+    test's connections go back to the default.)"""
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    event.listen(engine, "connect", _lock_timeout)
+    yield
+    event.remove(engine, "connect", _lock_timeout)
 
 
 def _lock_timeout(dbapi_connection: Any, _record: Any) -> None:
