@@ -16,13 +16,14 @@ from alembic import command
 from alembic.config import Config
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Engine, event, inspect, text
 from sqlmodel import Session
 
 from app.config import Settings
 from app.db import make_engine
 from app.main import create_app
 from tests.factories import Api
+from tests.pages import Web
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_DATABASE_URL = os.environ.get("EVIDENT_TEST_DATABASE_URL", "")
@@ -77,17 +78,23 @@ def reset_postgres(engine: Engine) -> None:
 
 @pytest.fixture(autouse=True, scope="session")
 def cheap_password_hashing() -> Iterator[None]:
-    """Still argon2, with the smallest cost: hundreds of sign-ups would otherwise dominate the
-    suite's time. The production parameters are checked in tests/auth/test_passwords.py."""
+    """Still argon2, with the smallest cost it allows (one pass over 8 KiB): hundreds of
+    sign-ups would otherwise dominate the suite's time. The production parameters are checked
+    in tests/auth/test_service.py."""
     from pwdlib import PasswordHash
     from pwdlib.hashers.argon2 import Argon2Hasher
 
     from app.auth import service
+    from app.dataio import seed
 
-    production = service.password_hash
-    service.password_hash = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=1024),))
-    yield
-    service.password_hash = production
+    cheap = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=8, parallelism=1),))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(service, "password_hash", cheap)
+        # The same work for an unknown email, at the same cost.
+        patch.setattr(service, "_DUMMY_HASH", cheap.hash("not-a-real-password"))
+        # The demo loader took the hasher by name when it was imported.
+        patch.setattr(seed, "password_hash", cheap)
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -110,21 +117,41 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     yield str(path)
 
 
-@pytest.fixture
-def engine(template_db: str, tmp_path: Path) -> Iterator[Engine]:
-    """A fresh database for this test."""
+@pytest.fixture(scope="session")
+def shared_engine(template_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """One engine for the session. SQLAlchemy caches compiled statements and column types per
+    engine; compiling them all again for every test cost more than many tests take."""
     if IS_POSTGRES:
         engine = make_engine(template_db)
-        yield engine
-        with engine.begin() as conn:
-            conn.execute(text(POSTGRES_TRUNCATE[0]))
-        engine.dispose()
-        return
-    path = tmp_path / "test.db"
-    shutil.copyfile(template_db, path)
-    engine = make_engine(f"sqlite:///{path}")
+    else:
+        first = tmp_path_factory.mktemp("databases") / "unused.db"
+        engine = make_engine(f"sqlite:///{first}")
+
+        @event.listens_for(engine, "do_connect")
+        def this_tests_file(_dialect: Any, _record: Any, cargs: list[Any], _params: Any) -> None:
+            # New connections open the file the engine's URL names now (see `engine`).
+            cargs[0] = engine.url.database
+
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def engine(shared_engine: Engine, template_db: str, tmp_path: Path) -> Iterator[Engine]:
+    """A fresh database for this test, behind the session's engine."""
+    engine = shared_engine
+    if not IS_POSTGRES:
+        path = tmp_path / "test.db"
+        shutil.copyfile(template_db, path)
+        engine.url = engine.url.set(database=str(path))
+    try:
+        yield engine
+    finally:
+        if IS_POSTGRES:
+            with engine.begin() as conn:
+                conn.execute(text(POSTGRES_TRUNCATE[0]))
+        # The next test starts from new connections (on SQLite, to its own file).
+        engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -167,6 +194,14 @@ def session(engine: Engine) -> Iterator[Session]:
 def api(client: TestClient) -> Api:
     """A signed-in admin of a fresh workspace 'acme'."""
     return Api.signed_up(client, email="ada@example.com", workspace="acme")
+
+
+@pytest.fixture
+def web(api: Api) -> Web:
+    """The admin of 'acme', signed in through the sign-in page."""
+    browser = Web(api.client, api.ws)
+    browser.sign_in("ada@example.com")
+    return browser
 
 
 @pytest.fixture

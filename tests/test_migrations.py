@@ -5,7 +5,8 @@ migrations are written with (compare_type, render_item, any include_object filte
 """
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -67,8 +68,21 @@ def test_check_notices_a_schema_that_differs(tmp_path: Path) -> None:
         command.check(alembic_config(url))
 
 
+@pytest.fixture(scope="session")
+def finish_later() -> Iterator[Callable[[Callable[[], None]], None]]:
+    """Run a slow clean-up beside the next tests; the session waits for it (errors included)
+    before it ends."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending: list[Future[None]] = []
+        yield lambda work: pending.append(pool.submit(work))
+        for future in pending:
+            future.result()
+
+
 @pytest.fixture
-def empty_postgres_database() -> Iterator[str]:
+def empty_postgres_database(
+    finish_later: Callable[[Callable[[], None]], None],
+) -> Iterator[str]:
     """A throwaway database on the test server, dropped afterwards."""
     name = f"evident_migration_test_{os.getpid()}"
     server = make_engine(
@@ -80,9 +94,14 @@ def empty_postgres_database() -> Iterator[str]:
     try:
         yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
     finally:
-        with server.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        server.dispose()
+
+        def drop() -> None:
+            with server.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            server.dispose()
+
+        # Dropping a database makes PostgreSQL write a checkpoint: seconds on a busy server.
+        finish_later(drop)
 
 
 @pytest.mark.postgres

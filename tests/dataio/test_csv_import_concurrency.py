@@ -18,7 +18,7 @@ from app.db import WRITE_INTENT
 from tests.dataio.test_csv_import import csv_of, upload
 from tests.dataio.test_pages import upload as upload_page
 from tests.factories import Api
-from tests.web.conftest import Web, soup
+from tests.pages import Web, soup
 
 ROWS = 1200
 BATCH = 100  # a dozen batches, so the other writer gets between them

@@ -8,11 +8,11 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
+from tests.app.test_accessibility import skipped_headings, unlabelled_fields
+from tests.auth.test_pages import first_run
 from tests.dataio.test_csv_import import csv_of, good_file, oversized_file
 from tests.factories import Api
-from tests.web.conftest import HTML, Web, member_browser, soup
-from tests.web.test_accessibility import skipped_headings, unlabelled_fields
-from tests.web.test_auth import first_run
+from tests.pages import HTML, Web, member_browser, soup
 
 
 def upload(web: Web, data: bytes, name: str = "highlights.csv") -> Any:

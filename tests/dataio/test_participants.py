@@ -5,7 +5,7 @@ from datetime import date
 from typing import Any
 
 from tests.factories import Api
-from tests.web.conftest import Web
+from tests.pages import Web
 
 
 def test_export_holds_everything_about_the_participant(api: Api) -> None:

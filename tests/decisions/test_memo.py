@@ -4,9 +4,9 @@ from typing import Any
 
 from bs4 import BeautifulSoup
 
-from tests.api.helpers import assert_error
-from tests.decisions.test_decisions import decide
+from tests.decisions.test_api import decide
 from tests.factories import Api
+from tests.helpers import assert_error
 
 
 def _markdown(api: Api, path: str) -> str:

@@ -11,7 +11,7 @@ from app.decisions.review import review_queue
 from app.enums import Role
 from app.workspaces.deps import WorkspaceContext
 from app.workspaces.models import Workspace
-from tests.decisions.test_decisions import decide
+from tests.decisions.test_api import decide
 from tests.factories import Api
 
 TODAY = datetime.now(UTC).date()

@@ -7,10 +7,10 @@ import pytest
 from httpx import Response
 
 from app.decisions import service
-from tests.api.helpers import assert_error, fields_of
-from tests.decisions.test_decisions import decide
+from tests.decisions.test_api import decide
 from tests.factories import Api
-from tests.web.conftest import Web, soup
+from tests.helpers import assert_error, fields_of
+from tests.pages import Web, soup
 
 TODAY = datetime.now(UTC).date()
 # Far enough back to have passed in every time zone, whatever the hour.

@@ -6,9 +6,9 @@ from typing import Any
 import pytest
 from httpx import Response
 
-from tests.api.helpers import assert_error, fields_of
 from tests.factories import Api
-from tests.web.conftest import Web, soup
+from tests.helpers import assert_error, fields_of
+from tests.pages import Web, soup
 
 SURFACES = ["api", "page"]
 

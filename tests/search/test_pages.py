@@ -1,8 +1,8 @@
 """The search page: a labelled form, ranked results with marked words, live htmx results."""
 
+from tests.app.test_accessibility import skipped_headings, unlabelled_fields
 from tests.factories import Api
-from tests.web.conftest import Web, soup
-from tests.web.test_accessibility import skipped_headings, unlabelled_fields
+from tests.pages import Web, soup
 
 
 def test_the_page_ranks_the_phrase_first_and_marks_the_words(api: Api, web: Web) -> None:

@@ -1,0 +1,66 @@
+"""The portfolio: chart, table, htmx sorting and filtering, pagination, empty state."""
+
+from tests.factories import Api
+from tests.pages import Web, soup
+
+
+def test_empty_workspace_says_what_to_do_first(web: Web) -> None:
+    page = soup(web.get(""))
+    start = page.find(id="start-heading").parent
+    links = [a["href"] for a in start.find_all("a")]
+    assert links == ["/w/acme/settings#segments", "/w/acme/problems/new", "/w/acme/interviews/new"]
+
+
+def test_chart_bubbles_link_to_problems_with_titles_and_markers(api: Api, web: Web) -> None:
+    first = api.problem(title="Exports break", feasibility_estimate=80)
+    second = api.problem(title="Invoices by hand", feasibility_estimate=20)
+    page = soup(web.get(""))
+    chart = page.find("svg", class_="chart")
+    bubbles = {a["href"]: a for a in chart.find_all("a")}
+    assert set(bubbles) == {f"/w/acme/problems/{first['id']}", f"/w/acme/problems/{second['id']}"}
+    big = bubbles[f"/w/acme/problems/{first['id']}"]
+    small = bubbles[f"/w/acme/problems/{second['id']}"]
+    assert big.title.get_text().startswith("Exports break: investigate")
+    assert float(big.circle["r"]) > float(small.circle["r"])  # radius from feasibility
+    assert big.find("text").get_text() == "?"  # a marker, not only a colour
+    assert len(chart.find_all("line", class_="threshold")) == 2
+
+
+def test_table_sorts_and_filters_through_htmx_returning_only_the_rows(api: Api, web: Web) -> None:
+    api.problem(title="Beta problem")
+    api.problem(title="Alpha problem")
+    response = web.htmx("?sort=title&dir=asc", target="problem-table")
+    assert response.status_code == 200
+    assert "<html" not in response.text and "<svg" not in response.text
+    fragment = soup(response)
+    assert fragment.find(id="problem-table") is not None
+    titles = [a.get_text() for a in fragment.select("tbody td:first-child a")]
+    assert titles == ["Alpha problem", "Beta problem"]
+
+    filtered = soup(web.htmx("?q=beta", target="problem-table"))
+    assert [a.get_text() for a in filtered.select("tbody td:first-child a")] == ["Beta problem"]
+    none = soup(web.htmx("?recommendation=pursue", target="problem-table"))
+    assert "No problem matches" in none.get_text()
+
+
+def test_table_paginates(api: Api, web: Web) -> None:
+    for i in range(27):
+        api.problem(title=f"Problem {i:02d}")
+    first = soup(web.get("?sort=title&dir=asc"))
+    assert len(first.select("#problem-table tbody tr")) == 25
+    pager = first.find("nav", class_="pager")
+    assert "1\u201325 of 27" in pager.get_text()
+    second = soup(web.get("?sort=title&dir=asc&offset=25"))
+    rows = second.select("#problem-table tbody tr")
+    assert [r.a.get_text() for r in rows] == ["Problem 25", "Problem 26"]
+
+
+def test_deleting_a_problem_offers_undo(api: Api, web: Web) -> None:
+    problem = api.problem(title="Soon gone")
+    response = web.post(f"problems/{problem['id']}/delete")
+    assert response.headers["location"] == f"/w/acme?deleted={problem['id']}"
+    page = soup(web.get(response.headers["location"]))
+    assert "Soon gone" in page.find(class_="notice").get_text()
+    undo = web.post(f"problems/{problem['id']}/restore")
+    assert undo.status_code == 303
+    assert "Soon gone" in web.get("").text

@@ -1,0 +1,139 @@
+"""Settings: members, segments, thresholds and tokens."""
+
+from tests.factories import Api
+from tests.pages import Web, member_browser, soup
+
+
+def test_token_is_shown_once(web: Web) -> None:
+    response = web.post("settings/tokens", {"token_name": "laptop CLI"})
+    token = soup(response).find(id="new-token")["value"]
+    assert token.startswith("evd_")
+    assert web.client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).is_success
+    later = web.get("settings").text
+    assert token not in later and "laptop CLI" in later
+
+
+def test_segment_add_resize_delete_and_restore(api: Api, web: Web) -> None:
+    assert web.post("settings/segments", {"segment_name": "SMB", "segment_size": "300"}).is_redirect
+    segment = api.ok(api.get("segments"))["items"][0]
+    assert web.post(f"settings/segments/{segment['id']}", {"version": 1, "size": "500"}).is_redirect
+    assert api.ok(api.get(f"segments/{segment['id']}"))["size"] == 500
+    deleted = web.post(f"settings/segments/{segment['id']}/delete")
+    notice = soup(web.get(deleted.headers["location"])).find(class_="notice")
+    assert "SMB" in notice.get_text()
+    assert web.post(f"settings/segments/{segment['id']}/restore").is_redirect
+    assert api.ok(api.get("segments"))["total"] == 1
+
+
+def test_thresholds_and_members(api: Api, web: Web) -> None:
+    assert web.post(
+        "settings/scoring",
+        {
+            "version": 1,
+            "pain_threshold": "55",
+            "reach_threshold": "25",
+            "feasibility_threshold": "50",
+            "min_participants": "4",
+        },
+    ).is_redirect
+    assert api.ok(api.get("settings/scoring"))["pain_threshold"] == 55
+    api.register(api.client, "carol@example.com")
+    known = web.post(
+        "settings/members", {"member_email": "carol@example.com", "member_role": "contributor"}
+    )
+    unknown = web.post(
+        "settings/members", {"member_email": "cecil@example.com", "member_role": "contributor"}
+    )
+    # The same answer either way, so the page cannot tell who has an account.
+    assert known.status_code == unknown.status_code == 200
+    notices = [soup(r).find(id="member-notice").get_text().strip() for r in (known, unknown)]
+    assert notices[0] == (
+        "If carol@example.com has an Evident account, they now have access to Acme as "
+        "contributor. If not, nothing changed: ask whoever runs Evident to create their "
+        "account (`evident create-user`), then add them again."
+    )
+    assert notices[1] == notices[0].replace("carol", "cecil")
+    # The admin sees who has access in the member list.
+    rows = soup(unknown).select("#members tbody tr")
+    assert [tr.find_all("td")[1].get_text() for tr in rows] == [
+        "ada@example.com",
+        "carol@example.com",
+    ]
+    bad = web.post("settings/members", {"member_email": "not an email", "member_role": "viewer"})
+    assert bad.status_code == 422
+    assert "Enter an email address" in soup(bad).find(id="member_email-error").get_text()
+    again = web.post("settings/members", {"member_email": "carol@example.com"})
+    assert again.status_code == 422
+    assert "already a member" in soup(again).find(id="member_email-error").get_text()
+
+
+def test_viewer_sees_settings_but_cannot_change_them(api: Api) -> None:
+    viewer = member_browser(api, "vic@example.com", "viewer")
+    page = soup(viewer.get("settings"))
+    assert page.find("form", action="/w/acme/settings/scoring") is None
+    assert viewer.post("settings/segments", {"segment_name": "Nope"}).status_code == 403
+
+
+def role_form_version(web: Web, user_id: int) -> str:
+    form = soup(web.get("settings")).find("form", action=f"/w/acme/settings/members/{user_id}/role")
+    return str(form.find("input", attrs={"name": "version"})["value"])
+
+
+def test_last_admin_cannot_step_down_or_be_removed_on_the_page(api: Api, web: Web) -> None:
+    version = role_form_version(web, api.user_id)
+    demoted = web.post(
+        f"settings/members/{api.user_id}/role", {"role": "viewer", "version": version}
+    )
+    assert demoted.status_code == 409
+    assert "last admin" in soup(demoted).find(role="alert").get_text()
+    removed = web.post(f"settings/members/{api.user_id}/remove")
+    assert removed.status_code == 409
+    assert "last admin" in soup(removed).find(role="alert").get_text()
+    assert [m["role"] for m in api.ok(api.get("members"))] == ["admin"]
+
+
+def test_role_change_on_the_page_is_made_against_the_version_shown(api: Api, web: Web) -> None:
+    carol = api.as_member("carol@example.com", "viewer")
+    shown = role_form_version(web, carol.user_id)
+    change = {"role": "decider", "version": shown}
+    assert web.post(f"settings/members/{carol.user_id}/role", change).is_redirect
+    assert role_form_version(web, carol.user_id) == str(int(shown) + 1)
+
+    # A second tab still showing the old version does not overwrite the change.
+    stale = web.post(f"settings/members/{carol.user_id}/role", {"role": "viewer", "version": shown})
+    assert stale.status_code == 409
+    assert "Someone else changed this" in soup(stale).find(role="alert").get_text()
+    missing = web.post(f"settings/members/{carol.user_id}/role", {"role": "viewer"})
+    assert missing.status_code == 422
+    roles = {m["user"]["id"]: m["role"] for m in api.ok(api.get("members"))}
+    assert roles[carol.user_id] == "decider"
+
+
+def test_thresholds_saved_from_an_old_page_are_refused_then_can_be_applied(
+    api: Api, web: Web
+) -> None:
+    def thresholds(version: str, pain: str) -> dict[str, str]:
+        return {
+            "version": version,
+            "pain_threshold": pain,
+            "reach_threshold": "20",
+            "feasibility_threshold": "50",
+            "min_participants": "5",
+        }
+
+    form = soup(web.get("settings")).find("form", action="/w/acme/settings/scoring")
+    shown = str(form.find("input", attrs={"name": "version"})["value"])
+    assert web.post("settings/scoring", thresholds(shown, "55")).is_redirect
+
+    stale = web.post("settings/scoring", thresholds(shown, "70"))
+    assert stale.status_code == 409
+    page = soup(stale)
+    assert "Someone else changed this" in page.find(class_="form-error").get_text()
+    assert api.ok(api.get("settings/scoring"))["pain_threshold"] == 55
+    # The form keeps what was typed, now against the current version: sending it again applies it.
+    form = page.find("form", action="/w/acme/settings/scoring")
+    assert form.find("input", attrs={"name": "pain_threshold"})["value"] == "70"
+    current = str(form.find("input", attrs={"name": "version"})["value"])
+    assert current == str(int(shown) + 1)
+    assert web.post("settings/scoring", thresholds(current, "70")).is_redirect
+    assert api.ok(api.get("settings/scoring"))["pain_threshold"] == 70
