@@ -45,8 +45,9 @@ lint: $(INSTALLED_DEV)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy app
 
+# Both cores (or all of a bigger machine): each test has its own SQLite database.
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 fmt: $(INSTALLED_DEV)
 	$(BIN)/ruff format .
