@@ -123,6 +123,9 @@ def run_import(engine: Engine, run_id: int) -> None:
         )
         note(
             status="done",
+            # Its rows are in the workspace now. The file's text is not kept: it names people,
+            # and erasing one must not leave them in an old upload.
+            content="",
             imported=report.imported,
             already_imported=report.already_imported,
             message=(

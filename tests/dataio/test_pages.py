@@ -29,7 +29,7 @@ def finished(web: Web, run_url: str) -> Any:
     raise AssertionError("the import did not end")
 
 
-def test_a_good_file_is_previewed_then_imported(api: Api, web: Web) -> None:
+def test_a_good_file_is_previewed_then_imported(api: Api, web: Web, engine: Engine) -> None:
     problem = api.problem(title="Month-end close takes a week")
     page = soup(web.get("import"))
     assert unlabelled_fields(page) == [] and skipped_headings(page) == []
@@ -60,6 +60,12 @@ def test_a_good_file_is_previewed_then_imported(api: Api, web: Web) -> None:
     assert done.find("progress")["value"] == "4"
     assert api.ok(api.get("evidence"))["total"] == 4
     assert web.post(f"{run_url}/start").status_code == 409  # one start per file
+    run_id = int(run_url.rsplit("/", 1)[1])
+    with engine.connect() as conn:  # the uploaded text, which names people, is not kept
+        kept = conn.execute(
+            text("SELECT content FROM csv_import_run WHERE id = :id"), {"id": run_id}
+        )
+        assert kept.scalar_one() == ""
 
     # The same file again adds nothing.
     again = upload(web, good_file(problem["id"])).headers["location"]
