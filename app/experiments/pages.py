@@ -14,7 +14,7 @@ from app.errors import AppError, FormError, InvalidInput
 from app.experiments import repository
 from app.experiments.models import Assumption, AssumptionTest, TestCreate, TestUpdate
 from app.experiments.service import create_test, update_test
-from app.kit.rows import get_for_update
+from app.kit.rows import get_for_update, rows_by_id
 from app.problems import repository as problems_repository
 from app.problems.models import Problem
 from app.validation import Id, whole_number
@@ -51,8 +51,8 @@ def _card_context(
     session: Session, ctx: WorkspaceContext, tests: list[AssumptionTest]
 ) -> dict[str, Any]:
     return {
-        "assumptions": repository.assumptions_by_id(session, ctx, {t.assumption_id for t in tests}),
-        "problems": problems_repository.problems_by_id(session, ctx, {t.problem_id for t in tests}),
+        "assumptions": rows_by_id(session, Assumption, ctx, {t.assumption_id for t in tests}),
+        "problems": rows_by_id(session, Problem, ctx, {t.problem_id for t in tests}),
     }
 
 

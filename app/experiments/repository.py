@@ -1,7 +1,5 @@
 """Queries of the experiments domain."""
 
-from collections.abc import Iterable
-
 from pydantic import BaseModel
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -91,19 +89,6 @@ def assumptions_of_problem(
 def live_assumptions(session: Session, ctx: WorkspaceContext) -> list[Assumption]:
     """The workspace's live assumptions, oldest first."""
     return list(session.exec(scoped(Assumption, ctx).order_by(col(Assumption.id))).all())
-
-
-def assumptions_by_id(
-    session: Session, ctx: WorkspaceContext, assumption_ids: Iterable[int]
-) -> dict[int, Assumption]:
-    """These assumptions of the workspace, deleted ones included, by id."""
-    ids = set(assumption_ids)
-    if not ids:
-        return {}
-    rows = session.exec(
-        select(Assumption).where(Assumption.workspace_id == ctx.id, col(Assumption.id).in_(ids))
-    ).all()
-    return {a.id or 0: a for a in rows}
 
 
 def tests_page(

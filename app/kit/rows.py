@@ -88,6 +88,17 @@ def get_row(
     return row
 
 
+def rows_by_id(
+    session: Session, model: type[Row], ctx: Actor, row_ids: Iterable[int]
+) -> dict[int, Row]:
+    """These rows of the workspace, deleted ones included, by id (for a page's lookups)."""
+    ids = set(row_ids)
+    if not ids:
+        return {}
+    stmt = scoped(model, ctx, include_deleted=True).where(col(model.id).in_(ids))
+    return {row.id or 0: row for row in session.exec(stmt).all()}
+
+
 def get_for_update(session: Session, model: type[Row], ctx: Actor, row_id: int) -> Row:
     """Like get_row, but locked (PostgreSQL) so two writers cannot both pass the version check."""
     stmt = scoped(model, ctx).where(model.id == row_id).with_for_update()

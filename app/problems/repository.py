@@ -1,7 +1,7 @@
 """Queries of the problems domain, always scoped by workspace."""
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
@@ -66,16 +66,3 @@ def problems_by_title(session: Session, ctx: WorkspaceContext) -> list[Problem]:
     return list(
         session.exec(scoped(Problem, ctx).order_by(col(Problem.title), col(Problem.id))).all()
     )
-
-
-def problems_by_id(
-    session: Session, ctx: WorkspaceContext, problem_ids: Iterable[int]
-) -> dict[int, Problem]:
-    """These problems of the workspace, deleted ones included, by id."""
-    ids = set(problem_ids)
-    if not ids:
-        return {}
-    rows = session.exec(
-        select(Problem).where(Problem.workspace_id == ctx.id, col(Problem.id).in_(ids))
-    ).all()
-    return {p.id or 0: p for p in rows}

@@ -63,23 +63,14 @@ def scorecard_history(
         raise InvalidInput(
             "from: must be before to.", details=[{"field": "from", "message": "after to"}]
         )
-    step = (end - start) / (points - 1)
-    result = []
-    for i in range(points):
-        card = service.compute(
-            session=session, workspace=ctx.workspace, problem=problem, as_of=start + step * i
-        )
-        result.append(
-            HistoryPoint(
-                at=card.as_of,
-                pain=card.pain.value,
-                reach=card.reach.value,
-                feasibility=card.feasibility.value,
-                confidence=card.confidence.level.value,
-                recommendation=card.recommendation.value,
-            )
-        )
-    return result
+    return service.scorecard_history(
+        session=session,
+        workspace=ctx.workspace,
+        problem=problem,
+        start=start,
+        end=end,
+        points=points,
+    )
 
 
 @router.get("/portfolio", response_model=Portfolio, summary="Every open problem with its scores")

@@ -18,6 +18,7 @@ from app.enums import (
     ProblemStatus,
     Recommendation,
 )
+from app.scoring.scorecard import Scorecard
 
 
 class ProblemScorecard(SQLModel, table=True):
@@ -53,6 +54,17 @@ class HistoryPoint(BaseModel):
     feasibility: float
     confidence: str
     recommendation: Recommendation
+
+    @classmethod
+    def of(cls, card: Scorecard) -> "HistoryPoint":
+        return cls(
+            at=card.as_of,
+            pain=card.pain.value,
+            reach=card.reach.value,
+            feasibility=card.feasibility.value,
+            confidence=card.confidence.level.value,
+            recommendation=card.recommendation.value,
+        )
 
 
 class PortfolioRow(BaseModel):

@@ -8,8 +8,8 @@ from fastapi.responses import Response
 
 from app.db import SessionDep
 from app.enums import ProblemStatus, Recommendation
+from app.kit.rows import rows_by_id
 from app.problems.models import Problem
-from app.problems.repository import problems_by_id
 from app.scorecards.models import PortfolioRow
 from app.scorecards.service import portfolio_rows
 from app.validation import whole_number
@@ -112,5 +112,5 @@ def _deleted_problem(session: SessionDep, ctx: WorkspaceDep, raw: str | None) ->
     problem_id = whole_number(raw)
     if problem_id is None:
         return None
-    problem = problems_by_id(session, ctx, [problem_id]).get(problem_id)
+    problem = rows_by_id(session, Problem, ctx, [problem_id]).get(problem_id)
     return problem if problem is not None and problem.deleted_at is not None else None

@@ -37,23 +37,32 @@ from app.workspaces.models import Workspace
 TREND_POINTS = 24
 
 
-def _trend_point(card: Scorecard) -> dict[str, Any]:
-    return HistoryPoint(
-        at=card.as_of,
-        pain=card.pain.value,
-        reach=card.reach.value,
-        feasibility=card.feasibility.value,
-        confidence=card.confidence.level.value,
-        recommendation=card.recommendation.value,
-    ).model_dump(mode="json")
-
-
 def _extended(trend: list[dict[str, Any]], point: dict[str, Any]) -> list[dict[str, Any]]:
     """The trend with this point added, unless the figures did not move."""
     figures = ("pain", "reach", "feasibility", "confidence", "recommendation")
     if trend and all(trend[-1].get(name) == point[name] for name in figures):
         return trend
     return [*trend, point][-TREND_POINTS:]
+
+
+def scorecard_history(
+    *,
+    session: Session,
+    workspace: Workspace,
+    problem: Problem,
+    start: datetime,
+    end: datetime,
+    points: int,
+) -> list[HistoryPoint]:
+    """The problem's headline figures at `points` evenly spaced moments from start to end,
+    each computed from the rows that existed then."""
+    step = (end - start) / (points - 1)
+    return [
+        HistoryPoint.of(
+            compute(session=session, workspace=workspace, problem=problem, as_of=start + step * i)
+        )
+        for i in range(points)
+    ]
 
 
 def compute(
@@ -83,7 +92,7 @@ def _store(
         "evidence_items": card.counts.evidence_items,
         "flags": [flag.code.value for flag in card.flags],
         "data": card.model_dump(mode="json"),
-        "trend": _extended(trend or [], _trend_point(card)),
+        "trend": _extended(trend or [], HistoryPoint.of(card).model_dump(mode="json")),
     }
     if trend is None:
         session.add(
