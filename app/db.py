@@ -1,6 +1,8 @@
 """Database: engine, naming convention, the shared row columns and the request's session."""
 
 import os
+import threading
+from collections import deque
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -99,7 +101,7 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             _ensure_sqlite_folder(url)
         engine = create_engine(url, echo=echo, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin)
+        _queue_sqlite_writers(engine)
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True)
 
@@ -131,22 +133,94 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA analysis_limit=400")
     cursor.execute("PRAGMA optimize=0x10002")
     cursor.close()
-    # Let SQLAlchemy, not the driver, decide when a transaction begins (see _sqlite_begin).
+    # Let SQLAlchemy, not the driver, decide when a transaction begins (see WriterQueue).
     dbapi_connection.isolation_level = None
 
 
 WRITE_INTENT = "evident_write"
+WRITER_WAIT_SECONDS = 30  # as long as SQLite's busy timeout
 
 
-def _sqlite_begin(conn: Connection) -> None:
-    """Writes take SQLite's write lock when they begin, not at their first INSERT.
+class WriterQueue:
+    """Writers of one database take their turn in arrival order.
 
-    Otherwise two concurrent edits could both pass the version check on the same snapshot, and
-    the second would fail at commit with "database is locked" instead of waiting its turn.
-    Reads begin deferred, so they never wait for a writer (WAL).
+    SQLite lets one writer in at a time and makes the others poll for the lock with growing
+    sleeps, so under load a writer could lose the race again and again (seconds at p99).
+    Writers in this process queue here first and only then BEGIN IMMEDIATE; the lock is handed
+    straight to the next in line when a transaction ends.
     """
-    immediate = conn.get_execution_options().get(WRITE_INTENT, False)
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._owner: int | None = None
+        self._waiting: deque[tuple[int, threading.Event]] = deque()
+
+    def acquire(self, timeout: float = WRITER_WAIT_SECONDS) -> bool:
+        """Wait for our turn; False after `timeout` (SQLite's own busy wait takes over)."""
+        me = threading.get_ident()
+        with self._lock:
+            if self._owner == me:  # a second connection of the same thread: no turn to wait
+                return False
+            if self._owner is None:
+                self._owner = me
+                return True
+            turn = threading.Event()
+            self._waiting.append((me, turn))
+        if turn.wait(timeout):
+            return True
+        with self._lock:
+            if turn.is_set():  # handed over just as we gave up
+                return True
+            self._waiting.remove((me, turn))
+            return False
+
+    def release(self) -> None:
+        with self._lock:
+            if self._waiting:
+                self._owner, turn = self._waiting.popleft()
+                turn.set()
+            else:
+                self._owner = None
+
+
+_HOLDS_TURN = "evident_holds_write_turn"
+
+
+def _queue_sqlite_writers(engine: Engine) -> None:
+    queue = WriterQueue()
+
+    def begin(conn: Connection) -> None:
+        """Writes take SQLite's write lock when they begin, not at their first INSERT.
+
+        Otherwise two concurrent edits could both pass the version check on the same
+        snapshot, and the second would fail at commit with "database is locked" instead of
+        waiting its turn. Reads begin deferred, so they never wait for a writer (WAL).
+        """
+        if not conn.get_execution_options().get(WRITE_INTENT, False):
+            conn.exec_driver_sql("BEGIN")
+            return
+        if queue.acquire():
+            conn.info[_HOLDS_TURN] = True
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            end(conn)
+            raise
+
+    def end(conn: Connection) -> None:
+        if conn.info.pop(_HOLDS_TURN, False):
+            queue.release()
+
+    def returned(_dbapi_connection: Any, record: Any, *_args: Any) -> None:
+        # A transaction the pool rolled back on return ends the turn too.
+        if record.info.pop(_HOLDS_TURN, False):
+            queue.release()
+
+    event.listen(engine, "begin", begin)
+    event.listen(engine, "commit", end)
+    event.listen(engine, "rollback", end)
+    event.listen(engine.pool, "checkin", returned)
+    event.listen(engine.pool, "invalidate", returned)
 
 
 TOUCHED_PROBLEMS = "evident_touched_problems"
