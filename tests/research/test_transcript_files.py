@@ -247,15 +247,9 @@ def test_a_zip_that_is_not_a_word_document_is_422() -> None:
 
 
 def test_a_zip_bomb_docx_is_413_before_it_is_unpacked() -> None:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        with archive.open("word/document.xml", "w") as part:
-            block = bytes(1_000_000)
-            for _ in range(101):
-                part.write(block)
-    assert len(out.getvalue()) < 200_000
-    error = refusal("call.docx", out.getvalue())
+    bomb = samples.zip_bomb()
+    assert len(bomb) < 200_000
+    error = refusal("call.docx", bomb)
     assert isinstance(error, TooLarge)
     assert "unpacks to more than 100.0 MB" in error.message
 

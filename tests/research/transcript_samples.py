@@ -2,6 +2,7 @@
 non-ASCII names and curly punctuation, in every file format a researcher uploads."""
 
 import io
+import zipfile
 from itertools import cycle, islice
 
 import docx
@@ -73,3 +74,15 @@ def long_vtt(min_chars: int) -> str:
     """A WebVTT transcript of at least `min_chars` characters."""
     per_line = sum(len(text) for _, text in LINES) // len(LINES)
     return vtt(conversation(min_chars // per_line + len(LINES)))
+
+
+def zip_bomb(unpacked_mb: int = 101) -> bytes:
+    """A .docx-looking zip of a few hundred KB that unpacks to `unpacked_mb` MB of zeros."""
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive,
+        archive.open("word/document.xml", "w") as part,
+    ):
+        for _ in range(unpacked_mb):
+            part.write(bytes(1_000_000))
+    return out.getvalue()
