@@ -17,12 +17,12 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
-from html.parser import HTMLParser
 
 import docx
 import srt
 import webvtt
 from docx.table import Table
+from lxml import etree
 from webvtt.errors import MalformedCaptionError, MalformedFileError
 
 from app.errors import InvalidInput, TooLarge, UnsupportedType
@@ -118,7 +118,7 @@ def read_transcript(
         elif reader == "srt":
             paragraphs = _read_srt(name, text)
         elif reader == "html":
-            paragraphs = split_paragraphs(_HtmlText.blocks_of(text))
+            paragraphs = split_paragraphs(_HtmlText.blocks_of(name, text))
         else:
             paragraphs = split_paragraphs([text])
     notes = "\n\n".join(paragraphs)
@@ -342,8 +342,12 @@ def _docx_blocks(document: object) -> Iterator[str]:
             yield block.text
 
 
-class _HtmlText(HTMLParser):
-    """The visible text of an HTML page, one block per paragraph; scripts and styles dropped."""
+class _HtmlText:
+    """The visible text of an HTML page, one block per paragraph; scripts and styles dropped.
+
+    It listens to lxml's HTML parser (libxml2: linear, forgiving of broken markup, no network,
+    comments never reported) rather than building a tree of a large page.
+    """
 
     SKIP = frozenset({"head", "script", "style", "noscript", "template", "svg", "math", "title"})
     BLOCKS = frozenset(
@@ -356,7 +360,6 @@ class _HtmlText(HTMLParser):
     )
 
     def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
         self.blocks: list[str] = []
         self.parts: list[str] = []
         self.cells: list[str] | None = None
@@ -364,12 +367,21 @@ class _HtmlText(HTMLParser):
         self.pre = 0
 
     @classmethod
-    def blocks_of(cls, text: str) -> list[str]:
-        parser = cls()
-        parser.feed(text)
-        parser.close()
-        parser._end_block()
-        return parser.blocks
+    def blocks_of(cls, name: str, text: str) -> list[str]:
+        reader = cls()
+        # Given as UTF-8 bytes with the encoding named, so a page's own charset or XML
+        # declaration (already dealt with when the file was decoded) cannot contradict it.
+        parser = etree.HTMLParser(target=reader, encoding="utf-8", no_network=True)
+        try:
+            if text.strip():
+                etree.fromstring(text.encode("utf-8"), parser)
+        except (etree.LxmlError, ValueError):
+            raise InvalidInput(f"{name} could not be read as an HTML page.") from None
+        reader._end_block()
+        return reader.blocks
+
+    def close(self) -> None:
+        """The end of the page (the parser's target protocol)."""
 
     def _end_block(self) -> None:
         text = "".join(self.parts)
@@ -382,7 +394,7 @@ class _HtmlText(HTMLParser):
         if block.strip():
             self.blocks.append(block)
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+    def start(self, tag: str, attrib: object) -> None:
         if tag == "body":
             self.skipping = 0  # a page that never closed its head
         if tag in self.SKIP:
@@ -401,7 +413,7 @@ class _HtmlText(HTMLParser):
             if tag == "pre":
                 self.pre += 1
 
-    def handle_endtag(self, tag: str) -> None:
+    def end(self, tag: str) -> None:
         if tag in self.SKIP:
             self.skipping = max(0, self.skipping - 1)
         elif tag in ("td", "th"):
@@ -420,7 +432,7 @@ class _HtmlText(HTMLParser):
             self.parts = [_row_paragraph(cells)]
             self._end_block()
 
-    def handle_data(self, data: str) -> None:
+    def data(self, data: str) -> None:
         if not self.skipping:
             # Outside <pre>, a newline in the source is a space; only <br> breaks a line.
             self.parts.append(data if self.pre else data.replace("\n", " "))
