@@ -110,6 +110,14 @@ def test_html_keeps_paragraphs_and_drops_scripts_styles_and_comments() -> None:
     assert "stolen" not in notes and "alert" not in notes and "internal" not in notes
 
 
+def test_an_xhtml_page_declaring_another_charset_is_read_as_it_was_decoded() -> None:
+    page = (
+        '<?xml version="1.0" encoding="iso-8859-2"?><html><head><meta charset="latin1">'
+        f"</head><body><p>{LUKASZ}: żółć</p></body></html>"
+    )
+    assert read_transcript("call.htm", page.encode()).text == f"{LUKASZ}: żółć"
+
+
 def test_a_transcript_over_300000_characters_is_read_whole() -> None:
     text = samples.long_vtt(300_000)
     transcript = read_transcript("long.vtt", text.encode())
@@ -252,6 +260,22 @@ def test_a_zip_bomb_docx_is_413_before_it_is_unpacked() -> None:
     error = refusal("call.docx", bomb)
     assert isinstance(error, TooLarge)
     assert "unpacks to more than 100.0 MB" in error.message
+
+
+def test_a_docx_whose_xml_defines_entities_is_refused_unexpanded() -> None:
+    laughs = "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10))
+    document = (
+        f'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY l0 "ha">{laughs}]>'
+        '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+        "<w:body><w:p><w:r><w:t>&l9;</w:t></w:r></w:p></w:body></w:document>"
+    )
+    real = zipfile.ZipFile(io.BytesIO(samples.word_document(["Ana: hi"])))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for part in real.infolist():
+            is_body = part.filename == "word/document.xml"
+            archive.writestr(part.filename, document if is_body else real.read(part))
+    assert isinstance(refusal("call.docx", out.getvalue()), InvalidInput)
 
 
 def test_a_docx_with_too_many_parts_is_413() -> None:
