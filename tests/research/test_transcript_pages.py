@@ -87,3 +87,13 @@ def test_a_file_and_typed_notes_together_are_refused_keeping_the_notes(api: Api,
     assert "not both" in page.find(id="transcript-error").get_text()
     assert page.find(id="notes").get_text() == "Typed during the call."
     assert logged(api) == []
+
+
+def test_the_longest_notes_can_still_be_typed_into_the_form(api: Api, web: Web) -> None:
+    """The form is multipart now: a text field holds 1,000,000 characters of any script."""
+    problem = api.problem()
+    notes = ("Łukasz: żółć “ok” " * 60_000)[:1_000_000]
+    fields = form(problem["id"], notes=notes)
+    response = web.post("interviews", fields, files={"transcript": ("", b"")})
+    assert response.status_code == 303, response.text[:300]
+    assert [i["notes"] for i in logged(api)] == [notes]
