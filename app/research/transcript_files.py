@@ -271,11 +271,35 @@ def _read_vtt(name: str, text: str) -> list[str]:
             f"{name} could not be read whole: {timings - len(captions)} of its {timings} cues "
             "have a malformed timing line or block. Fix them and upload it again."
         )
+    if line := _stray_text_line(text):
+        raise InvalidInput(
+            f"{name} could not be read whole: the text at line {line} is in no cue (a blank "
+            "line inside a cue ends it). Remove that blank line and upload it again."
+        )
     cues = (
         (timedelta(milliseconds=c.start_time.in_milliseconds()), c.voice, " ".join(c.text.split()))
         for c in captions.captions
     )
     return _cue_turns(cues)
+
+
+def _stray_text_line(text: str) -> int:
+    """The line of the first block of text that is neither the header, a cue, a note, a style
+    nor a region (the WebVTT reader skips such a block without a word); 0 when there is none."""
+    line, first = 1, True
+    for block in re.split(r"\n[ \t]*\n", text):
+        lines = block.strip("\n").split("\n")
+        start = line + len(block) - len(block.lstrip("\n"))
+        line += block.count("\n") + 2
+        if not block.strip() or first:
+            first = first and not block.strip()
+            continue
+        if lines[0].split(" ", 1)[0] in ("NOTE", "STYLE", "REGION") or any(
+            "-->" in part for part in lines[:2]
+        ):
+            continue
+        return start
+    return 0
 
 
 def _read_srt(name: str, text: str) -> list[str]:

@@ -227,8 +227,13 @@ def test_an_empty_file_is_422() -> None:
         ("00:00:01.000 --> 00:00:02.000\nAna: no header\n", "must start with the line WEBVTT"),
         ("WEBVTT\n\n00:00:01.000 --> soon\nAna: hi\n", "1 of its 1 cues"),
         ("WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nok\n\n00:00:99.000 --> 00:01:00.000\nx\n", ""),
+        (
+            "WEBVTT\n\nNOTE from the call\n\n00:00:01.000 --> 00:00:02.000\nAna: first\n\n"
+            "and the rest\n",
+            "the text at line 8 is in no cue",
+        ),
     ],
-    ids=["no header", "bad timing", "bad timestamp"],
+    ids=["no header", "bad timing", "bad timestamp", "text outside a cue"],
 )
 def test_a_malformed_vtt_is_422(text: str, said: str) -> None:
     error = refusal("call.vtt", text.encode())
