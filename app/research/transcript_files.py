@@ -96,7 +96,7 @@ def read_transcript(
 ) -> Transcript:
     """The text of an uploaded transcript file, in the notes' format; refused with a clear
     415, 413 or 422 when it cannot be read."""
-    name = filename.rsplit("/", 1)[-1].rsplit("\\", 1)[-1] or "The file"
+    name = _display_name(filename)
     suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
     reader = READERS.get(suffix)
     if reader is None:
@@ -121,7 +121,8 @@ def read_transcript(
             paragraphs = split_paragraphs(_HtmlText.blocks_of(name, text))
         else:
             paragraphs = split_paragraphs([text])
-    notes = "\n\n".join(paragraphs)
+    # One form of each accented letter, whatever the file's writer chose, so search finds it.
+    notes = unicodedata.normalize("NFC", "\n\n".join(paragraphs))
     if not notes:
         raise InvalidInput(f"{name} holds no text to keep as notes.")
     if len(notes) > max_chars:
@@ -129,7 +130,7 @@ def read_transcript(
             f"The transcript in {name} is {len(notes):,} characters long; an interview's notes "
             f"hold at most {max_chars:,}. Split it into two interviews."
         )
-    speakers = [turn["speaker"] for p in paragraphs if (turn := speaker_turn(p))]
+    speakers = [turn["speaker"] for p in notes.split("\n\n") if (turn := speaker_turn(p))]
     return Transcript(text=notes, turns=len(speakers), speakers=list(dict.fromkeys(speakers)))
 
 
@@ -143,6 +144,13 @@ def speaker_turn(paragraph: str) -> dict[str, str] | None:
 
 def _is_speaker(name: str) -> bool:
     return len(name) <= SPEAKER_MAX_CHARS and len(name.split()) <= SPEAKER_MAX_WORDS
+
+
+def _display_name(filename: str) -> str:
+    """The file's own name (no folders), printable and short enough for a message."""
+    name = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(c if c.isprintable() else "?" for c in name)
+    return (name if len(name) <= 80 else f"{name[:40]}…{name[-39:]}") or "The file"
 
 
 def _megabytes(size: int) -> str:
@@ -166,8 +174,7 @@ def decode_text(name: str, data: bytes) -> str:
         )
     # A stray control character (an old end-of-file mark) is dropped rather than refused.
     text = _CONTROL.sub("", text).replace("\ufeff", "")
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n").replace("\v", "\n")
-    return unicodedata.normalize("NFC", text)
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n").replace("\v", "\n")
 
 
 def _decoded(data: bytes) -> str | None:

@@ -142,6 +142,19 @@ def test_every_encoding_a_researcher_has_reads_the_same(encoding: str) -> None:
     assert notes == "Zoë Brandão: “Café” — ça va?\n\nSiobhán: Grand, 5 €."
 
 
+def test_accents_typed_as_two_characters_are_stored_as_one() -> None:
+    decomposed = "Zoe\u0308: Cafe\u0301"
+    data = samples.word_document([decomposed])
+    assert read_transcript("call.docx", data).text == "Zoë: Café"
+    assert read_transcript("call.txt", decomposed.encode()).text == "Zoë: Café"
+
+
+def test_a_long_or_strange_file_name_is_shortened_in_messages() -> None:
+    error = refusal("C:\\Users\\zoe\\" + "x" * 300 + "\n.pdf", b"%PDF")
+    assert error.message.startswith("x" * 40 + "…")
+    assert "\n" not in error.message and "Users" not in error.message
+
+
 def test_polish_names_in_utf8_are_not_taken_for_windows_1252() -> None:
     assert read_transcript("call.txt", NAMES_TEXT.encode()).text.startswith(ZOE)
     text = f"{LUKASZ}: żółć."
