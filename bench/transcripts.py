@@ -9,7 +9,6 @@ from pathlib import Path
 from sqlmodel import Session
 
 from app.auth.service import create_user
-from app.db import make_engine
 from app.enums import Role
 from app.research.models import InterviewCreate
 from app.research.service import create_interview
@@ -17,6 +16,7 @@ from app.research.transcript_files import read_transcript
 from app.workspaces.deps import WorkspaceContext
 from app.workspaces.models import WorkspaceCreate
 from app.workspaces.service import create_workspace
+from bench.imports import fresh_sqlite
 
 SPEAKERS = ("Zoë O\u2019Neill", "Łukasz Nowak", "Siobhán Ryan", "Interviewer")
 SAYINGS = (
@@ -53,16 +53,7 @@ def measure_transcript_upload(
 ) -> tuple[list[float], list[float]]:
     """Wall and CPU milliseconds, per sample, to read a .vtt file of `size` bytes into notes and
     store it as a new interview (committed), as an upload does."""
-    from alembic import command
-
-    from bench.generate import alembic_config
-
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "transcript-bench.db"
-    for old in folder.glob("transcript-bench.db*"):
-        old.unlink()
-    command.upgrade(alembic_config(f"sqlite:///{path}"), "head")
-    engine = make_engine(f"sqlite:///{path}")
+    engine = fresh_sqlite(folder, "transcript-bench.db")
     with Session(engine, expire_on_commit=False) as session:
         user = create_user(session=session, email="bench@example.com", password="bench-password")
         payload = WorkspaceCreate(slug="transcripts", name="Transcripts")
