@@ -41,8 +41,15 @@ class Settings(BaseSettings):
     session_days: int = Field(
         default=14, ge=1, description="How long a sign-in (password token or cookie) lasts."
     )
+    # Room for the longest notes (1,000,000 characters) in JSON, even with every character
+    # escaped as \uXXXX.
     max_body_bytes: int = Field(
-        default=2_000_000, ge=1024, description="Largest request body accepted (413 beyond)."
+        default=8_000_000, ge=1024, description="Largest request body accepted (413 beyond)."
+    )
+    max_transcript_bytes: int = Field(
+        default=10_000_000,
+        ge=1024,
+        description="Largest transcript file (.txt, .vtt, .docx...) accepted for upload.",
     )
     max_import_bytes: int = Field(
         default=50_000_000, ge=1024, description="Largest CSV or JSON file accepted for import."

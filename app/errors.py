@@ -86,6 +86,13 @@ class TooLarge(AppError):
     code = "too_large"
 
 
+class UnsupportedType(AppError):
+    """A file of a type the route cannot read (or not text at all)."""
+
+    status = 415
+    code = "unsupported_media_type"
+
+
 class Unavailable(AppError):
     """The database could not take the change now; sending it again later will work."""
 

@@ -43,17 +43,26 @@ API_PREFIX = "/api/v1"
 class BodySizeLimit:
     """Answer 413 before reading a body larger than the limit, declared or streamed."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int, max_import_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, max_import_bytes: int, max_transcript_bytes: int
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.max_import_bytes = max_import_bytes
+        # A transcript file comes in a form with a few fields beside it.
+        self.max_upload_bytes = max(max_bytes, max_transcript_bytes + FORM_ROOM)
+
+    def limit(self, path: str) -> int:
+        if is_import_path(path):
+            return self.max_import_bytes
+        return self.max_upload_bytes if is_transcript_upload(path) else self.max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        # File imports are the one place large bodies are expected.
-        limit = self.max_import_bytes if is_import_path(scope.get("path", "")) else self.max_bytes
+        # File imports and transcript uploads are the places large bodies are expected.
+        limit = self.limit(scope.get("path", ""))
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
@@ -83,6 +92,14 @@ def is_import_path(path: str) -> bool:
     return "import" in without_slug.split("/")
 
 
+def is_transcript_upload(path: str) -> bool:
+    """A route that takes a transcript file: the API's `.../transcript` and the page's
+    interview form."""
+    without_slug = _WORKSPACE_SLUG.sub(r"\1/-", path)
+    return without_slug.split("/")[-1] == "transcript" or without_slug == "/w/-/interviews"
+
+
+FORM_ROOM = 100_000
 _WORKSPACE_SLUG = re.compile(r"^(/api/v1/workspaces|/w)/[^/]+")
 
 
@@ -156,6 +173,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         BodySizeLimit,
         max_bytes=settings.max_body_bytes,
         max_import_bytes=settings.max_import_bytes,
+        max_transcript_bytes=settings.max_transcript_bytes,
     )
     return app
 

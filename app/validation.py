@@ -38,6 +38,9 @@ class Input(SQLModel):
 
 
 NUL = "\x00"
+# A form's text field (not a file) may hold an interview's longest notes: 1,000,000 characters
+# of up to 4 bytes each. Multipart parsing would otherwise stop a field at 1 MB.
+FORM_FIELD_MAX_BYTES = 4_000_000
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
@@ -57,7 +60,8 @@ async def refuse_unreadable_input(request: Request) -> None:
     ]
     content_type = request.headers.get("content-type", "").lower()
     if content_type.startswith(_FORM_TYPES):
-        form = await request.form()  # parsed once: the route reads the same form
+        # Parsed once: the route reads the same form.
+        form = await request.form(max_part_size=FORM_FIELD_MAX_BYTES)
         problems += [
             (f"body.{name}", "must not contain a NUL character")
             for name, value in form.multi_items()

@@ -16,7 +16,7 @@ from starlette.datastructures import FormData
 
 from app.enums import Recommendation, Role
 from app.errors import AppError, Forbidden
-from app.validation import whole_number
+from app.validation import FORM_FIELD_MAX_BYTES, whole_number
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -101,7 +101,7 @@ async def read_form(request: Request) -> FormData:
     content_type = request.headers.get("content-type", "")
     if not content_type.startswith(_FORM_TYPES):
         return FormData()
-    form = await request.form()
+    form = await request.form(max_part_size=FORM_FIELD_MAX_BYTES)
     sent = form.get(CSRF_FIELD)
     if isinstance(sent, str):
         request.state.form_csrf = sent

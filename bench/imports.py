@@ -11,6 +11,7 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from app.auth.service import create_user
@@ -62,21 +63,26 @@ def csv_of_highlights(rows: int, problems: list[str], seed: int) -> bytes:
     return out.getvalue().encode()
 
 
-def measure_csv_import(
-    folder: Path, *, rows: int = 100_000, seed: int = 1
-) -> dict[str, tuple[float, float]]:
-    """Wall and CPU milliseconds to check and import `rows` highlights into a fresh database,
-    then to run the same file again (which must add nothing)."""
+def fresh_sqlite(folder: Path, name: str) -> Engine:
+    """A new SQLite database `name` in `folder`, built by the migrations."""
     from alembic import command
 
     from bench.generate import alembic_config
 
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "import-bench.db"
-    for old in folder.glob("import-bench.db*"):
+    path = folder / name
+    for old in folder.glob(f"{name}*"):
         old.unlink()
     command.upgrade(alembic_config(f"sqlite:///{path}"), "head")
-    engine = make_engine(f"sqlite:///{path}")
+    return make_engine(f"sqlite:///{path}")
+
+
+def measure_csv_import(
+    folder: Path, *, rows: int = 100_000, seed: int = 1
+) -> dict[str, tuple[float, float]]:
+    """Wall and CPU milliseconds to check and import `rows` highlights into a fresh database,
+    then to run the same file again (which must add nothing)."""
+    engine = fresh_sqlite(folder, "import-bench.db")
     with Session(engine, expire_on_commit=False) as session:
         user = create_user(session=session, email="bench@example.com", password="bench-password")
         workspace = create_workspace(

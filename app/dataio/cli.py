@@ -1,30 +1,46 @@
 """Commands of data in and out: seed, import, export, backup, and participants' personal data."""
 
 import json
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from sqlmodel import Session, col, select
 
 from app.auth.models import User
-from app.cli import app, console, engine_scope, err_console, fail, load_settings, session_scope
+from app.cli import (
+    app,
+    console,
+    engine_scope,
+    err_console,
+    fail,
+    load_settings,
+    session_scope,
+    validated,
+)
 from app.dataio import backup as backup_service
 from app.dataio import csv_import
 from app.dataio import export as export_service
 from app.dataio import participants as participant_service
 from app.dataio.csv_export import CSV_TABLES, export_csv
 from app.dataio.seed import load_demo
-from app.enums import Role
+from app.enums import InterviewKind, Role
 from app.errors import AppError
-from app.research.models import Participant
+from app.problems import repository as problems_repository
+from app.research import repository as research_repository
+from app.research import service as research_service
+from app.research.models import InterviewCreate, Participant, ParticipantCreate
+from app.research.transcript_files import ACCEPTED, read_transcript
 from app.workspaces.deps import WorkspaceContext
 from app.workspaces.models import Membership, Workspace
 
 seed_app = typer.Typer(help="Load sample data.", no_args_is_help=True)
 import_app = typer.Typer(
-    help="Import interviews (CSV) or a whole workspace (JSON).", no_args_is_help=True
+    help="Import interviews (CSV), a transcript file, or a whole workspace (JSON).",
+    no_args_is_help=True,
 )
 participant_app = typer.Typer(
     help="A participant's personal data: export it, or erase it.", no_args_is_help=True
@@ -167,6 +183,97 @@ def import_interviews(
         "interviews.",
         highlight=False,
     )
+
+
+# ---- transcript -------------------------------------------------------------------------------
+
+
+@import_app.command("transcript")
+def import_transcript(
+    file: Annotated[
+        Path, typer.Argument(help=f"A transcript: {ACCEPTED}.", exists=True, dir_okay=False)
+    ],
+    workspace: WorkspaceOption,
+    participant: Annotated[
+        str,
+        typer.Option(
+            "--participant",
+            help="Who took part: a participant's id or name (a new name adds them).",
+        ),
+    ] = "",
+    occurred_on: Annotated[
+        str, typer.Option("--date", help="When it took place, YYYY-MM-DD (default: today).")
+    ] = "",
+    kind: Annotated[InterviewKind, typer.Option("--kind")] = InterviewKind.interview,
+    title: Annotated[str, typer.Option("--title", help="Default: the file's name.")] = "",
+    problems: Annotated[
+        list[str] | None,
+        typer.Option("--problem", help="A problem it covered, by id or title; repeat for more."),
+    ] = None,
+    email: EmailOption = "",
+) -> None:
+    """Create an interview from a transcript file: its text becomes the interview's notes."""
+    limit = load_settings().max_transcript_bytes
+    try:
+        with file.open("rb") as handle:
+            # One byte past the limit is enough to refuse a file, without reading it all.
+            transcript = read_transcript(file.name, handle.read(limit + 1), max_bytes=limit)
+    except AppError as exc:
+        fail(escape(exc.message))
+    with session_scope() as session:
+        ctx = workspace_context(session, workspace, email)
+        person, added = _participant_named(session, ctx, participant)
+        payload = validated(
+            InterviewCreate,
+            kind=kind,
+            occurred_on=occurred_on or date.today().isoformat(),
+            participant_id=person.id if person else None,
+            title=title or file.stem[:200],
+            notes=transcript.text,
+            problem_ids=[_problem_id(session, ctx, wanted) for wanted in problems or []],
+        )
+        interview = research_service.create_interview(session=session, ctx=ctx, payload=payload)
+    speakers = f", speakers: {', '.join(transcript.speakers)}" if transcript.speakers else ""
+    with_whom = f" with {person.name}" + (" (new participant)" if added else "") if person else ""
+    console.print(
+        escape(
+            f"Created interview {interview.id} in {workspace}{with_whom} from {file.name}: "
+            f"{len(transcript.text):,} characters, {transcript.turns} speaker turns{speakers}."
+        ),
+        highlight=False,
+    )
+
+
+def _participant_named(
+    session: Session, ctx: WorkspaceContext, wanted: str
+) -> tuple[Participant | None, bool]:
+    """The participant with this id or name (added when the name is new), and whether added."""
+    wanted = wanted.strip()
+    if not wanted:
+        return None, False
+    people = research_repository.participants_by_name(session, ctx)
+    found = [p for p in people if str(p.id) == wanted or p.name.casefold() == wanted.casefold()]
+    if len(found) > 1:
+        ids = ", ".join(str(p.id) for p in found)
+        fail(f"Several participants are named {wanted} (ids {ids}): pass --participant ID.")
+    if found:
+        return found[0], False
+    if wanted.isdigit():
+        fail(f"No participant {wanted} in '{ctx.workspace.slug}'.")
+    payload = validated(ParticipantCreate, name=wanted)
+    return research_service.create_participant(session=session, ctx=ctx, payload=payload), True
+
+
+def _problem_id(session: Session, ctx: WorkspaceContext, wanted: str) -> int:
+    """The id of the problem with this id or title."""
+    wanted = wanted.strip()
+    problems = problems_repository.problems_by_title(session, ctx)
+    found = [p for p in problems if str(p.id) == wanted or p.title.casefold() == wanted.casefold()]
+    if len(found) != 1:
+        which = "Several problems are" if found else "No problem is"
+        fail(f"{which} called {wanted} in '{ctx.workspace.slug}'; pass --problem with an id.")
+    assert found[0].id is not None
+    return found[0].id
 
 
 # ---- workspace export / import -----------------------------------------------------------------

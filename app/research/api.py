@@ -1,10 +1,18 @@
 """JSON routes of the research domain."""
 
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from sqlmodel import col
 
-from app.enums import Role
+from app.db import SessionDep
+from app.enums import InterviewKind, Role
+from app.errors import error_response
 from app.kit.collections import CollectionSpec, collection_router
+from app.kit.rows import get_for_update
 from app.research import repository, service
+from app.research.deps import uploaded_transcript
 from app.research.models import (
     EvidenceCreate,
     EvidenceItem,
@@ -23,7 +31,8 @@ from app.research.models import (
     SegmentRead,
     SegmentUpdate,
 )
-from app.workspaces.deps import WORKSPACE_ACCESS
+from app.validation import Id, Version
+from app.workspaces.deps import WORKSPACE_ACCESS, ContributorDep
 
 segments = CollectionSpec(
     path="segments",
@@ -77,7 +86,87 @@ evidence = CollectionSpec(
     summary_name="evidence item",
 )
 
+# ---- transcript files ------------------------------------------------------------------------
+
+transcripts = APIRouter(prefix="/workspaces/{ws}/interviews", tags=["interviews"])
+TranscriptFile = Annotated[
+    UploadFile,
+    File(
+        description="The transcript: .txt, .md, .vtt, .srt, .docx or .html (UTF-8, UTF-16 or "
+        "Windows-1252 text). Captions keep their timestamps and speakers."
+    ),
+]
+TRANSCRIPT_ERRORS: dict[int | str, dict[str, Any]] = {
+    413: error_response("The file is larger than the upload limit, or its text than the notes."),
+    415: error_response("Not a file of an accepted type, or not text; `details` lists the types."),
+    422: error_response("Invalid fields, or a file of the right type that is broken."),
+}
+
+
+@transcripts.post(
+    "/transcript",
+    response_model=InterviewRead,
+    status_code=201,
+    summary="Create an interview from a transcript file",
+    description="The file's text becomes the interview's notes, in the transcript format: one "
+    "paragraph per speaker turn, `[hh:mm:ss] Name: ...`.",
+    responses=TRANSCRIPT_ERRORS,
+)
+def create_interview_from_transcript(
+    request: Request,
+    ctx: ContributorDep,
+    session: SessionDep,
+    file: TranscriptFile,
+    occurred_on: Annotated[date, Form()],
+    kind: Annotated[InterviewKind, Form()] = InterviewKind.interview,
+    participant_id: Annotated[Id | None, Form()] = None,
+    conducted_by: Annotated[Id | None, Form(description="Defaults to you.")] = None,
+    title: Annotated[str, Form(max_length=200)] = "",
+    problem_ids: Annotated[list[Id], Form(description="Problems it covered.")] = [],  # noqa: B006
+) -> Any:
+    transcript = uploaded_transcript(request, file)
+    payload = InterviewCreate(
+        kind=kind,
+        occurred_on=occurred_on,
+        participant_id=participant_id,
+        conducted_by=conducted_by,
+        title=title,
+        notes=transcript.text,
+        problem_ids=problem_ids,
+    )
+    row = service.create_interview(session=session, ctx=ctx, payload=payload)
+    return service.interview_reads(session, ctx, [row])[0]
+
+
+@transcripts.put(
+    "/{row_id}/transcript",
+    response_model=InterviewRead,
+    summary="Replace an interview's notes with a transcript file",
+    responses=TRANSCRIPT_ERRORS
+    | {409: error_response("Stale version; `details.current` holds the row as it is now.")},
+)
+def replace_transcript(
+    request: Request,
+    ctx: ContributorDep,
+    session: SessionDep,
+    row_id: Id,
+    file: TranscriptFile,
+    version: Annotated[Version, Form(description="The version you last read.")],
+) -> Any:
+    row = get_for_update(session, Interview, ctx, row_id)
+    transcript = uploaded_transcript(request, file)
+    current = lambda: service.interview_reads(session, ctx, [row])[0].model_dump(mode="json")  # noqa: E731
+    payload = InterviewUpdate(version=version, notes=transcript.text)
+    row = service.update_interview(
+        session=session, ctx=ctx, row=row, payload=payload, current=current
+    )
+    return service.interview_reads(session, ctx, [row])[0]
+
+
 routers = [
-    collection_router(spec, WORKSPACE_ACCESS)
-    for spec in (segments, participants, interviews, evidence)
+    *(
+        collection_router(spec, WORKSPACE_ACCESS)
+        for spec in (segments, participants, interviews, evidence)
+    ),
+    transcripts,
 ]

@@ -7,6 +7,7 @@ from fastapi import Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlmodel import Session
+from starlette.datastructures import UploadFile
 
 from app.db import SessionDep
 from app.enums import Frequency, InterviewKind, Signal
@@ -14,12 +15,14 @@ from app.errors import AppError, FormError
 from app.kit.rows import get_for_update, get_row, restore, soft_delete
 from app.problems import repository as problems_repository
 from app.research import repository
+from app.research.deps import uploaded_transcript
 from app.research.models import (
     Interview,
     InterviewCreate,
     ParticipantCreate,
 )
 from app.research.service import create_interview, create_participant, latest_today
+from app.research.transcript_files import ACCEPT_ATTRIBUTE, ACCEPTED
 from app.validation import Id, whole_number
 from app.web import (
     PAGE_SIZE,
@@ -68,6 +71,8 @@ def _form_context(
         "signals": SIGNAL_OPTIONS,
         "frequencies": list(Frequency),
         "latest_date": latest_today(),
+        "transcript_accept": ACCEPT_ATTRIBUTE,
+        "transcript_types": ACCEPTED,
     }
 
 
@@ -177,18 +182,37 @@ def _highlight_field(loc: str) -> str:
     return parts[0]
 
 
+def _notes_of(request: Request, form: Any) -> tuple[str, dict[str, str]]:
+    """The notes typed, or read from the transcript file chosen instead; or why the file is
+    refused."""
+    notes = str(form.get("notes") or "")
+    upload = form.get("transcript")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return notes, {}
+    if notes.strip():
+        return notes, {
+            "transcript": "Choose a transcript file or type notes, not both: clear the notes "
+            "to use the file."
+        }
+    try:
+        return uploaded_transcript(request, upload).text, {}
+    except AppError as exc:
+        return notes, {"transcript": exc.message}
+
+
 @router.post("/w/{ws}/interviews")
 def create(request: Request, ctx: ContributorDep, session: SessionDep, form: FormDep) -> Response:
     """Log the interview, its covered problems and highlights; on an error keep every value."""
     values = values_of(form)
     highlights = _highlight_rows(form)
     covered = [str(v) for v in form.getlist("problem_ids")]
+    notes, errors = _notes_of(request, form)
     payload_data = {
         "kind": values.get("kind") or "interview",
         "occurred_on": values.get("occurred_on") or None,
         "participant_id": values.get("participant_id") or None,
         "title": values.get("title", ""),
-        "notes": str(form.get("notes") or ""),
+        "notes": notes,
         "problem_ids": covered,
         "highlights": [
             {
@@ -201,23 +225,23 @@ def create(request: Request, ctx: ContributorDep, session: SessionDep, form: For
             for h in highlights
         ],
     }
-    errors: dict[str, str] = {}
-    try:
-        # A savepoint: when the interview is refused, the participant added with it goes too,
-        # before the form is shown again (its list of participants must not offer them).
-        with session.begin_nested():
-            payload = InterviewCreate.model_validate(payload_data)
-            if values.get("np_name") and payload.participant_id is None:
-                # A new participant typed in but not added yet: add them with the interview.
-                participant = create_participant(
-                    session=session, ctx=ctx, payload=_new_participant(values)
-                )
-                payload.participant_id = participant.id
-            interview = create_interview(session=session, ctx=ctx, payload=payload)
-    except ValidationError as exc:
-        errors = validation_errors(exc, _highlight_field)
-    except AppError as exc:
-        errors = app_errors(exc, _highlight_field)
+    if not errors:  # a refused file leaves nothing to save
+        try:
+            # A savepoint: when the interview is refused, the participant added with it goes too,
+            # before the form is shown again (its list of participants must not offer them).
+            with session.begin_nested():
+                payload = InterviewCreate.model_validate(payload_data)
+                if values.get("np_name") and payload.participant_id is None:
+                    # A new participant typed in but not added yet: add them with the interview.
+                    participant = create_participant(
+                        session=session, ctx=ctx, payload=_new_participant(values)
+                    )
+                    payload.participant_id = participant.id
+                interview = create_interview(session=session, ctx=ctx, payload=payload)
+        except ValidationError as exc:
+            errors = validation_errors(exc, _highlight_field)
+        except AppError as exc:
+            errors = app_errors(exc, _highlight_field)
     if errors:
         if "occurred_on" in errors and not values.get("occurred_on"):
             errors["occurred_on"] = "Give the date it happened."

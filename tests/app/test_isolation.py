@@ -45,6 +45,8 @@ EXPECTED: dict[str, Role] = {
     "POST /participants/{participant_id}/erase": ADMIN,
     "POST /import/interviews/preview": CONTRIBUTOR,
     "POST /import/interviews": CONTRIBUTOR,
+    "POST /interviews/transcript": CONTRIBUTOR,
+    "PUT /interviews/{row_id}/transcript": CONTRIBUTOR,
     "GET /export/{table}.csv": VIEWER,
     "GET /search": VIEWER,
 }
@@ -201,6 +203,14 @@ def request_for(world: World, method: str, route: str, url: str) -> dict[str, An
             f"Ravi,2026-10-03,We pay,{title},paid\n"
         )
         return {"files": {"file": ("highlights.csv", csv.encode(), "text/csv")}}
+    if route.endswith("/transcript"):
+        vtt = b"WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n<v Ravi>We pay.\n"
+        if method == "PUT":
+            interview = admin.ok(admin.get(url.removesuffix("/transcript")))
+            fields = {"version": str(interview["version"])}
+        else:
+            fields = {"occurred_on": "2026-10-01"}
+        return {"data": fields, "files": {"file": ("call.vtt", vtt)}}
     if method == "POST" and route == f"/{collection}":
         return {"json": world.create_body(collection)}
     if method == "PATCH" and collection == "members":

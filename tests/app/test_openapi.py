@@ -74,7 +74,7 @@ def test_fields_refer_to_their_enum(document: dict[str, Any]) -> None:
 
 def test_limits_are_documented(document: dict[str, Any]) -> None:
     interview = schema_of(document, "InterviewCreate")["properties"]
-    assert interview["notes"]["maxLength"] == 20_000
+    assert interview["notes"]["maxLength"] == 1_000_000
     evidence = schema_of(document, "EvidenceCreate")["properties"]
     assert evidence["quote"]["maxLength"] == 2_000
     severity = str(evidence["severity"])
@@ -142,3 +142,34 @@ def test_every_operation_documents_the_errors_it_can_answer(document: dict[str, 
                     status,
                 )
     assert "HTTPValidationError" not in document["components"]["schemas"]
+
+
+def test_transcript_uploads_are_multipart_with_their_refusals(document: dict[str, Any]) -> None:
+    paths = document["paths"]
+    create = paths["/api/v1/workspaces/{ws}/interviews/transcript"]["post"]
+    replace = paths["/api/v1/workspaces/{ws}/interviews/{row_id}/transcript"]["put"]
+    for operation, fields in [
+        (create, {"file", "occurred_on", "kind", "participant_id", "title", "problem_ids"}),
+        (replace, {"file", "version"}),
+    ]:
+        content = operation["requestBody"]["content"]
+        ref = content["multipart/form-data"]["schema"]["$ref"].rsplit("/", 1)[-1]
+        form = schema_of(document, ref)
+        assert fields <= set(form["properties"])
+        assert form["properties"]["file"]["contentMediaType"] == "application/octet-stream"
+        assert "file" in form["required"]
+        for status in ("413", "415", "422"):
+            assert status in operation["responses"]
+    assert (
+        "version"
+        in schema_of(
+            document,
+            replace["requestBody"]["content"]["multipart/form-data"]["schema"]["$ref"].rsplit(
+                "/", 1
+            )[-1],
+        )["required"]
+    )
+    assert "409" in replace["responses"]
+    assert create["responses"]["201"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/InterviewRead"
+    }

@@ -1,5 +1,6 @@
 """Every kind of invalid request, answered in the one error shape with the field at fault."""
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -49,19 +50,27 @@ def test_wrong_enum_value_is_422_with_the_field_and_the_allowed_values(
     assert "Input should be" in detail["message"]
 
 
-def test_notes_over_20000_characters_are_refused_with_a_clear_message(api: Api) -> None:
-    body = {"occurred_on": "2026-10-01", "notes": "n" * 20_001}
+def test_notes_over_1000000_characters_are_refused_with_a_clear_message(api: Api) -> None:
+    body = {"occurred_on": "2026-10-01", "notes": "n" * 1_000_001}
     error = assert_error(api.post("interviews", json=body), 422, "invalid_input")
     assert fields_of(error) == ["body.notes"]
-    assert error["message"] == "body.notes: String should have at most 20000 characters"
-    # Exactly at the limit is fine.
-    assert api.interview(notes="n" * 20_000)["notes"] == "n" * 20_000
+    assert error["message"] == "body.notes: String should have at most 1000000 characters"
+
+
+def test_notes_of_1000000_characters_fit_in_a_json_body_even_escaped(api: Api) -> None:
+    """The body limit leaves room for the longest notes with every character escaped."""
+    notes = ("Zoë Łukasz Siobhán żółć “ok” " * 40_000)[:1_000_000]
+    body = json.dumps({"occurred_on": "2026-10-01", "notes": notes}, ensure_ascii=True)
+    assert len(body) > 2_000_000
+    headers = api.headers | {"Content-Type": "application/json"}
+    response = api.client.post(api.url("interviews"), content=body, headers=headers)
+    assert api.ok(response, 201)["notes"] == notes
 
 
 def test_notes_limit_holds_on_update_too(api: Api) -> None:
     interview = api.interview()
     response = api.patch(
-        f"interviews/{interview['id']}", json={"version": 1, "notes": "n" * 20_001}
+        f"interviews/{interview['id']}", json={"version": 1, "notes": "n" * 1_000_001}
     )
     assert fields_of(assert_error(response, 422)) == ["body.notes"]
 
