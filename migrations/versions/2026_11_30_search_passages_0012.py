@@ -7,7 +7,8 @@ near the end was never found as a phrase. Interview notes are now cut into passa
 MIN_BYTES to 2 * MIN_BYTES bytes (ending at a line break when there is one, else at a space), each
 with its own weighted document (the interview's title, then the passage) in `search_passage`;
 a trigger keeps them, so every writer (API, pages, CLI, imports, bulk loads) does too. The
-passage also says where a match is, for the snippet.
+passage also says where a match is, for the snippet. Passages are numbered as they are written,
+so the newest are found first (app/search/repository.py).
 
 SQLite is unchanged: FTS5 has no such limits and its snippet already comes from where the
 words are.
@@ -102,6 +103,7 @@ def upgrade() -> None:
     op.execute("ALTER TABLE interview DROP COLUMN search_document")
     op.execute(
         "CREATE TABLE search_passage ("
+        " id integer GENERATED ALWAYS AS IDENTITY CONSTRAINT pk_search_passage PRIMARY KEY,"
         " interview_id integer NOT NULL"
         " CONSTRAINT fk_search_passage_interview_id_interview"
         " REFERENCES interview (id) ON DELETE CASCADE,"
@@ -110,7 +112,7 @@ def upgrade() -> None:
         " start_at integer NOT NULL,"
         " body text NOT NULL,"
         " search_document tsvector NOT NULL,"
-        " CONSTRAINT pk_search_passage PRIMARY KEY (interview_id, ordinal))"
+        " CONSTRAINT uq_search_passage_interview_id UNIQUE (interview_id, ordinal))"
     )
     op.execute("CREATE INDEX ix_search_passage ON search_passage USING gin (search_document)")
     op.execute(PASSAGES)
@@ -131,7 +133,7 @@ def upgrade() -> None:
         " (interview_id, ordinal, workspace_id, start_at, body, search_document)"
         " SELECT i.id, p.ordinal, i.workspace_id, p.start_at, p.body,"
         f" {_document('i.title', 'p.body')}"
-        " FROM interview i, search_passages(coalesce(i.notes, '')) p"
+        " FROM interview i, search_passages(coalesce(i.notes, '')) p ORDER BY i.id, p.ordinal"
     )
 
 

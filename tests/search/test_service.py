@@ -4,14 +4,17 @@ cut where the words are, and each hit says where it opens."""
 import re
 from urllib.parse import unquote
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from sqlalchemy import text
 from sqlmodel import Session
 
 from app.enums import Role
 from app.research.models import Interview
 from app.search import service
 from app.search.repository import MARK_END, MARK_START, SearchQuery
+from tests.conftest import IS_POSTGRES
 from tests.factories import Api, writing
 from tests.search.transcript import transcript
 
@@ -62,6 +65,30 @@ def test_a_long_transcript_can_be_rewritten_and_is_searched_as_it_now_reads(
     [hit] = found(api, "kumquat ledger").items
     assert marked(hit.snippet_html) == ["kumquat", "ledger"]
     assert "the kumquat ledger again" in re.sub("</?mark>", "", hit.snippet_html)
+
+
+@pytest.mark.skipif(not IS_POSTGRES, reason="PostgreSQL cuts notes into passages")
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "",
+        "Short notes, one passage.",
+        transcript(30_000),
+        "長い沈黙のあと、経理の担当者が話し始めた。" * 900,  # no spaces to cut at
+        "Zoë: " + "déjà-vu " * 3_000,  # one long line
+        "\n" * 5_000,
+    ],
+    ids=["empty", "short", "turns", "no-spaces", "one-line", "blank-lines"],
+)
+def test_passages_hold_the_notes_exactly_in_whole_characters(session: Session, notes: str) -> None:
+    passages = session.execute(
+        text("SELECT ordinal, start_at, body FROM search_passages(:notes) ORDER BY ordinal"),
+        {"notes": notes},
+    ).all()
+    assert [p.ordinal for p in passages] == list(range(len(passages)))
+    assert "".join(p.body for p in passages) == notes
+    assert all(notes[p.start_at : p.start_at + len(p.body)] == p.body for p in passages)
+    assert all(len(p.body.encode()) <= 2_000 for p in passages)
 
 
 def test_each_hit_links_to_where_it_was_said(api: Api) -> None:
