@@ -51,6 +51,8 @@ TARGETS = {
     # Target of the data issue: 100,000 rows in under a minute, on SQLite.
     "CSV import, 100,000 rows (once)": 60_000.0,
 }
+# Targets of the scale issue that hold for PostgreSQL itself, median in milliseconds.
+POSTGRES_TARGETS = {"search (words and phrases)": 50.0}
 WS = f"/api/v1/workspaces/{WORKSPACE_SLUG}"
 # Common words, rare words and phrases that match tens of thousands of highlights.
 SEARCHES = [
@@ -88,6 +90,8 @@ class Result:
 
     @property
     def target(self) -> float | None:
+        if self.database == "PostgreSQL" and self.name in POSTGRES_TARGETS:
+            return POSTGRES_TARGETS[self.name]
         return TARGETS.get(self.name)
 
     @property
@@ -320,7 +324,8 @@ def print_report(
     console.print(
         f"Scorecard subject: problem {subjects.busy_problem} "
         f"({subjects.busy_evidence} evidence items, {subjects.busy_coverage} interviews covering "
-        f"it; 90th percentile). Targets are for SQLite; PostgreSQL rows are for reference."
+        f"it; 90th percentile). Targets are for SQLite; PostgreSQL rows are for reference, "
+        "except search (< 50 ms)."
     )
     missed = [r for r in results if r.passed is False and r.database == "SQLite"]
     if missed:
