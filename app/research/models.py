@@ -10,7 +10,7 @@ from app.db import DomainRow, EnumText
 from app.enums import Frequency, InterviewKind, Signal, Stance
 from app.validation import Count, Id, Input, Version
 
-NOTES_MAX = 1_000_000
+NOTES_MAX = 20_000
 QUOTE_MAX = 2_000
 
 

@@ -169,10 +169,10 @@ def test_a_broad_query_ranks_the_newest_matches_within_the_window(
 
 
 def test_a_transcript_is_searched_to_its_last_line_and_the_hit_opens_it_there(api: Api) -> None:
-    from tests.search.transcript import transcript
+    from tests.search.transcript import interview_with_notes, transcript
 
     notes = transcript(320_000, ending="Mateo Núñez: in the end the walrus invoices were paid.")
-    interview = api.interview(notes=notes)
+    interview = interview_with_notes(api, notes)
 
     [hit] = search(api, "walrus invoices")
     assert (hit["kind"], hit["id"], hit["exact_phrase"]) == ("interview", interview["id"], True)

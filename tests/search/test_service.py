@@ -16,7 +16,7 @@ from app.search import service
 from app.search.repository import MARK_END, MARK_START, SearchQuery
 from tests.conftest import IS_POSTGRES
 from tests.factories import Api, writing
-from tests.search.transcript import transcript
+from tests.search.transcript import interview_with_notes, transcript
 
 ENDING = "Søren Kjær: honestly the zeppelin budget vanished overnight, nobody asked why."
 
@@ -35,7 +35,7 @@ def marked(snippet_html: str) -> list[str]:
 
 def test_a_word_at_the_end_of_a_million_characters_is_found_where_it_is(api: Api) -> None:
     notes = transcript(1_000_000, ending=ENDING)
-    interview = api.interview(title="Finance lead, second call", notes=notes)
+    interview = interview_with_notes(api, notes, title="Finance lead, second call")
 
     results = found(api, "zeppelin budget")
     [hit] = results.items
@@ -54,7 +54,7 @@ def test_a_word_at_the_end_of_a_million_characters_is_found_where_it_is(api: Api
 def test_a_long_transcript_can_be_rewritten_and_is_searched_as_it_now_reads(
     api: Api, session: Session
 ) -> None:
-    interview = api.interview(notes=transcript(400_000, ending=ENDING))
+    interview = interview_with_notes(api, transcript(400_000, ending=ENDING))
     row = session.get(Interview, interview["id"])
     assert row is not None
     row.notes = transcript(1_000_000, seed=11, ending="Ngozi Okafor: the kumquat ledger again.")
@@ -121,9 +121,11 @@ def test_each_hit_links_to_where_it_was_said(api: Api) -> None:
 
 
 def test_notes_cannot_inject_markup_into_the_snippet(api: Api) -> None:
-    api.interview(
-        notes=transcript(50_000)
-        + '\nZoë Ångström: <script>alert("walrus")</script> the walrus <img src=x onerror=alert(1)>'
+    interview_with_notes(
+        api,
+        transcript(50_000)
+        + '\nZoë Ångström: <script>alert("walrus")</script> the walrus'
+        + " <img src=x onerror=alert(1)>",
     )
     [hit] = found(api, "walrus").items
     tags = hit.snippet_html.replace("<mark>", "").replace("</mark>", "")

@@ -3,6 +3,10 @@ talk and a great many one-off words (product codes, invented names), as real not
 interviews pasted together have."""
 
 import random
+from typing import Any
+
+from app.research.models import Interview
+from tests.factories import Api, writing
 
 SPEAKERS = ["Zoë Ångström", "Łukasz Wróbel", "Ngozi Okafor", "Mateo Núñez", "Søren Kjær"]
 TALK = [
@@ -62,3 +66,16 @@ def transcript(length: int, *, seed: int = 7, ending: str = "") -> str:
         size += len(line) + 1
     text = "\n".join(lines)[: max(0, length - len(ending) - 1)]
     return f"{text}\n{ending}" if ending else text
+
+
+def interview_with_notes(api: Api, notes: str, **overrides: Any) -> dict[str, Any]:
+    """An interview whose notes are written straight to its row, whatever their length: what
+    search sees of notes does not depend on the form's limit."""
+    interview = api.interview(**overrides)
+    with writing(api.client) as session:
+        row = session.get(Interview, interview["id"])
+        assert row is not None
+        row.notes = notes
+        session.add(row)
+        session.commit()
+    return interview | {"notes": notes}
