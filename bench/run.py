@@ -54,6 +54,8 @@ TARGETS = {
     # Target of the research issue: a 1 MB transcript read and stored in under 2 s.
     "transcript upload, 1 MB .vtt": 2_000.0,
 }
+# Targets of the scale issue that hold for PostgreSQL itself, median in milliseconds.
+POSTGRES_TARGETS = {"search (words and phrases)": 50.0}
 WS = f"/api/v1/workspaces/{WORKSPACE_SLUG}"
 # Common words, rare words and phrases that match tens of thousands of highlights.
 SEARCHES = [
@@ -91,6 +93,8 @@ class Result:
 
     @property
     def target(self) -> float | None:
+        if self.database == "PostgreSQL" and self.name in POSTGRES_TARGETS:
+            return POSTGRES_TARGETS[self.name]
         return TARGETS.get(self.name)
 
     @property
@@ -323,7 +327,8 @@ def print_report(
     console.print(
         f"Scorecard subject: problem {subjects.busy_problem} "
         f"({subjects.busy_evidence} evidence items, {subjects.busy_coverage} interviews covering "
-        f"it; 90th percentile). Targets are for SQLite; PostgreSQL rows are for reference."
+        f"it; 90th percentile). Targets are for SQLite; PostgreSQL rows are for reference, "
+        "except search (< 50 ms)."
     )
     missed = [r for r in results if r.passed is False and r.database == "SQLite"]
     if missed:

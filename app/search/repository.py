@@ -1,15 +1,29 @@
 """Full-text search over problems, interview notes and quotes, behind one function.
 
 SQLite answers from the FTS5 table `search_index` (kept by triggers, migration 0002), ranked by
-bm25; PostgreSQL from GIN-indexed tsvector expressions on the tables themselves, ranked by
-ts_rank. Both put entries holding the exact phrase above entries where the same words are
-scattered, and mark matching words with \\x02 ... \\x03, which the service turns into <mark>
-after HTML-escaping the text.
+bm25; PostgreSQL from GIN-indexed stored tsvectors (revision 0005), ranked by ts_rank. Both put
+entries holding the exact phrase above entries where the same words are scattered, and mark
+matching words with \\x02 ... \\x03, which the service turns into <mark> after HTML-escaping.
+
+Interview notes run to a million characters. FTS5 indexes such a document whole, and its
+snippet() is cut around the words, so SQLite keeps one entry per interview. A PostgreSQL
+tsvector cannot: it holds at most 1 MB (a long transcript of varied words failed to save) and
+numbers positions only up to 16,383 (a phrase on the last pages was never found as a phrase),
+and ts_headline reads the whole text. So PostgreSQL indexes notes as passages of one to two
+thousand bytes, cut at a line break where there is one (`search_passage`, kept by a trigger,
+revision 0012); each passage's document also holds the interview's title. An interview matches
+when one passage (with the title) holds every word; it ranks by its best passage, and its
+snippet is cut from that passage, so marking costs the same for any length of notes. Chunking
+in the application instead would have missed rows written by bulk inserts (imports, the
+benchmark's loader); a trigger sees every writer.
 
 Ranking every match of a common word costs time in proportion to the matches (bm25 over
 300,000 entries takes a quarter of a second), so a search ranks at most the newest RANK_WINDOW
-live matches of the phrase, then as many of the scattered words: it answers in bounded time,
-exactly as a full ranking whenever fewer entries match. Totals are reported up to TOTAL_CAP.
+matches of each kind (SQLite: of the phrase, then as many of the scattered words): it answers
+in bounded time, exactly as a full ranking whenever fewer entries match. The window is as wide
+as TOTAL_CAP, so a full window always reads "1,000+". On PostgreSQL (see `_postgres_window`)
+the GIN index finds a window's matches among recent rows first; whether a quote's problem and
+interview are live is checked for the window's rows only.
 """
 
 import re
@@ -26,7 +40,7 @@ from app.enums import InterviewKind
 ResultKind = Literal["problem", "interview", "evidence"]
 MARK_START, MARK_END = "\x02", "\x03"
 MAX_TERMS = 12
-RANK_WINDOW = 2_000
+RANK_WINDOW = 1_000  # at least TOTAL_CAP: a full window reads "1,000+"
 TOTAL_CAP = 1_000  # totals above it read "1,000+"
 
 
@@ -172,13 +186,15 @@ class _Hit:
     id: int
     score: float
     exact_phrase: bool
+    passage: int | None = None  # PostgreSQL: the interview's best passage
 
 
 def _sqlite_ranked(
-    session: Session, params: dict[str, Any], scopes: dict[ResultKind, str], query: SearchQuery
+    session: Session, params: dict[str, Any], filters: dict[ResultKind, str], query: SearchQuery
 ) -> tuple[list[_Hit], int]:
     """One statement: the newest live matches of the phrase and of the scattered words, each
     ranked by bm25 within its window; a page of them and how many there are."""
+    scopes = {kind: _LIVE[kind] + where for kind, where in filters.items()}
     by_code = {_CODE[kind]: kind for kind in scopes}
     if _narrow(query):
         # The few rows the filters allow, listed once; the unary + keeps this test out of
@@ -229,41 +245,96 @@ def _sqlite_ranked(
     return found, int(rows[0]["total"]) if rows else 0
 
 
-def _document(kind: ResultKind) -> str:
-    """The row's weighted tsvector (title A, text B), stored and indexed (revision 0005)."""
-    return f"{_ALIAS[kind]}.search_document"
+# What each kind's window reads on PostgreSQL: its columns, its table and rows (before the
+# filters). Rows are newest first by id (a passage's id grows each time notes are written).
+# Whether an evidence item's problem and interview are live is checked after the window, for
+# its rows only (a join over every match of a common word cost more than the rest of the
+# search); `interview` is joined only when a filter names it (PostgreSQL drops an unused left
+# join).
+_PG_COLUMNS = "kind, id, passage, document, problem_id, interview_id"
+_PG_SOURCE: dict[ResultKind, tuple[str, str, str]] = {
+    "problem": (
+        "'problem', p.id, NULL::integer, p.search_document, NULL::integer, NULL::integer",
+        "p",
+        "FROM problem p WHERE p.workspace_id = :ws AND p.deleted_at IS NULL",
+    ),
+    "interview": (
+        "'interview', sp.interview_id, sp.ordinal, sp.search_document, NULL::integer,"
+        " sp.interview_id",
+        "sp",
+        "FROM search_passage sp LEFT JOIN interview i ON i.id = sp.interview_id"
+        " WHERE sp.workspace_id = :ws",
+    ),
+    "evidence": (
+        "'evidence', e.id, NULL::integer, e.search_document, e.problem_id, e.interview_id",
+        "e",
+        "FROM evidence_item e LEFT JOIN interview ei ON ei.id = e.interview_id"
+        " WHERE e.workspace_id = :ws AND e.deleted_at IS NULL",
+    ),
+}
+_PG_TABLE = {"p": "problem", "sp": "search_passage", "e": "evidence_item"}
+RECENT_ROWS = 20_000
+
+
+def _postgres_window(kind: ResultKind, where: str) -> str:
+    """The newest RANK_WINDOW matches of one kind, in two parts read in turn: the matches
+    among the table's newest RECENT_ROWS rows, then, only if they are too few, the older ones.
+
+    The GIN index finds both; for the first, PostgreSQL intersects it with the primary key's
+    range, so a common word costs the reading of its matches among recent rows only. Asked for
+    the newest matches at once, it read every match (20,000 for "we pay a contractor" at the
+    benchmark's scale) to keep a thousand.
+    """
+    columns, alias, rows = _PG_SOURCE[kind]
+    recent = f"(SELECT max(id) FROM {_PG_TABLE[alias]}) - :recent"
+    part = (
+        f"SELECT {columns} {rows}{where}"
+        f" AND {alias}.search_document @@ plainto_tsquery('english', :q)"
+        f" AND {alias}.id {{}} {recent} ORDER BY {alias}.id DESC"
+    )
+    # Without an ORDER BY of its own the union hands over the first part's rows before it
+    # even starts the second one, which the window's LIMIT then never needs.
+    return (
+        f"SELECT {_PG_COLUMNS} FROM (({part.format('>')}) UNION ALL ({part.format('<=')}))"
+        f" AS matches ({_PG_COLUMNS}) LIMIT :window"
+    )
 
 
 def _postgres_ranked(
-    session: Session, params: dict[str, Any], scopes: dict[ResultKind, str], query: SearchQuery
+    session: Session, params: dict[str, Any], filters: dict[ResultKind, str], query: SearchQuery
 ) -> tuple[list[_Hit], int]:
-    """The newest live matches of each kind (the GIN index finds them), ranked by ts_rank with
-    the exact phrase first; a page of them and how many there are."""
-    windows = []
-    for kind, scope in scopes.items():
-        alias, document = _ALIAS[kind], _document(kind)
-        windows.append(
-            f"(SELECT '{kind}' AS kind, {alias}.id AS id,"
-            f" ts_rank({document}, plainto_tsquery('english', :q)) AS score,"
-            f" ({document} @@ phraseto_tsquery('english', :q)) AS exact"
-            f" {scope} AND {document} @@ plainto_tsquery('english', :q)"
-            f" ORDER BY {alias}.id DESC LIMIT :window)"
-        )
+    """The newest matches of each kind (a GIN index finds them), ranked by ts_rank with the
+    exact phrase first, an interview by its best passage; a page of them and how many."""
+    windows = " UNION ALL ".join(
+        f"({_postgres_window(kind, where)})" for kind, where in filters.items()
+    )
+    found = (
+        f"WITH hits AS ({windows}),"
+        " ranked AS (SELECT kind, id, passage,"
+        " ts_rank(document, plainto_tsquery('english', :q)) AS score,"
+        " document @@ phraseto_tsquery('english', :q) AS exact FROM hits"
+        # Scalar subqueries: one index look-up per row of the windows, never a hash of the
+        # workspace's interviews (which the planner would pick for EXISTS).
+        " WHERE (problem_id IS NULL OR (SELECT ep.deleted_at IS NULL FROM problem ep"
+        " WHERE ep.id = hits.problem_id))"
+        " AND (interview_id IS NULL OR (SELECT ei.deleted_at IS NULL FROM interview ei"
+        " WHERE ei.id = hits.interview_id))),"
+        " best AS (SELECT DISTINCT ON (kind, id) kind, id, passage, score, exact FROM ranked"
+        " ORDER BY kind, id, exact DESC, score DESC, passage)"
+    )
     sql = (
-        f"WITH hits AS ({' UNION ALL '.join(windows)})"
-        " SELECT kind, id, score, exact, (SELECT count(*) FROM hits) AS total"
-        " FROM hits ORDER BY exact DESC, score DESC, kind, id DESC LIMIT :limit OFFSET :offset"
+        f"{found} SELECT kind, id, passage, score, exact, (SELECT count(*) FROM best) AS total"
+        " FROM best ORDER BY exact DESC, score DESC, kind, id DESC LIMIT :limit OFFSET :offset"
     )
     rows = _run(session, sql, params)
     if not rows and query.offset:
-        total = _run(
-            session,
-            f"WITH hits AS ({' UNION ALL '.join(windows)}) SELECT count(*) AS total FROM hits",
-            params,
-        )
+        total = _run(session, f"{found} SELECT count(*) AS total FROM best", params)
         return [], int(total[0]["total"])
-    found = [_Hit(row["kind"], row["id"], float(row["score"]), bool(row["exact"])) for row in rows]
-    return found, int(rows[0]["total"]) if rows else 0
+    hits = [
+        _Hit(row["kind"], row["id"], float(row["score"]), bool(row["exact"]), row["passage"])
+        for row in rows
+    ]
+    return hits, int(rows[0]["total"]) if rows else 0
 
 
 # ---- the search ------------------------------------------------------------------------------
@@ -273,12 +344,12 @@ def search(session: Session, *, workspace_id: int, query: SearchQuery) -> Search
     """A page of the best matches of a query in one workspace, best first; live rows only."""
     words = terms(query.q)
     dialect = session.get_bind().dialect.name
-    scopes: dict[ResultKind, str] = {}
+    filters: dict[ResultKind, str] = {}
     for kind in _CODE:
-        filters = _filters(kind, query, dialect)
-        if (query.kind is None or query.kind == kind) and filters is not None:
-            scopes[kind] = _LIVE[kind] + filters
-    if not words or not scopes:
+        where = _filters(kind, query, dialect)
+        if (query.kind is None or query.kind == kind) and where is not None:
+            filters[kind] = where
+    if not words or not filters:
         return SearchPage([], 0, True, False)
     params: dict[str, Any] = {
         "ws": workspace_id,
@@ -286,6 +357,7 @@ def search(session: Session, *, workspace_id: int, query: SearchQuery) -> Search
         "limit": query.limit,
         "offset": query.offset,
         "window": RANK_WINDOW,
+        "recent": RECENT_ROWS,
         "problem_id": query.problem_id,
         "segment_id": query.segment_id,
         "interview_kind": query.interview_kind.value if query.interview_kind else None,
@@ -297,9 +369,9 @@ def search(session: Session, *, workspace_id: int, query: SearchQuery) -> Search
         params["phrase"] = f'"{" ".join(words)}"'
         if len(words) > 1:
             params["scattered"] = f"({' AND '.join(quoted)}) NOT {params['phrase']}"
-        hits, count = _sqlite_ranked(session, params, scopes, query)
+        hits, count = _sqlite_ranked(session, params, filters, query)
     else:
-        hits, count = _postgres_ranked(session, params, scopes, query)
+        hits, count = _postgres_ranked(session, params, filters, query)
     shown = _shown(session, workspace_id, hits)
     marked = _marked(session, dialect, hits, params)
     rows = []
@@ -370,16 +442,18 @@ def _marked(
         words = params["q"].split()
         every_word = " AND ".join(f'"{w}"' for w in words)
         match = f'"{params["q"]}" OR ({every_word})' if len(words) > 1 else every_word
+        # A quote is shown whole; notes are cut around the words (the CASE keeps FTS5 from
+        # marking a whole transcript only to throw it away).
         sql = (
             "SELECT rowid, highlight(search_index, 0, char(2), char(3)) AS title,"
-            " snippet(search_index, 1, char(2), char(3), '…', 24) AS snippet,"
-            " highlight(search_index, 1, char(2), char(3)) AS body"
+            f" CASE WHEN rowid % 4 = {_CODE['evidence']}"
+            " THEN highlight(search_index, 1, char(2), char(3))"
+            " ELSE snippet(search_index, 1, char(2), char(3), '…', 24) END AS snippet"
             " FROM search_index WHERE search_index MATCH :match AND rowid IN :rowids"
         )
         for row in _run(session, sql, {"match": match, "rowids": list(kinds)}):
             hit = kinds[row["rowid"]]
-            body = row["body"] if hit.kind == "evidence" else row["snippet"]
-            marked[(hit.kind, hit.id)] = (row["title"] or "", body or "")
+            marked[(hit.kind, hit.id)] = (row["title"] or "", row["snippet"] or "")
         return marked
     options = {
         "highlight_all": f"StartSel={MARK_START}, StopSel={MARK_END}, HighlightAll=true",
@@ -392,13 +466,24 @@ def _marked(
             continue
         alias = _ALIAS[kind]
         title, body = (f"{alias}.{c}" if c != "''" else c for c in _TEXT[kind])
+        source = f"{_TABLE[kind]} {alias}"
+        if kind == "interview":
+            # The snippet comes from the passage that matched best, not the whole notes.
+            pairs = ", ".join(
+                f"({int(h.id)}, {int(h.passage or 0)})" for h in hits if h.kind == kind
+            )
+            body = "sp.body"
+            source += (
+                " JOIN search_passage sp ON sp.interview_id = i.id"
+                f" AND (sp.interview_id, sp.ordinal) IN (VALUES {pairs})"
+            )
         words = "plainto_tsquery('english', :q)"
         body_option = ":highlight_all" if kind == "evidence" else ":highlight_snippet"
         sql = (
             f"SELECT {alias}.id AS id,"
             f" ts_headline('english', {_untagged(title)}, {words}, :highlight_all) AS title,"
             f" ts_headline('english', {_untagged(body)}, {words}, {body_option}) AS snippet"
-            f" FROM {_TABLE[kind]} {alias} WHERE {alias}.id IN :ids"
+            f" FROM {source} WHERE {alias}.id IN :ids"
         )
         for row in _run(session, sql, {"q": params["q"], "ids": ids} | options):
             marked[(kind, row["id"])] = (

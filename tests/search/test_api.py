@@ -166,3 +166,20 @@ def test_a_broad_query_ranks_the_newest_matches_within_the_window(
     found = api.ok(api.get("search", params={"q": "audit", "kind": "evidence"}))
     assert {h["id"] for h in found["items"]} == {e["id"] for e in items[-3:]}
     assert (found["total"], found["total_is_exact"]) == (2, False)
+
+
+def test_a_transcript_is_searched_to_its_last_line_and_the_hit_opens_it_there(api: Api) -> None:
+    from tests.search.transcript import interview_with_notes, transcript
+
+    notes = transcript(320_000, ending="Mateo Núñez: in the end the walrus invoices were paid.")
+    interview = interview_with_notes(api, notes)
+
+    [hit] = search(api, "walrus invoices")
+    assert (hit["kind"], hit["id"], hit["exact_phrase"]) == ("interview", interview["id"], True)
+    snippet = re.sub("</?mark>", "", hit["snippet_html"])
+    assert "in the end the walrus invoices were paid" in snippet
+    assert len(snippet) < 400
+    assert hit["url"] == (
+        f"/w/acme/interviews/{interview['id']}?q=walrus+invoices"
+        "#:~:text=the%20end%20the-,walrus%20invoices"
+    )

@@ -94,3 +94,21 @@ def test_other_workspaces_are_not_searched(api: Api, web: Web) -> None:
     page = soup(web.get("search", params={"q": "pricing"}))
     assert [a.get_text() for a in page.select("li.hit h3 a")] == ["Secret pricing problem"]
     assert web.get("/w/rival/search", params={"q": "pricing"}).status_code == 404
+
+
+def test_hits_open_the_interview_at_the_words_and_notes_stay_text(api: Api, web: Web) -> None:
+    problem = api.problem(title="Payroll", statement="")
+    interview = api.interview(
+        notes="Ngozi Okafor: <script>alert('x')</script> our payroll <b>cut-off</b> slips.",
+        highlights=[{"problem_id": problem["id"], "quote": "Payroll slips.", "signal": "stated"}],
+    )
+
+    page = soup(web.get("search", params={"q": "payroll slips"}))
+    links = {hit["class"][1]: hit.find("h3").find("a")["href"] for hit in page.select("li.hit")}
+    interview_url = f"/w/acme/interviews/{interview['id']}?q=payroll+slips"
+    assert links["hit-interview"] == f"{interview_url}#:~:text=our-,payroll"
+    assert links["hit-evidence"].startswith(f"{interview_url}#h-")
+    assert page.select_one("#search-results script") is None
+    assert page.select_one("#search-results b") is None
+    notes = page.select_one("li.hit-interview p").get_text()
+    assert "<script>alert('x')</script> our payroll <b>cut-off</b> slips" in notes
