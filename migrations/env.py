@@ -34,7 +34,7 @@ def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
 
 def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
     """Leave out objects only migrations make (full-text search, revision 0002): the models
-    cannot describe an FTS5 table or an expression index; interview passages (revision 0012)
+    cannot describe an FTS5 table or an expression index; interview passages (revision 0010)
     are kept by a PostgreSQL trigger."""
     if type_ == "table" and name and name.startswith(("search_index", "search_passage")):
         return False

@@ -11,7 +11,7 @@ tsvector cannot: it holds at most 1 MB (a long transcript of varied words failed
 numbers positions only up to 16,383 (a phrase on the last pages was never found as a phrase),
 and ts_headline reads the whole text. So PostgreSQL indexes notes as passages of one to two
 thousand bytes, cut at a line break where there is one (`search_passage`, kept by a trigger,
-revision 0012); each passage's document also holds the interview's title. An interview matches
+revision 0010); each passage's document also holds the interview's title. An interview matches
 when one passage (with the title) holds every word; it ranks by its best passage, and its
 snippet is cut from that passage, so marking costs the same for any length of notes. Chunking
 in the application instead would have missed rows written by bulk inserts (imports, the

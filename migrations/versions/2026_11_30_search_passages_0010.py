@@ -13,7 +13,7 @@ so the newest are found first (app/search/repository.py).
 SQLite is unchanged: FTS5 has no such limits and its snippet already comes from where the
 words are.
 
-Revision ID: 0012
+Revision ID: 0010
 Revises: 0009
 Create Date: 2026-11-30 00:10:00
 """
@@ -22,7 +22,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0012"
+revision: str = "0010"
 down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
