@@ -68,6 +68,8 @@ class CollectionSpec(Generic[Row]):
     order_by: Callable[[], Sequence[Any]] | None = None
     write_role: Role = Role.contributor
     allow_delete: bool = True
+    # False when the domain serves GET /{row_id} itself (with options of its own).
+    read_route: bool = True
     summary_name: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -141,9 +143,12 @@ def collection_router(spec: CollectionSpec[Any], access: Access) -> APIRouter:
         row = spec.create(session=session, ctx=ctx, payload=payload)
         return one(session, ctx, row)
 
-    @router.get("/{row_id}", response_model=Read, summary=f"Get a {spec.label}")
-    def read_row(ctx: Annotated[Actor, member], session: SessionDep, row_id: Id) -> Any:
-        return one(session, ctx, get_row(session, spec.model, ctx, row_id, include_deleted=True))
+    if spec.read_route:
+
+        @router.get("/{row_id}", response_model=Read, summary=f"Get a {spec.label}")
+        def read_row(ctx: Annotated[Actor, member], session: SessionDep, row_id: Id) -> Any:
+            row = get_row(session, spec.model, ctx, row_id, include_deleted=True)
+            return one(session, ctx, row)
 
     @router.patch(
         "/{row_id}",

@@ -47,6 +47,7 @@ EXPECTED: dict[str, Role] = {
     "POST /import/interviews": CONTRIBUTOR,
     "GET /export/{table}.csv": VIEWER,
     "GET /search": VIEWER,
+    "POST /interviews/{row_id}/highlights": CONTRIBUTOR,
 }
 WRITERS = {
     "segments": ADMIN,
@@ -201,6 +202,9 @@ def request_for(world: World, method: str, route: str, url: str) -> dict[str, An
             f"Ravi,2026-10-03,We pay,{title},paid\n"
         )
         return {"files": {"file": ("highlights.csv", csv.encode(), "text/csv")}}
+    if route == "/interviews/{row_id}/highlights":
+        problem_id = world.rows["problems"]["id"]
+        return {"json": {"start": 0, "end": 5, "problem_id": problem_id, "signal": "stated"}}
     if method == "POST" and route == f"/{collection}":
         return {"json": world.create_body(collection)}
     if method == "PATCH" and collection == "members":

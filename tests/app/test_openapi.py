@@ -74,7 +74,7 @@ def test_fields_refer_to_their_enum(document: dict[str, Any]) -> None:
 
 def test_limits_are_documented(document: dict[str, Any]) -> None:
     interview = schema_of(document, "InterviewCreate")["properties"]
-    assert interview["notes"]["maxLength"] == 20_000
+    assert interview["notes"]["maxLength"] == 1_000_000
     evidence = schema_of(document, "EvidenceCreate")["properties"]
     assert evidence["quote"]["maxLength"] == 2_000
     severity = str(evidence["severity"])
