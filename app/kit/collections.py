@@ -63,6 +63,8 @@ class CollectionSpec(Generic[Row]):
     create: Callable[..., Row]
     update: Callable[..., Row] | None = None
     to_reads: ToReads | None = None
+    # How one row is read (create, update, delete answers) when it differs from a list's rows.
+    read_one: Callable[[Session, Any, Any], Any] | None = None
     filters: type[BaseModel] = NoFilters
     apply_filters: Callable[[SelectOfScalar[Any], Any, Any], SelectOfScalar[Any]] = _no_filter
     order_by: Callable[[], Sequence[Any]] | None = None
@@ -108,6 +110,8 @@ def collection_router(spec: CollectionSpec[Any], access: Access) -> APIRouter:
         return [Read.model_validate(row, from_attributes=True) for row in rows]
 
     def one(session: Session, ctx: Actor, row: Any) -> Any:
+        if spec.read_one is not None:
+            return spec.read_one(session, ctx, row)
         return reads(session, ctx, [row])[0]
 
     order_by = spec.order_by or (lambda: (spec.model.id,))

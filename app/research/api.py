@@ -65,6 +65,7 @@ interviews = CollectionSpec(
     create=service.create_interview,
     update=service.update_interview,
     to_reads=service.interview_reads,
+    read_one=service.interview_read,
     read_route=False,  # served below, with or without the notes
     filters=repository.InterviewFilters,
     apply_filters=repository.filter_interviews,

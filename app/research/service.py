@@ -1,6 +1,7 @@
 """Rules of the research domain: segments, participants, interviews and evidence."""
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -33,6 +34,7 @@ from app.research.models import (
     Segment,
     SegmentCreate,
 )
+from app.research.transcript import Mark
 from app.workspaces.deps import WorkspaceContext
 from app.workspaces.service import ensure_member
 
@@ -243,8 +245,13 @@ def create_highlight(
             f"characters: 0 <= start < end <= {len(notes)} (you sent {start} and {end}).",
             details=[{"field": "end", "message": "outside the notes"}],
         )
+    # A selection often takes the space or line break around a passage: that is not the quote.
+    while start < end and notes[start].isspace():
+        start += 1
+    while end > start and notes[end - 1].isspace():
+        end -= 1
     quote = notes[start:end]
-    if not quote.strip():
+    if not quote:
         raise InvalidInput(
             "This passage is only spaces or line breaks: select some words.",
             details=[{"field": "start", "message": "empty passage"}],
@@ -292,6 +299,11 @@ def interview_reads(
         }
         reads.append(_interview_read(data, coverage, evidence, row))
     return reads
+
+
+def interview_read(session: Session, ctx: WorkspaceContext, row: Interview) -> InterviewRead:
+    """One interview, with its notes."""
+    return interview_reads(session, ctx, [row], notes=True)[0]
 
 
 def _unloaded(row: Interview) -> set[str]:
@@ -419,3 +431,38 @@ def update_evidence(
         elif row.anchor is not None:
             changes["anchor"] = AnchorState.detached
     return update_row(session, ctx, row, changes, version=payload.version, current=current)
+
+
+@dataclass
+class TranscriptView:
+    """An interview's highlights as its page shows them: marked in place (in reading order),
+    detached, or typed without a place in the notes."""
+
+    marks: list[Mark] = field(default_factory=list)
+    placed: list[tuple[EvidenceItem, int]] = field(default_factory=list)
+    detached: list[EvidenceItem] = field(default_factory=list)
+    typed: list[EvidenceItem] = field(default_factory=list)
+
+
+def transcript_view(
+    notes: str, items: Sequence[EvidenceItem], titles: dict[int, str]
+) -> TranscriptView:
+    """Place every highlight in the notes. A typed quote whose words are in the notes is
+    placed here too (without writing: editing the notes anchors it for good)."""
+    view = TranscriptView()
+    for item in items:
+        start, end = item.quote_start, item.quote_end
+        if item.anchor == AnchorState.detached:
+            view.detached.append(item)
+            continue
+        if item.anchor is None or start is None or notes[start:end] != item.quote:
+            start = anchoring.nearest_exact(notes, item.quote, start)
+            if start is None:
+                (view.typed if item.anchor is None else view.detached).append(item)
+                continue
+            end = start + len(item.quote)
+        label = f"{titles.get(item.problem_id, 'a problem')} · {item.signal.replace('_', ' ')}"
+        view.marks.append(Mark(item.id or 0, start, end or start, label, item.stance))
+        view.placed.append((item, start))
+    view.placed.sort(key=lambda pair: (pair[1], pair[0].id or 0))
+    return view
