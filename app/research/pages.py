@@ -546,7 +546,9 @@ def save_interview(
     """Save the metadata and the notes against the version they were edited from; every
     highlight is found again in the new notes."""
     interview = get_for_update(session, Interview, ctx, interview_id)
-    values: dict[str, Any] = values_of(form) | {"notes": str(form.get("notes") or "")}
+    # A browser sends a textarea's line breaks as CRLF; the notes keep plain newlines.
+    notes = str(form.get("notes") or "").replace("\r\n", "\n")
+    values: dict[str, Any] = values_of(form) | {"notes": notes}
     values["covered"] = [str(v) for v in form.getlist("problem_ids")]
     try:
         payload = InterviewUpdate.model_validate(

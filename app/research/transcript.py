@@ -15,7 +15,7 @@ from itertools import pairwise
 from markupsafe import Markup, escape
 
 # A blank line (spaces allowed on it) ends a paragraph.
-PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
+PARAGRAPH_BREAK = re.compile(r"\r?\n[ \t]*\r?\n\s*")
 # "[00:01:02] Ana Sousa: " - an optional timestamp, then a speaker: a letter first, at most 40
 # characters and five words of letters, digits, spaces, dots, hyphens and apostrophes.
 TURN = re.compile(
