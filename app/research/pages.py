@@ -115,7 +115,10 @@ def highlight_row(request: Request, ctx: ContributorDep, session: SessionDep) ->
     raw = request.query_params.get("index", "1")
     index = whole_number(raw, low=0, high=1_000)
     index = 1 if index is None else index
-    problem_id = request.query_params.get("problem_id", "")
+    # The new row's problem: the previous row's, else the first problem ticked as covered.
+    params = request.query_params
+    chosen = [p for p in params.getlist("h_problem") if p][-1:] or params.getlist("problem_ids")
+    problem_id = chosen[0] if chosen else params.get("problem_id", "")
     context = {
         "ctx": ctx,
         "i": index,
