@@ -44,6 +44,7 @@ from app.web import (
     Pager,
     app_errors,
     hx_redirect,
+    is_htmx,
     offset_param,
     page_router,
     render,
@@ -482,6 +483,28 @@ def _highlight_of(
     if item.interview_id != interview_id:
         raise NotFound(f"No highlight {item_id} in this interview.")
     return item
+
+
+@router.get("/w/{ws}/interviews/{interview_id}/highlights/{item_id}/edit")
+def highlight_form(
+    request: Request, ctx: ContributorDep, session: SessionDep, interview_id: Id, item_id: Id
+) -> Response:
+    """The edit form of one highlight: what the side list opens (htmx), or a page of its own."""
+    item = get_row(session, EvidenceItem, ctx, item_id)
+    if item.interview_id != interview_id:
+        raise NotFound(f"No highlight {item_id} in this interview.")
+    context = {
+        "ctx": ctx,
+        "nav": "interviews",
+        "item": item,
+        "problems": problems_repository.problems_by_title(session, ctx),
+        "signals": SIGNAL_OPTIONS,
+        "frequencies": list(Frequency),
+    }
+    template = (
+        "research/_highlight_edit.html" if is_htmx(request) else "research/highlight_edit.html"
+    )
+    return render(request, template, context)
 
 
 @router.post("/w/{ws}/interviews/{interview_id}/highlights/{item_id}/delete")

@@ -214,3 +214,16 @@ def test_lists_never_load_the_notes(api: Api, web: Web, engine: Engine) -> None:
     assert one["notes"] == NOTES and one["notes_length"] == len(NOTES)
     without = api.ok(api.get(f"interviews/{interview['id']}", params={"notes": "false"}))
     assert without["notes"] is None
+
+
+def test_a_highlight_edit_form_loads_on_demand_or_as_a_page(api: Api, web: Web) -> None:
+    problem, interview = setup(api)
+    start, end = passage(NOTES, "fix exports")
+    body = {"start": start, "end": end, "problem_id": problem["id"], "signal": "paid"}
+    item = api.ok(api.post(f"interviews/{interview['id']}/highlights", json=body), 201)
+    path = f"interviews/{interview['id']}/highlights/{item['id']}/edit"
+    fragment = web.htmx(path)
+    assert "<html" not in fragment.text
+    assert soup(fragment).find("input", attrs={"name": "version"})["value"] == "1"
+    page = soup(web.get(path))
+    assert page.find("blockquote").get_text() == "fix exports"
