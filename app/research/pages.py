@@ -402,6 +402,9 @@ def add_highlight(
     """A passage selected in the transcript becomes a highlight; back to it on the page."""
     interview = get_for_update(session, Interview, ctx, interview_id)
     values = values_of(form) | {"form": "new"}
+    start, end = whole_number(values.get("start", "")), whole_number(values.get("end", ""))
+    if start is not None and end is not None:
+        values["quote"] = interview.notes[start:end][:500]  # shown again if refused
     try:
         payload = HighlightCreate.model_validate(
             {

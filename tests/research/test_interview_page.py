@@ -99,6 +99,7 @@ def test_a_refused_selection_keeps_the_form_open_with_a_plain_message(api: Api, 
     page = soup(response)
     assert "must pick a passage of the notes" in page.find(id="page-error").get_text()
     assert page.find(id="highlight-dialog").has_attr("data-open")
+    assert page.find(id="highlight-quote").get_text() == NOTES[5:]
 
 
 def test_edit_and_delete_a_highlight_from_the_side_list(api: Api, web: Web) -> None:
