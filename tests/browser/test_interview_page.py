@@ -136,6 +136,11 @@ def test_select_a_passage_tag_it_and_keep_it_through_an_edit(
     page.keyboard.press("Escape")
     assert not dialog.is_visible()
 
+    # The side list opens the highlight's edit form in place (fetched when opened).
+    page.click(f"#side-h-{item_id} summary")
+    page.wait_for_selector(f"#e{item_id}-severity")
+    assert page.locator(f"#e{item_id}-severity").input_value() == "4"
+
     # Edit the notes: a new paragraph above the passage.
     page.click("text=Edit details and notes")
     page.wait_for_url(re.compile(r"/edit$"))
