@@ -75,7 +75,12 @@
     if (dialog.open) {
       return;
     }
-    picked = readSelection();
+    // The last passage selected stays picked: on a phone, tapping the button clears the
+    // selection before the tap lands. The form shows the passage, so nothing is tagged unseen.
+    const now = readSelection();
+    if (now) {
+      picked = now;
+    }
     if (opener) {
       opener.disabled = picked === null;
     }
@@ -108,7 +113,9 @@
     if (target instanceof Element && target.closest("input, textarea, select, [contenteditable]")) {
       return;
     }
-    if (picked) {
+    const now = readSelection();
+    if (now) {
+      picked = now;
       event.preventDefault();
       openForm();
     }

@@ -50,10 +50,9 @@ def api_client(base: str) -> httpx.Client:
 
 def select_words(page: Any, words: str) -> None:
     """Drag the mouse from the first to the last character of these words."""
-    box = page.evaluate_handle("document.getElementById('transcript')")
-    assert box is not None
     text = page.locator("#transcript p", has_text=words).first
     handle = text.element_handle()
+    handle.scroll_into_view_if_needed()
     rects = handle.evaluate(
         """(p, words) => {
             const walker = document.createTreeWalker(p, NodeFilter.SHOW_TEXT);
@@ -155,5 +154,13 @@ def test_select_a_passage_tag_it_and_keep_it_through_an_edit(
     page.screenshot(path=str(output_dir / "interview-1366.png"), full_page=False)
     page.set_viewport_size({"width": 390, "height": 844})
     page.screenshot(path=str(output_dir / "interview-390.png"), full_page=True)
+    # On a phone, once a passage is selected, the button to tag it is on screen.
+    select_words(page, "It costs us about")
+    assert page.evaluate("window.getSelection().toString()") == "It costs us about"
+    assert page.locator("#highlight-open").is_enabled()
+    assert page.locator("#highlight-open").is_visible()
+    box = page.locator("#highlight-open").bounding_box()
+    assert box is not None and box["y"] + box["height"] <= 844
+    page.screenshot(path=str(output_dir / "interview-390-selected.png"))
     console.assert_clean()
     context.close()
