@@ -357,11 +357,11 @@ def interview_page(
     in place, and the list of highlights beside it."""
     interview = get_row(session, Interview, ctx, interview_id)
     context = _page_context(request, session, ctx, interview)
-    context["notice"] = _notice(request, session, ctx)
+    context["notice"] = _notice(request)
     return render(request, "research/interview.html", context)
 
 
-def _notice(request: Request, session: SessionDep, ctx: WorkspaceContext) -> str:
+def _notice(request: Request) -> str:
     """What the last change did, told once on the page it lands on."""
     params = request.query_params
     if "kept" in params:
