@@ -39,7 +39,7 @@ from bench.generate import (
     sqlite_database,
 )
 from bench.imports import measure_csv_import
-from bench.transcripts import transcript
+from bench.transcript_text import transcript
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/evident_bench"
 # Targets of the scorecards issue, median in milliseconds, on SQLite on a 2-core machine.
