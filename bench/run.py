@@ -39,6 +39,7 @@ from bench.generate import (
     sqlite_database,
 )
 from bench.imports import measure_csv_import
+from bench.transcript_text import transcript
 from bench.transcripts import measure_transcript_upload
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/evident_bench"
@@ -49,6 +50,9 @@ TARGETS = {
     "scorecard, as_of (computed)": 30.0,
     "interview + 5 evidence (write)": 50.0,
     "search (words and phrases)": 100.0,
+    # Targets of the transcripts issue.
+    "interview page, 500,000 chars + 200 highlights": 150.0,
+    "highlight by offsets (write + scorecard)": 30.0,
     # Target of the data issue: 100,000 rows in under a minute, on SQLite.
     "CSV import, 100,000 rows (once)": 60_000.0,
     # Target of the research issue: a 1 MB transcript read and stored in under 2 s.
@@ -235,6 +239,7 @@ async def run_database(
             if response.status_code != 201:
                 raise SystemExit(f"POST interview answered {response.status_code}: {response.text}")
 
+        page, highlight = await transcript_cases(client, headers, subjects)
         cases: list[tuple[str, Callable[[int], Awaitable[None]]]] = [
             ("bare GET (constant)", get("/bench/constant")),
             ("portfolio (all problems)", get(f"{WS}/portfolio")),
@@ -242,6 +247,8 @@ async def run_database(
             ("scorecard, as_of (computed)", get(card, as_of=as_of)),
             ("interview + 5 evidence (write)", write),
             ("search (words and phrases)", lambda i: get(f"{WS}/search", q=SEARCHES[i % 6])(i)),
+            ("interview page, 500,000 chars + 200 highlights", get(page)),
+            ("highlight by offsets (write + scorecard)", highlight),
         ]
         for name, run in cases:
             results.append(await timed(name, label, run, requests=requests, warmup=warmup))
@@ -255,6 +262,36 @@ async def run_database(
         name = "raw SQL: one problem's rows"
         results.append(await timed(name, label, raw, requests=requests, warmup=warmup))
     return results, subjects
+
+
+async def transcript_cases(
+    client: httpx.AsyncClient, headers: dict[str, str], subjects: Subjects
+) -> tuple[str, Callable[[int], Awaitable[None]]]:
+    """An interview with a 500,000-character transcript and 200 highlights (made here,
+    untimed); its page, and a write that adds one more highlight."""
+    notes = transcript(500_000)
+    problem = subjects.write_problems[0]
+    body = {"occurred_on": ANCHOR.date().isoformat(), "notes": notes, "problem_ids": [problem]}
+    response = await client.post(f"{WS}/interviews", headers=headers, json=body)
+    interview = response.json()["id"]
+    url = f"{WS}/interviews/{interview}/highlights"
+    step = len(notes) // 220
+
+    def passage(i: int) -> dict[str, Any]:
+        start = (i * step) % (len(notes) - 200)
+        return {"start": start, "end": start + 80, "problem_id": problem, "signal": "stated"}
+
+    for i in range(200):
+        created = await client.post(url, headers=headers, json=passage(i))
+        if created.status_code != 201:
+            raise SystemExit(f"POST highlight answered {created.status_code}: {created.text}")
+
+    async def highlight(i: int) -> None:
+        response = await client.post(url, headers=headers, json=passage(i * 7 + 3))
+        if response.status_code != 201:
+            raise SystemExit(f"POST highlight answered {response.status_code}: {response.text}")
+
+    return f"/w/{WORKSPACE_SLUG}/interviews/{interview}", highlight
 
 
 def postgres_reachable(url: str) -> bool:

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 from app.auth.models import User
 from app.problems.models import Problem, ProblemTag
 from app.research.models import EvidenceItem, Interview, InterviewProblem, Participant, Segment
+from app.research.repository import with_notes
 from app.scorecards.models import ProblemScorecard
 from app.scorecards.service import store_missing_cards
 from app.workspaces.deps import WorkspaceContext
@@ -95,6 +96,7 @@ def interviews_csv(*, session: Session, ctx: WorkspaceContext) -> str:
     """Every live interview with its participant, segment, problems covered and notes."""
     interviews = session.exec(
         select(Interview)
+        .options(with_notes())  # the notes go out too, in the same query
         .where(Interview.workspace_id == ctx.id, col(Interview.deleted_at).is_(None))
         .order_by(col(Interview.occurred_on), col(Interview.id))
     ).all()

@@ -9,6 +9,7 @@ from app.db import utcnow
 from app.decisions.models import Decision
 from app.kit.audit import AuditEvent, record
 from app.research.models import EvidenceItem, Interview, Participant, Segment
+from app.research.repository import with_notes
 from app.workspaces.deps import WorkspaceContext
 
 PERSONAL_FIELDS = ("name", "organisation", "title", "contact")
@@ -25,6 +26,7 @@ def participant_data(
     segment = session.get(Segment, participant.segment_id) if participant.segment_id else None
     interviews = session.exec(
         select(Interview)
+        .options(with_notes())  # the notes go out too, in the same query
         .where(Interview.workspace_id == ctx.id, Interview.participant_id == participant.id)
         .order_by(col(Interview.occurred_on), col(Interview.id))
     ).all()

@@ -63,11 +63,15 @@ class CollectionSpec(Generic[Row]):
     create: Callable[..., Row]
     update: Callable[..., Row] | None = None
     to_reads: ToReads | None = None
+    # How one row is read (create, update, delete answers) when it differs from a list's rows.
+    read_one: Callable[[Session, Any, Any], Any] | None = None
     filters: type[BaseModel] = NoFilters
     apply_filters: Callable[[SelectOfScalar[Any], Any, Any], SelectOfScalar[Any]] = _no_filter
     order_by: Callable[[], Sequence[Any]] | None = None
     write_role: Role = Role.contributor
     allow_delete: bool = True
+    # False when the domain serves GET /{row_id} itself (with options of its own).
+    read_route: bool = True
     summary_name: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -106,6 +110,8 @@ def collection_router(spec: CollectionSpec[Any], access: Access) -> APIRouter:
         return [Read.model_validate(row, from_attributes=True) for row in rows]
 
     def one(session: Session, ctx: Actor, row: Any) -> Any:
+        if spec.read_one is not None:
+            return spec.read_one(session, ctx, row)
         return reads(session, ctx, [row])[0]
 
     order_by = spec.order_by or (lambda: (spec.model.id,))
@@ -141,9 +147,12 @@ def collection_router(spec: CollectionSpec[Any], access: Access) -> APIRouter:
         row = spec.create(session=session, ctx=ctx, payload=payload)
         return one(session, ctx, row)
 
-    @router.get("/{row_id}", response_model=Read, summary=f"Get a {spec.label}")
-    def read_row(ctx: Annotated[Actor, member], session: SessionDep, row_id: Id) -> Any:
-        return one(session, ctx, get_row(session, spec.model, ctx, row_id, include_deleted=True))
+    if spec.read_route:
+
+        @router.get("/{row_id}", response_model=Read, summary=f"Get a {spec.label}")
+        def read_row(ctx: Annotated[Actor, member], session: SessionDep, row_id: Id) -> Any:
+            row = get_row(session, spec.model, ctx, row_id, include_deleted=True)
+            return one(session, ctx, row)
 
     @router.patch(
         "/{row_id}",

@@ -6,7 +6,7 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Query, Request
 from pydantic import BaseModel
-from sqlalchemy import func
+from sqlalchemy import func, literal
 from sqlmodel import Session, SQLModel, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -55,7 +55,9 @@ def paginate(
     session: Session, stmt: SelectOfScalar[AnyRow], page: Page, *, order_by: Any
 ) -> tuple[list[AnyRow], int]:
     """One page of rows and the total count of the whole selection."""
-    total = session.exec(select(func.count()).select_from(stmt.order_by(None).subquery())).one()
+    # Counted without reading a column: a wide column (an interview's notes) is never read.
+    counted = stmt.order_by(None).with_only_columns(literal(1), maintain_column_froms=True)
+    total = session.exec(select(func.count()).select_from(counted.subquery())).one()
     rows = session.exec(stmt.order_by(*order_by).limit(page.limit).offset(page.offset)).all()
     return list(rows), int(total)
 

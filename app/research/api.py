@@ -3,14 +3,14 @@
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from sqlmodel import col
 
 from app.db import SessionDep
 from app.enums import InterviewKind, Role
 from app.errors import error_response
 from app.kit.collections import CollectionSpec, collection_router
-from app.kit.rows import get_for_update
+from app.kit.rows import get_for_update, get_row
 from app.research import repository, service
 from app.research.deps import uploaded_transcript
 from app.research.models import (
@@ -18,6 +18,7 @@ from app.research.models import (
     EvidenceItem,
     EvidenceRead,
     EvidenceUpdate,
+    HighlightCreate,
     Interview,
     InterviewCreate,
     InterviewRead,
@@ -32,7 +33,7 @@ from app.research.models import (
     SegmentUpdate,
 )
 from app.validation import Id, Version
-from app.workspaces.deps import WORKSPACE_ACCESS, ContributorDep
+from app.workspaces.deps import WORKSPACE_ACCESS, ContributorDep, WorkspaceDep
 
 segments = CollectionSpec(
     path="segments",
@@ -67,6 +68,8 @@ interviews = CollectionSpec(
     create=service.create_interview,
     update=service.update_interview,
     to_reads=service.interview_reads,
+    read_one=service.interview_read,
+    read_route=False,  # served below, with or without the notes
     filters=repository.InterviewFilters,
     apply_filters=repository.filter_interviews,
     order_by=lambda: (col(Interview.occurred_on).desc(), col(Interview.id).desc()),
@@ -163,10 +166,38 @@ def replace_transcript(
     return service.interview_reads(session, ctx, [row])[0]
 
 
+@transcripts.get("/{row_id}", response_model=InterviewRead, summary="Get an interview")
+def read_interview(
+    ctx: WorkspaceDep,
+    session: SessionDep,
+    row_id: Id,
+    notes: Annotated[
+        bool,
+        Query(description="Send the transcript (the default); false leaves it out (null)."),
+    ] = True,
+) -> Any:
+    row = get_row(session, Interview, ctx, row_id, include_deleted=True)
+    return service.interview_reads(session, ctx, [row], notes=notes)[0]
+
+
+@transcripts.post(
+    "/{row_id}/highlights",
+    response_model=EvidenceRead,
+    status_code=201,
+    summary="Highlight a passage of an interview's notes",
+)
+def create_highlight(
+    ctx: ContributorDep, session: SessionDep, row_id: Id, payload: HighlightCreate
+) -> Any:
+    """The quote is the passage `start..end` of the notes (Python string offsets); 422 when
+    the offsets fall outside the notes or pick only blanks."""
+    interview = get_for_update(session, Interview, ctx, row_id)
+    item = service.create_highlight(session=session, ctx=ctx, interview=interview, payload=payload)
+    return EvidenceRead.model_validate(item, from_attributes=True)
+
+
 routers = [
-    *(
-        collection_router(spec, WORKSPACE_ACCESS)
-        for spec in (segments, participants, interviews, evidence)
-    ),
+    *(collection_router(spec, WORKSPACE_ACCESS) for spec in (segments, participants, interviews)),
     transcripts,
+    collection_router(evidence, WORKSPACE_ACCESS),
 ]

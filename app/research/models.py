@@ -1,9 +1,11 @@
 """Segments, participants, interviews (any research encounter) and evidence items."""
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from pydantic import ValidationInfo, field_validator, model_validator
 from sqlalchemy import Column, ForeignKey, Index, Integer, Text
+from sqlalchemy.orm import deferred
 from sqlmodel import Field, SQLModel
 
 from app.db import DomainRow, EnumText
@@ -28,13 +30,27 @@ class Participant(DomainRow, table=True):
     contact: str = Field(default="", max_length=500, description="Personal data: erasable.")
 
 
+# The transcript can be a megabyte: lists, the portfolio and the problem page never need it,
+# so it is loaded only when a row's `notes` is read (or a query asks for it with undefer).
+_notes_column = Column("notes", Text, nullable=False, default="")
+
+
+class AnchorState(StrEnum):
+    """Where a highlight stands in its interview's notes."""
+
+    anchored = "anchored"  # quote_start..quote_end hold its quote
+    detached = "detached"  # its quote is no longer in the notes: kept and shown apart
+
+
 class Interview(DomainRow, table=True):
+    __mapper_args__ = {"properties": {"notes": deferred(_notes_column)}}
+
     kind: InterviewKind = Field(sa_type=EnumText(InterviewKind, 32), index=True)
     occurred_on: date = Field(index=True)
     participant_id: int | None = Field(default=None, foreign_key="participant.id", index=True)
     conducted_by: int | None = Field(default=None, foreign_key="user.id", index=True)
     title: str = Field(default="", max_length=200)
-    notes: str = Field(default="", sa_type=Text)
+    notes: str = Field(default="", sa_column=_notes_column)
 
 
 class InterviewProblem(SQLModel, table=True):
@@ -69,6 +85,11 @@ class EvidenceItem(DomainRow, table=True):
     signal: Signal = Field(sa_type=EnumText(Signal, 32), index=True)
     severity: int | None = Field(default=None)
     frequency: Frequency | None = Field(default=None, sa_type=EnumText(Frequency, 16))
+    # Character offsets of the quote in the interview's notes (Python string indices), and
+    # whether it is still found there. None for evidence not placed in a transcript.
+    quote_start: int | None = Field(default=None)
+    quote_end: int | None = Field(default=None)
+    anchor: AnchorState | None = Field(default=None, sa_type=EnumText(AnchorState, 16))
 
 
 # ---- schemas -------------------------------------------------------------------------------
@@ -127,8 +148,9 @@ class ParticipantRead(RowRead):
     contact: str
 
 
-class EvidenceFields(Input):
-    quote: str = Field(min_length=1, max_length=QUOTE_MAX, description="Quote or observation.")
+class EvidenceTags(Input):
+    """What a highlight says about its problem."""
+
     signal: Signal
     stance: Stance | None = Field(default=None, description="Implied by the signal when omitted.")
     severity: int | None = Field(default=None, ge=1, le=5, description="1..5, for `stated` pain.")
@@ -147,10 +169,24 @@ class EvidenceFields(Input):
         return stance
 
     @model_validator(mode="after")
-    def _stance_from_signal(self) -> "EvidenceFields":
+    def _stance_from_signal(self) -> "EvidenceTags":
         if self.stance is None:
             self.stance = self.signal.stance
         return self
+
+
+class EvidenceFields(EvidenceTags):
+    quote: str = Field(min_length=1, max_length=QUOTE_MAX, description="Quote or observation.")
+
+
+class HighlightCreate(EvidenceTags):
+    """A passage of the interview's notes, picked by its offsets, as evidence on a problem."""
+
+    start: int = Field(ge=0, le=NOTES_MAX, description="Offset of its first character.")
+    end: int = Field(
+        ge=0, le=NOTES_MAX, description="Offset just past its last character (Python indices)."
+    )
+    problem_id: Id
 
 
 class Highlight(EvidenceFields):
@@ -186,6 +222,28 @@ class EvidenceRead(RowRead):
     signal: Signal
     severity: int | None
     frequency: Frequency | None
+    quote_start: int | None = Field(description="Offset of the quote in the interview's notes.")
+    quote_end: int | None
+    anchor: AnchorState | None = Field(
+        description="anchored: the quote is at quote_start..quote_end; detached: no longer "
+        "found in the notes; null: not placed in a transcript."
+    )
+
+
+class ReanchorReport(SQLModel):
+    """What became of each highlight when the notes were edited (evidence item ids)."""
+
+    kept: list[int] = Field(default_factory=list, description="Where they were.")
+    moved: list[int] = Field(default_factory=list, description="Same words, elsewhere.")
+    changed: list[int] = Field(
+        default_factory=list, description="Found approximately; the quote is the edited text."
+    )
+    detached: list[int] = Field(
+        default_factory=list, description="No longer in the notes; kept, shown apart."
+    )
+    placed: list[int] = Field(
+        default_factory=list, description="Typed quotes found in the notes for the first time."
+    )
 
 
 class InterviewCreate(Input):
@@ -194,7 +252,11 @@ class InterviewCreate(Input):
     participant_id: Id | None = None
     conducted_by: Id | None = Field(default=None, description="Defaults to you.")
     title: str = Field(default="", max_length=200)
-    notes: str = Field(default="", max_length=NOTES_MAX, description="Markdown.")
+    notes: str = Field(
+        default="",
+        max_length=NOTES_MAX,
+        description="The transcript or notes, plain text (speaker turns as `Name: ...`).",
+    )
     problem_ids: list[Id] = Field(
         default_factory=list, max_length=200, description="Problems it covered."
     )
@@ -218,6 +280,13 @@ class InterviewRead(RowRead):
     participant_id: int | None
     conducted_by: int | None
     title: str
-    notes: str
+    notes: str | None = Field(
+        description="The transcript: sent when reading one interview (unless `notes=false`), "
+        "null in lists."
+    )
+    notes_length: int | None = Field(default=None, description="Characters in the notes.")
     problem_ids: list[int] = Field(default_factory=list)
     evidence: list[EvidenceRead] = Field(default_factory=list)
+    reanchored: ReanchorReport | None = Field(
+        default=None, description="After an edit of the notes: what became of each highlight."
+    )

@@ -10,18 +10,35 @@ from sqlmodel import Session
 from starlette.datastructures import UploadFile
 
 from app.db import SessionDep
+from app.decisions.repository import user_names
 from app.enums import Frequency, InterviewKind, Signal
-from app.errors import AppError, FormError
+from app.errors import AppError, Conflict, FormError, NotFound
 from app.kit.rows import get_for_update, get_row, restore, soft_delete
 from app.problems import repository as problems_repository
 from app.research import repository
 from app.research.deps import uploaded_transcript
 from app.research.models import (
+    EvidenceItem,
+    EvidenceUpdate,
+    HighlightCreate,
     Interview,
     InterviewCreate,
+    InterviewUpdate,
+    Participant,
     ParticipantCreate,
 )
-from app.research.service import create_interview, create_participant, latest_today
+from app.research.service import (
+    REANCHORED,
+    create_highlight,
+    create_interview,
+    create_participant,
+    latest_today,
+    transcript_view,
+    update_evidence,
+    update_interview,
+)
+from app.research.transcript import render as render_transcript
+from app.research.transcript import search_hits
 from app.research.transcript_files import ACCEPT_ATTRIBUTE, ACCEPTED
 from app.validation import Id, whole_number
 from app.web import (
@@ -30,6 +47,7 @@ from app.web import (
     Pager,
     app_errors,
     hx_redirect,
+    is_htmx,
     offset_param,
     page_router,
     render,
@@ -103,7 +121,10 @@ def highlight_row(request: Request, ctx: ContributorDep, session: SessionDep) ->
     raw = request.query_params.get("index", "1")
     index = whole_number(raw, low=0, high=1_000)
     index = 1 if index is None else index
-    problem_id = request.query_params.get("problem_id", "")
+    # The new row's problem: the previous row's, else the first problem ticked as covered.
+    params = request.query_params
+    chosen = [p for p in params.getlist("h_problem") if p][-1:] or params.getlist("problem_ids")
+    problem_id = chosen[0] if chosen else params.get("problem_id", "")
     context = {
         "ctx": ctx,
         "i": index,
@@ -305,3 +326,315 @@ def restore_interview(
 ) -> Response:
     restore(session, ctx, get_row(session, Interview, ctx, interview_id, include_deleted=True))
     return hx_redirect(request, f"/w/{ctx.workspace.slug}/interviews")
+
+
+# ---- the interview page: the transcript, its highlights, and editing both -------------------
+
+
+def _page_context(
+    request: Request, session: SessionDep, ctx: WorkspaceContext, interview: Interview
+) -> dict[str, Any]:
+    notes = interview.notes
+    items = repository.evidence_of_interviews(session, ctx, [interview.id or 0]).get(
+        interview.id or 0, []
+    )
+    problems = problems_repository.problems_by_title(session, ctx)
+    titles = {p.id or 0: p.title for p in problems}
+    covered = repository.covered_problems(session, [interview.id or 0]).get(interview.id or 0, [])
+    view = transcript_view(notes, items, titles)
+    participant = (
+        get_row(session, Participant, ctx, interview.participant_id, include_deleted=True)
+        if interview.participant_id
+        else None
+    )
+    latest = max(items, key=lambda i: i.id or 0, default=None)
+    default_problem = latest.problem_id if latest else (covered[0] if covered else None)
+    query = request.query_params.get("q", "")[:200]
+    return {
+        "ctx": ctx,
+        "nav": "interviews",
+        "interview": interview,
+        "participant": participant,
+        "conductor": user_names(session, [interview.conducted_by]).get(
+            interview.conducted_by or 0, ""
+        ),
+        "covered": covered,
+        "titles": titles,
+        "problems": problems,
+        "view": view,
+        "html": render_transcript(notes, view.marks, search_hits(notes, query) if query else ()),
+        "query": query,
+        "notes_length": len(notes),
+        "default_problem": default_problem,
+        "signals": SIGNAL_OPTIONS,
+        "frequencies": list(Frequency),
+        "errors": {},
+        "values": {},
+    }
+
+
+@router.get("/w/{ws}/interviews/{interview_id}")
+def interview_page(
+    request: Request, ctx: WorkspaceDep, session: SessionDep, interview_id: Id
+) -> Response:
+    """The interview as a document: who and when, the transcript with every highlight marked
+    in place, and the list of highlights beside it."""
+    interview = get_row(session, Interview, ctx, interview_id)
+    context = _page_context(request, session, ctx, interview)
+    context["notice"] = _notice(request)
+    return render(request, "research/interview.html", context)
+
+
+def _notice(request: Request) -> str:
+    """What the last change did, told once on the page it lands on."""
+    params = request.query_params
+    if "kept" in params:
+        counts = {k: whole_number(params.get(k, "0")) or 0 for k in REANCHOR_WORDS}
+        parts = [f"{n} {REANCHOR_WORDS[k]}" for k, n in counts.items() if n]
+        return "Saved. " + ("Highlights: " + ", ".join(parts) + "." if parts else "")
+    return ""
+
+
+REANCHOR_WORDS = {
+    "kept": "kept in place",
+    "moved": "moved with their words",
+    "changed": "found with edited words",
+    "detached": "detached (their words are gone; they are listed apart)",
+    "placed": "placed for the first time",
+}
+
+
+def _refuse(
+    request: Request,
+    session: SessionDep,
+    ctx: WorkspaceContext,
+    interview: Interview,
+    *,
+    message: str,
+    status: int,
+    values: dict[str, str],
+) -> FormError:
+    context = _page_context(request, session, ctx, interview)
+    context |= {"errors": {"": message}, "values": values, "open_form": values.get("form", "")}
+    return FormError(render(request, "research/interview.html", context, status=status))
+
+
+@router.post("/w/{ws}/interviews/{interview_id}/highlights")
+def add_highlight(
+    request: Request, ctx: ContributorDep, session: SessionDep, interview_id: Id, form: FormDep
+) -> Response:
+    """A passage selected in the transcript becomes a highlight; back to it on the page."""
+    interview = get_for_update(session, Interview, ctx, interview_id)
+    values = values_of(form) | {"form": "new"}
+    start, end = whole_number(values.get("start", "")), whole_number(values.get("end", ""))
+    if start is not None and end is not None:
+        values["quote"] = interview.notes[start:end][:500]  # shown again if refused
+    try:
+        payload = HighlightCreate.model_validate(
+            {
+                "start": values.get("start") or None,
+                "end": values.get("end") or None,
+                "problem_id": values.get("problem_id") or None,
+                "signal": values.get("signal") or None,
+                "severity": values.get("severity") or None,
+                "frequency": values.get("frequency") or None,
+            }
+        )
+        with session.begin_nested():
+            item = create_highlight(session=session, ctx=ctx, interview=interview, payload=payload)
+    except ValidationError as exc:
+        message = _first_error(validation_errors(exc))
+        raise _refuse(
+            request, session, ctx, interview, message=message, status=422, values=values
+        ) from exc
+    except AppError as exc:
+        raise _refuse(
+            request, session, ctx, interview, message=exc.message, status=exc.status, values=values
+        ) from exc
+    return hx_redirect(request, f"{_page_url(ctx, interview_id)}#h-{item.id}")
+
+
+def _first_error(errors: dict[str, str]) -> str:
+    names = {"problem_id": "Problem", "start": "Selection", "end": "Selection"}
+    field, message = next(iter(errors.items()), ("", "Something is missing."))
+    return f"{names.get(field, field.capitalize())}: {message}"
+
+
+def _page_url(ctx: WorkspaceContext, interview_id: int) -> str:
+    return f"/w/{ctx.workspace.slug}/interviews/{interview_id}"
+
+
+@router.post("/w/{ws}/interviews/{interview_id}/highlights/{item_id}")
+def edit_highlight(
+    request: Request,
+    ctx: ContributorDep,
+    session: SessionDep,
+    interview_id: Id,
+    item_id: Id,
+    form: FormDep,
+) -> Response:
+    """Change a highlight's problem, signal, severity or frequency; the interview is untouched."""
+    interview = get_row(session, Interview, ctx, interview_id)
+    item = _highlight_of(session, ctx, interview_id, item_id)
+    values = values_of(form) | {"form": f"edit-{item_id}"}
+    try:
+        payload = EvidenceUpdate.model_validate(
+            {
+                "version": values.get("version") or None,
+                "problem_id": values.get("problem_id") or None,
+                "signal": values.get("signal") or None,
+                "severity": values.get("severity") or None,
+                "frequency": values.get("frequency") or None,
+            }
+        )
+        with session.begin_nested():
+            update_evidence(
+                session=session, ctx=ctx, row=item, payload=payload, current=lambda: None
+            )
+    except ValidationError as exc:
+        message = _first_error(validation_errors(exc))
+        raise _refuse(
+            request, session, ctx, interview, message=message, status=422, values=values
+        ) from exc
+    except AppError as exc:
+        raise _refuse(
+            request, session, ctx, interview, message=exc.message, status=exc.status, values=values
+        ) from exc
+    return hx_redirect(request, f"{_page_url(ctx, interview_id)}#h-{item_id}")
+
+
+def _highlight_of(
+    session: SessionDep, ctx: WorkspaceContext, interview_id: int, item_id: int
+) -> EvidenceItem:
+    item = get_for_update(session, EvidenceItem, ctx, item_id)
+    if item.interview_id != interview_id:
+        raise NotFound(f"No highlight {item_id} in this interview.")
+    return item
+
+
+@router.get("/w/{ws}/interviews/{interview_id}/highlights/{item_id}/edit")
+def highlight_form(
+    request: Request, ctx: ContributorDep, session: SessionDep, interview_id: Id, item_id: Id
+) -> Response:
+    """The edit form of one highlight: what the side list opens (htmx), or a page of its own."""
+    item = get_row(session, EvidenceItem, ctx, item_id)
+    if item.interview_id != interview_id:
+        raise NotFound(f"No highlight {item_id} in this interview.")
+    context = {
+        "ctx": ctx,
+        "nav": "interviews",
+        "item": item,
+        "problems": problems_repository.problems_by_title(session, ctx),
+        "signals": SIGNAL_OPTIONS,
+        "frequencies": list(Frequency),
+    }
+    template = (
+        "research/_highlight_edit.html" if is_htmx(request) else "research/highlight_edit.html"
+    )
+    return render(request, template, context)
+
+
+@router.post("/w/{ws}/interviews/{interview_id}/highlights/{item_id}/delete")
+def delete_highlight(
+    request: Request, ctx: ContributorDep, session: SessionDep, interview_id: Id, item_id: Id
+) -> Response:
+    soft_delete(session, ctx, _highlight_of(session, ctx, interview_id, item_id))
+    return hx_redirect(request, f"{_page_url(ctx, interview_id)}?deleted={item_id}#highlights")
+
+
+@router.post("/w/{ws}/interviews/{interview_id}/highlights/{item_id}/restore")
+def restore_highlight(
+    request: Request, ctx: ContributorDep, session: SessionDep, interview_id: Id, item_id: Id
+) -> Response:
+    item = get_row(session, EvidenceItem, ctx, item_id, include_deleted=True)
+    if item.interview_id != interview_id:
+        raise NotFound(f"No highlight {item_id} in this interview.")
+    restore(session, ctx, item)
+    return hx_redirect(request, f"{_page_url(ctx, interview_id)}#h-{item_id}")
+
+
+def _edit_values(interview: Interview, covered: list[int]) -> dict[str, Any]:
+    return {
+        "version": str(interview.version),
+        "kind": interview.kind,
+        "occurred_on": interview.occurred_on.isoformat(),
+        "participant_id": str(interview.participant_id or ""),
+        "title": interview.title,
+        "notes": interview.notes,
+        "covered": [str(p) for p in covered],
+    }
+
+
+def _edit_form(
+    request: Request,
+    session: SessionDep,
+    ctx: WorkspaceContext,
+    interview: Interview,
+    *,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    status: int = 200,
+) -> Response:
+    context = _form_context(
+        session, ctx, values=values, highlights=[], covered=values["covered"], errors=errors
+    )
+    context["interview"] = interview
+    return render(request, "research/edit.html", context, status=status)
+
+
+@router.get("/w/{ws}/interviews/{interview_id}/edit")
+def edit_interview(
+    request: Request, ctx: ContributorDep, session: SessionDep, interview_id: Id
+) -> Response:
+    interview = get_row(session, Interview, ctx, interview_id)
+    covered = repository.covered_problems(session, [interview_id]).get(interview_id, [])
+    values = _edit_values(interview, covered)
+    return _edit_form(request, session, ctx, interview, values=values, errors={})
+
+
+@router.post("/w/{ws}/interviews/{interview_id}/edit")
+def save_interview(
+    request: Request, ctx: ContributorDep, session: SessionDep, interview_id: Id, form: FormDep
+) -> Response:
+    """Save the metadata and the notes against the version they were edited from; every
+    highlight is found again in the new notes."""
+    interview = get_for_update(session, Interview, ctx, interview_id)
+    # A browser sends a textarea's line breaks as CRLF; the notes keep plain newlines.
+    notes = str(form.get("notes") or "").replace("\r\n", "\n")
+    values: dict[str, Any] = values_of(form) | {"notes": notes}
+    values["covered"] = [str(v) for v in form.getlist("problem_ids")]
+    try:
+        payload = InterviewUpdate.model_validate(
+            {
+                "version": values.get("version") or None,
+                "kind": values.get("kind") or None,
+                "occurred_on": values.get("occurred_on") or None,
+                "participant_id": values.get("participant_id") or None,
+                "title": values.get("title", ""),
+                "notes": values["notes"],
+                "problem_ids": values["covered"],
+            }
+        )
+        with session.begin_nested():
+            update_interview(
+                session=session, ctx=ctx, row=interview, payload=payload, current=lambda: None
+            )
+    except ValidationError as exc:
+        errors, status = validation_errors(exc), 422
+    except Conflict as exc:
+        # Keep what was typed; saving again applies it over the newer version on purpose.
+        errors, status = {"": exc.message}, 409
+        values["version"] = str(interview.version)
+    except AppError as exc:
+        errors, status = app_errors(exc), exc.status
+    else:
+        report = session.info.get(REANCHORED, {}).get(interview_id)
+        counts = (
+            "?" + "&".join(f"{k}={len(getattr(report, k))}" for k in REANCHOR_WORDS)
+            if report
+            else ""
+        )
+        return hx_redirect(request, _page_url(ctx, interview_id) + counts)
+    raise FormError(
+        _edit_form(request, session, ctx, interview, values=values, errors=errors, status=status)
+    )

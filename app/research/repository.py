@@ -3,8 +3,10 @@
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
+from typing import Any, cast
 
 from pydantic import BaseModel
+from sqlalchemy.orm import QueryableAttribute, undefer
 from sqlmodel import Session, col, func, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -185,3 +187,8 @@ def segments_page(
         Page(limit=limit, offset=offset),
         order_by=(col(Segment.name), col(Segment.id)),
     )
+
+
+def with_notes() -> Any:
+    """A query option loading interviews' notes with the rows (they are deferred otherwise)."""
+    return undefer(cast("QueryableAttribute[Any]", Interview.notes))

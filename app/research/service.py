@@ -1,9 +1,11 @@
 """Rules of the research domain: segments, participants, interviews and evidence."""
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from sqlalchemy import inspect as sa_inspect
 from sqlmodel import Session, col, delete
 
 from app.db import touch_problems, utcnow
@@ -12,12 +14,15 @@ from app.errors import InvalidInput
 from app.kit.audit import record
 from app.kit.rows import add_row, ensure_all_in_workspace, ensure_in_workspace, update_row
 from app.problems.models import Problem
-from app.research import repository
+from app.research import anchoring, repository
 from app.research.models import (
+    QUOTE_MAX,
+    AnchorState,
     EvidenceCreate,
     EvidenceItem,
     EvidenceRead,
     Highlight,
+    HighlightCreate,
     Interview,
     InterviewCreate,
     InterviewProblem,
@@ -25,11 +30,16 @@ from app.research.models import (
     InterviewUpdate,
     Participant,
     ParticipantCreate,
+    ReanchorReport,
     Segment,
     SegmentCreate,
 )
+from app.research.transcript import Mark
 from app.workspaces.deps import WorkspaceContext
 from app.workspaces.service import ensure_member
+
+# session.info key: the re-anchor report of each interview whose notes this request edited.
+REANCHORED = "research.reanchored"
 
 
 def create_segment(*, session: Session, ctx: WorkspaceContext, payload: SegmentCreate) -> Segment:
@@ -128,7 +138,7 @@ def create_interview(
     covered = [*payload.problem_ids, *(h.problem_id for h in payload.highlights)]
     _set_coverage(session, interview, covered)
     for highlight in payload.highlights:
-        _add_evidence(session, ctx, highlight, interview)
+        _add_evidence(session, ctx, highlight, interview, notes=payload.notes)
     return interview
 
 
@@ -162,7 +172,11 @@ def update_interview(
             len(evidence.get(row.id or 0, [])),
         )
     touch_problems(session, before_coverage)
+    old_notes = row.notes if "notes" in changes else None
     row = update_row(session, ctx, row, changes, version=payload.version, current=current)
+    if old_notes is not None and row.notes != old_notes:
+        report = reanchor_interview(session=session, ctx=ctx, interview=row)
+        session.info.setdefault(REANCHORED, {})[row.id] = report
     if payload.problem_ids is not None and sorted(set(payload.problem_ids)) != before_coverage:
         _set_coverage(session, row, payload.problem_ids)
         record(
@@ -185,25 +199,134 @@ def update_interview(
     return row
 
 
+def reanchor_interview(
+    *, session: Session, ctx: WorkspaceContext, interview: Interview
+) -> ReanchorReport:
+    """Find every highlight of an interview again in its (edited) notes; a quote that is no
+    longer there is detached, never dropped; typed quotes found there are placed."""
+    notes = interview.notes
+    report = ReanchorReport()
+    items = repository.evidence_of_interviews(session, ctx, [interview.id or 0])
+    for item in items.get(interview.id or 0, []):
+        if item.anchor is None:
+            span = anchoring.locate(notes, item.quote)
+            if span is None or not span.exact:
+                continue  # a typed quote stays typed until its words are in the notes
+            outcome = anchoring.Outcome.moved
+        else:
+            outcome, span = anchoring.reanchor(notes, item.quote, item.quote_start)
+        if span is None:
+            item.anchor = AnchorState.detached  # the old offsets stay, as a hint
+            report.detached.append(item.id or 0)
+        else:
+            if item.anchor is None:
+                report.placed.append(item.id or 0)
+            else:
+                getattr(report, outcome.value).append(item.id or 0)
+            if outcome == anchoring.Outcome.changed:
+                item.quote = notes[span.start : span.end][:QUOTE_MAX]
+                item.version += 1
+            item.quote_start, item.quote_end = span.start, span.start + len(item.quote)
+            item.anchor = AnchorState.anchored
+        session.add(item)
+    session.flush()
+    return report
+
+
+def create_highlight(
+    *, session: Session, ctx: WorkspaceContext, interview: Interview, payload: HighlightCreate
+) -> EvidenceItem:
+    """Make a passage of the notes, picked by its offsets, a highlight on a problem."""
+    notes = interview.notes
+    start, end = payload.start, payload.end
+    if end > len(notes) or start >= end:
+        raise InvalidInput(
+            f"start and end must pick a passage of the notes, which hold {len(notes):,} "
+            f"characters: 0 <= start < end <= {len(notes)} (you sent {start} and {end}).",
+            details=[{"field": "end", "message": "outside the notes"}],
+        )
+    # A selection often takes the space or line break around a passage: that is not the quote.
+    while start < end and notes[start].isspace():
+        start += 1
+    while end > start and notes[end - 1].isspace():
+        end -= 1
+    quote = notes[start:end]
+    if not quote:
+        raise InvalidInput(
+            "This passage is only spaces or line breaks: select some words.",
+            details=[{"field": "start", "message": "empty passage"}],
+        )
+    if len(quote) > QUOTE_MAX:
+        raise InvalidInput(
+            f"A highlight holds at most {QUOTE_MAX:,} characters; this passage has "
+            f"{len(quote):,}. Select a shorter one.",
+            details=[{"field": "end", "message": "passage too long"}],
+        )
+    fields = EvidenceCreate.model_validate(
+        payload.model_dump(exclude={"start", "end"})
+        | {"quote": quote, "interview_id": interview.id}
+    )
+    item = create_evidence(session=session, ctx=ctx, payload=fields, notes=notes, hint=start)
+    return item
+
+
 def interview_reads(
-    session: Session, ctx: WorkspaceContext, rows: Sequence[Interview]
+    session: Session,
+    ctx: WorkspaceContext,
+    rows: Sequence[Interview],
+    *,
+    notes: bool | None = None,
 ) -> list[InterviewRead]:
+    """Reads with coverage and evidence; the notes only when asked for, or (by default) when
+    the row already holds them: lists never load them."""
     ids = [row.id for row in rows if row.id is not None]
     coverage = repository.covered_problems(session, ids)
     evidence = repository.evidence_of_interviews(session, ctx, ids)
-    return [
-        InterviewRead.model_validate(
-            row.model_dump()
-            | {
-                "problem_ids": coverage.get(row.id or 0, []),
-                "evidence": [
-                    EvidenceRead.model_validate(e, from_attributes=True)
-                    for e in evidence.get(row.id or 0, [])
-                ],
-            }
-        )
-        for row in rows
-    ]
+    reanchored = session.info.get(REANCHORED, {})
+
+    def text_of(row: Interview) -> str | None:
+        if notes is False or (notes is None and "notes" in _unloaded(row)):
+            return None
+        return row.notes
+
+    reads = []
+    for row in rows:
+        text = text_of(row)
+        data = row.model_dump(exclude={"notes"}) | {
+            "notes": text,
+            "notes_length": None if text is None else len(text),
+            "reanchored": reanchored.get(row.id),
+        }
+        reads.append(_interview_read(data, coverage, evidence, row))
+    return reads
+
+
+def interview_read(session: Session, ctx: WorkspaceContext, row: Interview) -> InterviewRead:
+    """One interview, with its notes."""
+    return interview_reads(session, ctx, [row], notes=True)[0]
+
+
+def _unloaded(row: Interview) -> set[str]:
+    state = sa_inspect(row, raiseerr=False)
+    return set(state.unloaded) if state is not None else set()
+
+
+def _interview_read(
+    data: dict[str, Any],
+    coverage: dict[int, list[int]],
+    evidence: dict[int, list[EvidenceItem]],
+    row: Interview,
+) -> InterviewRead:
+    return InterviewRead.model_validate(
+        data
+        | {
+            "problem_ids": coverage.get(row.id or 0, []),
+            "evidence": [
+                EvidenceRead.model_validate(e, from_attributes=True)
+                for e in evidence.get(row.id or 0, [])
+            ],
+        }
+    )
 
 
 def _add_evidence(
@@ -211,8 +334,21 @@ def _add_evidence(
     ctx: WorkspaceContext,
     fields: Highlight | EvidenceCreate,
     interview: Interview | None,
+    *,
+    notes: str | None = None,
+    hint: int | None = None,
 ) -> EvidenceItem:
     data = fields.model_dump(exclude={"interview_id", "participant_id"})
+    if interview is not None:
+        # A quote from the interview is placed in its notes when its words are there.
+        notes = interview.notes if notes is None else notes
+        start = anchoring.nearest_exact(notes, fields.quote, hint)
+        if start is not None:
+            data |= {
+                "quote_start": start,
+                "quote_end": start + len(fields.quote),
+                "anchor": AnchorState.anchored,
+            }
     item = EvidenceItem.model_validate(
         data
         | {
@@ -227,7 +363,12 @@ def _add_evidence(
 
 
 def create_evidence(
-    *, session: Session, ctx: WorkspaceContext, payload: EvidenceCreate
+    *,
+    session: Session,
+    ctx: WorkspaceContext,
+    payload: EvidenceCreate,
+    notes: str | None = None,
+    hint: int | None = None,
 ) -> EvidenceItem:
     """Add a highlight to a problem, from an interview or standalone (e.g. analytics)."""
     ensure_in_workspace(session, Problem, ctx, payload.problem_id, "problem_id")
@@ -243,7 +384,7 @@ def create_evidence(
                 InterviewProblem(interview_id=interview.id or 0, problem_id=payload.problem_id)
             )
             session.flush()
-    return _add_evidence(session, ctx, payload, interview)
+    return _add_evidence(session, ctx, payload, interview, notes=notes, hint=hint)
 
 
 def update_evidence(
@@ -275,4 +416,53 @@ def update_evidence(
             raise InvalidInput(
                 f"{key}: cannot be empty.", details=[{"field": key, "message": "required"}]
             )
+    if changes.get("quote") not in (None, row.quote) and row.interview_id is not None:
+        # An edited quote is looked for again in its transcript.
+        interview = session.get(Interview, row.interview_id)
+        span = anchoring.locate(
+            interview.notes if interview else "", changes["quote"], row.quote_start
+        )
+        if span is not None and span.exact:
+            changes |= {
+                "quote_start": span.start,
+                "quote_end": span.end,
+                "anchor": AnchorState.anchored,
+            }
+        elif row.anchor is not None:
+            changes["anchor"] = AnchorState.detached
     return update_row(session, ctx, row, changes, version=payload.version, current=current)
+
+
+@dataclass
+class TranscriptView:
+    """An interview's highlights as its page shows them: marked in place (in reading order),
+    detached, or typed without a place in the notes."""
+
+    marks: list[Mark] = field(default_factory=list)
+    placed: list[tuple[EvidenceItem, int]] = field(default_factory=list)
+    detached: list[EvidenceItem] = field(default_factory=list)
+    typed: list[EvidenceItem] = field(default_factory=list)
+
+
+def transcript_view(
+    notes: str, items: Sequence[EvidenceItem], titles: dict[int, str]
+) -> TranscriptView:
+    """Place every highlight in the notes. A typed quote whose words are in the notes is
+    placed here too (without writing: editing the notes anchors it for good)."""
+    view = TranscriptView()
+    for item in items:
+        start, end = item.quote_start, item.quote_end
+        if item.anchor == AnchorState.detached:
+            view.detached.append(item)
+            continue
+        if item.anchor is None or start is None or notes[start:end] != item.quote:
+            start = anchoring.nearest_exact(notes, item.quote, start)
+            if start is None:
+                (view.typed if item.anchor is None else view.detached).append(item)
+                continue
+            end = start + len(item.quote)
+        label = f"{titles.get(item.problem_id, 'a problem')} · {item.signal.replace('_', ' ')}"
+        view.marks.append(Mark(item.id or 0, start, end or start, label, item.stance))
+        view.placed.append((item, start))
+    view.placed.sort(key=lambda pair: (pair[1], pair[0].id or 0))
+    return view

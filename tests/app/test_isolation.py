@@ -49,6 +49,7 @@ EXPECTED: dict[str, Role] = {
     "PUT /interviews/{row_id}/transcript": CONTRIBUTOR,
     "GET /export/{table}.csv": VIEWER,
     "GET /search": VIEWER,
+    "POST /interviews/{row_id}/highlights": CONTRIBUTOR,
 }
 WRITERS = {
     "segments": ADMIN,
@@ -211,6 +212,9 @@ def request_for(world: World, method: str, route: str, url: str) -> dict[str, An
         else:
             fields = {"occurred_on": "2026-10-01"}
         return {"data": fields, "files": {"file": ("call.vtt", vtt)}}
+    if route == "/interviews/{row_id}/highlights":
+        problem_id = world.rows["problems"]["id"]
+        return {"json": {"start": 0, "end": 5, "problem_id": problem_id, "signal": "stated"}}
     if method == "POST" and route == f"/{collection}":
         return {"json": world.create_body(collection)}
     if method == "PATCH" and collection == "members":

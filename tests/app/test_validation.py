@@ -55,6 +55,8 @@ def test_notes_over_1000000_characters_are_refused_with_a_clear_message(api: Api
     error = assert_error(api.post("interviews", json=body), 422, "invalid_input")
     assert fields_of(error) == ["body.notes"]
     assert error["message"] == "body.notes: String should have at most 1000000 characters"
+    # Exactly at the limit is fine: a whole transcript.
+    assert api.interview(notes="n" * 1_000_000)["notes"] == "n" * 1_000_000
 
 
 def test_notes_of_1000000_characters_fit_in_a_json_body_even_escaped(api: Api) -> None:

@@ -32,7 +32,8 @@ def test_import_transcript_creates_an_interview_and_says_what(
         "--problem", "month end takes a week", "--problem", str(other["id"]),
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    (interview,) = api.ok(api.get("interviews"))["items"]
+    (listed,) = api.ok(api.get("interviews"))["items"]
+    interview = api.ok(api.get(f"interviews/{listed['id']}"))
     assert result.stdout.strip() == (
         f"Created interview {interview['id']} in acme with {SIOBHAN} from Month end call.vtt: "
         f"{len(interview['notes']):,} characters, 7 speaker turns, speakers: "

@@ -112,3 +112,18 @@ def test_interview_list_paginates_and_delete_has_undo(api: Api, web: Web) -> Non
     assert "Undo" in notice.get_text()
     assert web.post(f"interviews/{newest['id']}/restore").status_code == 303
     assert api.ok(api.get("interviews"))["total"] == 27
+
+
+def test_a_new_highlight_row_takes_the_previous_rows_problem_or_the_one_covered(
+    api: Api, web: Web
+) -> None:
+    first, second = api.problem(title="First"), api.problem(title="Second")
+    previous = web.htmx(
+        f"interviews/highlight-row?index=2&h_problem={first['id']}&h_problem={second['id']}"
+        f"&problem_ids={first['id']}"
+    )
+    chosen = soup(previous).find(id="h-2-problem").find("option", selected=True)
+    assert chosen["value"] == str(second["id"])
+    covered = web.htmx(f"interviews/highlight-row?index=1&h_problem=&problem_ids={first['id']}")
+    chosen = soup(covered).find(id="h-1-problem").find("option", selected=True)
+    assert chosen["value"] == str(first["id"])
