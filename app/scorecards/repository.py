@@ -3,12 +3,14 @@ a moment), and the portfolio's headline figures. Always scoped by workspace."""
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
     bindparam,
+    case,
+    func,
     or_,
 )
 from sqlmodel import Session, col, select
@@ -29,9 +31,10 @@ from app.enums import (
     TestStatus,
 )
 from app.experiments.models import Assumption, AssumptionTest
+from app.kit.rows import Page, paginate
 from app.problems.models import KillCriteriaChange, Problem
 from app.research.models import EvidenceItem, Interview, InterviewProblem, Participant, Segment
-from app.scorecards.models import ProblemScorecard
+from app.scorecards.models import PortfolioFilters, ProblemReview, ProblemScorecard
 from app.scoring import inputs as si
 from app.workspaces.deps import WorkspaceContext
 from app.workspaces.models import Membership, Workspace
@@ -366,56 +369,141 @@ def load_inputs(
     return result
 
 
-def portfolio_headlines(
-    session: Session,
-    ctx: WorkspaceContext,
-    *,
-    status: ProblemStatus | None = None,
-    owner_id: int | None = None,
-    segment_id: int | None = None,
-    include_archived: bool = False,
-) -> list[dict[str, Any]]:
-    """Live problems with their stored headline figures (None where no card is stored yet),
-    as dicts of PortfolioRow's fields."""
+def problems_not_stored(session: Session, workspace_id: int) -> list[int]:
+    """Live problems without a stored card or review row (written before either was kept)."""
+    stmt: Any = (
+        select(Problem.id)
+        .outerjoin(ProblemScorecard, col(ProblemScorecard.problem_id) == col(Problem.id))
+        .outerjoin(ProblemReview, col(ProblemReview.problem_id) == col(Problem.id))
+        .where(
+            Problem.workspace_id == workspace_id,
+            col(Problem.deleted_at).is_(None),
+            or_(
+                col(ProblemScorecard.problem_id).is_(None), col(ProblemReview.problem_id).is_(None)
+            ),
+        )
+    )
+    return [problem_id for problem_id in session.exec(stmt).all()]
+
+
+def decision_review_dates(session: Session, ids: Sequence[int]) -> dict[int, date | None]:
+    """The review date of each of these decisions."""
+    if not ids:
+        return {}
+    rows = session.exec(
+        select(Decision.id, Decision.review_on).where(col(Decision.id).in_(ids))  # type: ignore[type-var]
+    ).all()
+    return {decision_id or 0: review_on for decision_id, review_on in rows}
+
+
+# The portfolio's columns, named as PortfolioRow's fields: the full card (`data`) is tens of kB
+# of JSON per problem, and rows read by position cost far less than rows read by name.
+PORTFOLIO_COLUMNS: dict[str, Any] = {
+    "problem_id": Problem.id,
+    "title": Problem.title,
+    "status": Problem.status,
+    "owner_id": Problem.owner_id,
+    "pain": ProblemScorecard.pain,
+    "reach": ProblemScorecard.reach,
+    "reach_upper": ProblemScorecard.reach_upper,
+    "feasibility": ProblemScorecard.feasibility,
+    "confidence": ProblemScorecard.confidence,
+    "recommendation": ProblemScorecard.recommendation,
+    "participants": ProblemScorecard.participants,
+    "evidence_items": ProblemScorecard.evidence_items,
+    "flags": ProblemScorecard.flags,
+}
+
+_SORT_COLUMNS: dict[str, Any] = {
+    "pain": ProblemScorecard.pain,
+    "reach": ProblemScorecard.reach,
+    "feasibility": ProblemScorecard.feasibility,
+    "participants": ProblemScorecard.participants,
+    "title": func.lower(Problem.title),
+    "updated": Problem.id,
+}
+
+
+def _portfolio_where(ctx: WorkspaceContext, f: PortfolioFilters) -> list[Any]:
+    card = ProblemScorecard
     conditions: list[Any] = [Problem.workspace_id == ctx.id, col(Problem.deleted_at).is_(None)]
-    if status is not None:
-        conditions.append(Problem.status == status)
-    elif not include_archived:
+    if f.status is not None:
+        conditions.append(Problem.status == f.status)
+    elif not f.include_archived:
         conditions.append(Problem.status != ProblemStatus.archived)
-    if owner_id is not None:
-        conditions.append(Problem.owner_id == owner_id)
-    if segment_id is not None:
+    if f.owner_id is not None:
+        conditions.append(Problem.owner_id == f.owner_id)
+    if f.recommendation is not None:
+        conditions.append(card.recommendation == f.recommendation.value)
+    if f.q:
+        conditions.append(col(Problem.title).icontains(f.q, autoescape=True))
+    for column, low, high in (
+        (card.pain, f.pain_min, f.pain_max),
+        (card.reach, f.reach_min, f.reach_max),
+    ):
+        if low is not None:
+            conditions.append(col(column) >= low)
+        if high is not None:
+            conditions.append(col(column) < high)
+    if f.segment_id is not None:
         with_segment = (
             select(EvidenceItem.problem_id)
             .join(Participant, col(Participant.id) == col(EvidenceItem.participant_id))
             .where(
                 EvidenceItem.workspace_id == ctx.id,
-                Participant.segment_id == segment_id,
+                Participant.segment_id == f.segment_id,
                 col(EvidenceItem.deleted_at).is_(None),
             )
         )
         conditions.append(col(Problem.id).in_(with_segment))
-    card = ProblemScorecard
-    # Headline columns only, named as the row's fields: the full card (`data`) is tens of kB
-    # of JSON per problem, and rows read by position cost far less than rows read by name.
-    columns = {
-        "problem_id": Problem.id,
-        "title": Problem.title,
-        "status": Problem.status,
-        "owner_id": Problem.owner_id,
-        "pain": card.pain,
-        "reach": card.reach,
-        "reach_upper": card.reach_upper,
-        "feasibility": card.feasibility,
-        "confidence": card.confidence,
-        "recommendation": card.recommendation,
-        "participants": card.participants,
-        "evidence_items": card.evidence_items,
-        "flags": card.flags,
-    }
-    stmt: Any = (
-        select(*columns.values())  # type: ignore[type-var]
-        .outerjoin(card, col(card.problem_id) == col(Problem.id))
-        .where(*conditions)
+    return conditions
+
+
+def portfolio_order(sort: str, descending: bool) -> tuple[Any, Any]:
+    """The portfolio's order: by one figure, ties by problem id in the same direction."""
+    key, tie = _SORT_COLUMNS[sort], col(Problem.id)
+    return (key.desc(), tie.desc()) if descending else (key.asc(), tie.asc())
+
+
+def portfolio_select(ctx: WorkspaceContext, f: PortfolioFilters) -> Any:
+    """The problems that match, with their stored headline figures."""
+    return (
+        select(*PORTFOLIO_COLUMNS.values())
+        .join(ProblemScorecard, col(ProblemScorecard.problem_id) == col(Problem.id))
+        .where(*_portfolio_where(ctx, f))
     )
-    return [dict(zip(columns, row, strict=True)) for row in session.exec(stmt)]
+
+
+def portfolio_page(
+    session: Session,
+    ctx: WorkspaceContext,
+    f: PortfolioFilters,
+    *,
+    sort: str,
+    descending: bool,
+    page: Page,
+) -> tuple[list[dict[str, Any]], int]:
+    """One page of the portfolio as dicts of PortfolioRow's fields, and its total."""
+    order = portfolio_order(sort, descending)
+    rows, total = paginate(session, portfolio_select(ctx, f), page, order_by=order)
+    return [dict(zip(PORTFOLIO_COLUMNS, row, strict=True)) for row in rows], total
+
+
+def _tenth(column: Any) -> Any:
+    """Which tenth of 0 to 100 a score falls in, 0 to 9 (100 in the last), in portable SQL."""
+    return sum(case((col(column) >= 10 * k, 1), else_=0) for k in range(1, 10))
+
+
+def portfolio_cells(
+    session: Session, ctx: WorkspaceContext, f: PortfolioFilters
+) -> list[tuple[int, int, str, int]]:
+    """(pain tenth, reach tenth, recommendation, count) of the problems that match."""
+    pain, reach = _tenth(ProblemScorecard.pain), _tenth(ProblemScorecard.reach)
+    stmt: Any = (
+        select(pain, reach, ProblemScorecard.recommendation, func.count())
+        .select_from(Problem)
+        .join(ProblemScorecard, col(ProblemScorecard.problem_id) == col(Problem.id))
+        .where(*_portfolio_where(ctx, f))
+        .group_by(pain, reach, ProblemScorecard.recommendation)
+    )
+    return [(int(p), int(r), str(rec), int(n)) for p, r, rec, n in session.exec(stmt).all()]
