@@ -14,7 +14,7 @@ from app.experiments.models import Assumption, AssumptionTest
 from app.kit.rows import Page, paginate
 from app.problems.models import Problem
 from app.research.models import EvidenceItem, Interview, Participant, Segment
-from app.scorecards.models import ProblemReview, ProblemScorecard
+from app.scorecards.models import ProblemSummary
 from app.workspaces.deps import WorkspaceContext
 
 
@@ -138,11 +138,11 @@ def tests_with_assumptions(
 
 def review_page(
     session: Session, ctx: WorkspaceContext, *, today: date, page: Page
-) -> tuple[list[tuple[ProblemReview, Problem]], int]:
-    """One page of the queue from the stored review rows, and its total: live, open problems
+) -> tuple[list[tuple[ProblemSummary, Problem]], int]:
+    """One page of the queue from the problems' stored summaries, and its total: live, open problems
     whose recommendation changed, whose review date has come, or that gained tests or evidence
     since their last decision; the most pressing reason first, then the most new material."""
-    review = ProblemReview
+    review = ProblemSummary
     due = col(review.due_on).is_not(None) & (col(review.due_on) <= today)
     changed = col(review.recommendation_changed).is_(True)
     new_tests, new_evidence = col(review.new_tests) > 0, col(review.new_evidence) > 0
@@ -166,24 +166,6 @@ def review_page(
     )
     rows, total = paginate(session, stmt, page, order_by=order)
     return [(row[0], row[1]) for row in rows], total
-
-
-def headline_figures(
-    session: Session, ctx: WorkspaceContext, problem_ids: Sequence[int]
-) -> dict[int, tuple[float, float, float, str, str]]:
-    """(pain, reach, feasibility, confidence, recommendation) of these problems' stored cards."""
-    card = ProblemScorecard
-    rows = session.exec(
-        select(  # type: ignore[call-overload]
-            card.problem_id,
-            card.pain,
-            card.reach,
-            card.feasibility,
-            card.confidence,
-            card.recommendation,
-        ).where(card.workspace_id == ctx.id, col(card.problem_id).in_(problem_ids))
-    ).all()
-    return {row[0]: tuple(row[1:]) for row in rows}
 
 
 def tests_concluded_since(

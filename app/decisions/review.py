@@ -20,7 +20,7 @@ from app.enums import (
     TestOutcome,
 )
 from app.kit.rows import Page, rows_by_id
-from app.scorecards.models import ProblemReview
+from app.scorecards.models import ProblemSummary
 from app.scorecards.service import store_missing
 from app.workspaces.deps import WorkspaceContext
 
@@ -120,7 +120,7 @@ def _plural(count: int, word: str) -> str:
 
 
 def _reasons(
-    review: ProblemReview,
+    review: ProblemSummary,
     then_rec: Recommendation | None,
     now_rec: Recommendation,
     new_tests: list[ConcludedTest],
@@ -181,12 +181,10 @@ def review_queue(
 ) -> ReviewQueue:
     """One page of the problems whose recommendation changed, whose review date passed, or that
     gained evidence or test results since their last decision (or were never decided and have
-    some), with what changed. The counts are kept with each problem's card at every write, so a
-    page costs the same however large the workspace."""
+    some), with what changed. The counts are kept in each problem's summary at every write, so
+    a page costs the same however large the workspace."""
     store_missing(session=session, workspace=ctx.workspace)
     found, total = repository.review_page(session, ctx, today=today, page=page)
-    ids = [review.problem_id for review, _ in found]
-    cards = repository.headline_figures(session, ctx, ids)
     decisions = rows_by_id(
         session, Decision, ctx, [r.last_decision_id for r, _ in found if r.last_decision_id]
     )
@@ -208,10 +206,10 @@ def review_queue(
     items = []
     for review, problem in found:
         pid = review.problem_id
-        pain, reach, feasibility, confidence, recommendation = cards[pid]
+        pain, reach, feasibility = review.pain, review.reach, review.feasibility
         decision = decisions.get(review.last_decision_id or 0)
         frozen = frozen_scorecard(decision) if decision is not None else None
-        now_rec = Recommendation(recommendation)
+        now_rec = Recommendation(review.recommendation)
         then_rec = (
             Recommendation(decision.recommendation)
             if decision and decision.recommendation
@@ -239,7 +237,7 @@ def review_queue(
                 recommendation_then=then_rec,
                 recommendation_now=now_rec,
                 confidence_then=frozen.confidence.level.value if frozen else None,
-                confidence_now=confidence,
+                confidence_now=review.confidence,
                 pain=_delta(frozen.pain.value if frozen else None, pain),
                 reach=_delta(frozen.reach.value if frozen else None, reach),
                 feasibility=_delta(frozen.feasibility.value if frozen else None, feasibility),

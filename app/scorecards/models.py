@@ -48,18 +48,30 @@ class ProblemScorecard(SQLModel, table=True):
     trend: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
 
 
-class ProblemReview(SQLModel, table=True):
-    """What changed for a problem since its last decision (everything, when never decided):
-    kept with its card by the same refresh, so the review queue reads one narrow row per
-    problem instead of counting the workspace's evidence on every view."""
+class ProblemSummary(SQLModel, table=True):
+    """A problem's headline figures and what changed since its last decision (everything, when
+    never decided): one narrow row per problem, written with its card by the same refresh, that
+    the portfolio and the review queue page, sort and count over. The card itself is tens of kB
+    of JSON, too wide to scan."""
 
-    __tablename__ = "problem_review"
-    __table_args__ = (Index("ix_problem_review_workspace_id", "workspace_id", "problem_id"),)
+    __tablename__ = "problem_summary"
+    __table_args__ = (Index("ix_problem_summary_workspace_id", "workspace_id", "problem_id"),)
 
     problem_id: int = Field(
         sa_column=Column(Integer, ForeignKey("problem.id", ondelete="CASCADE"), primary_key=True)
     )
     workspace_id: int = Field(foreign_key="workspace.id", ondelete="CASCADE")
+    # The card's headline figures, as in problem_scorecard.
+    pain: float = 0
+    reach: float = 0
+    reach_upper: float = 0
+    feasibility: float = 0
+    confidence: str = Field(default="low", sa_type=String(8))
+    recommendation: str = Field(default="investigate", sa_type=String(16))
+    participants: int = 0
+    evidence_items: int = 0
+    flags: list[str] = Field(default_factory=list, sa_type=JSON)
+    # What the review queue shows.
     last_decision_id: int | None = None
     decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # The last decision's recommendation differs from the card's now.

@@ -34,7 +34,7 @@ from app.experiments.models import Assumption, AssumptionTest
 from app.kit.rows import Page, paginate
 from app.problems.models import KillCriteriaChange, Problem
 from app.research.models import EvidenceItem, Interview, InterviewProblem, Participant, Segment
-from app.scorecards.models import PortfolioFilters, ProblemReview, ProblemScorecard
+from app.scorecards.models import PortfolioFilters, ProblemScorecard, ProblemSummary
 from app.scoring import inputs as si
 from app.workspaces.deps import WorkspaceContext
 from app.workspaces.models import Membership, Workspace
@@ -370,20 +370,21 @@ def load_inputs(
 
 
 def problems_not_stored(session: Session, workspace_id: int) -> list[int]:
-    """Live problems without a stored card or review row (written before either was kept)."""
-    stmt: Any = (
-        select(Problem.id)
-        .outerjoin(ProblemScorecard, col(ProblemScorecard.problem_id) == col(Problem.id))
-        .outerjoin(ProblemReview, col(ProblemReview.problem_id) == col(Problem.id))
-        .where(
-            Problem.workspace_id == workspace_id,
-            col(Problem.deleted_at).is_(None),
-            or_(
-                col(ProblemScorecard.problem_id).is_(None), col(ProblemReview.problem_id).is_(None)
-            ),
-        )
+    """Problems without a stored card or review row (written before either was kept).
+
+    Read from the workspace indexes alone: the cards themselves are tens of kB each."""
+
+    def stored(model: Any) -> Any:
+        return select(model.problem_id).where(model.workspace_id == workspace_id)
+
+    stmt: Any = select(Problem.id).where(
+        Problem.workspace_id == workspace_id,
+        or_(
+            col(Problem.id).not_in(stored(ProblemScorecard)),
+            col(Problem.id).not_in(stored(ProblemSummary)),
+        ),
     )
-    return [problem_id for problem_id in session.exec(stmt).all()]
+    return list(session.exec(stmt).all())
 
 
 def decision_review_dates(session: Session, ids: Sequence[int]) -> dict[int, date | None]:
@@ -396,36 +397,36 @@ def decision_review_dates(session: Session, ids: Sequence[int]) -> dict[int, dat
     return {decision_id or 0: review_on for decision_id, review_on in rows}
 
 
-# The portfolio's columns, named as PortfolioRow's fields: the full card (`data`) is tens of kB
-# of JSON per problem, and rows read by position cost far less than rows read by name.
+# The portfolio's columns, named as PortfolioRow's fields, from the problems' narrow summaries
+# (the cards are tens of kB of JSON each); rows read by position cost far less than by name.
 PORTFOLIO_COLUMNS: dict[str, Any] = {
     "problem_id": Problem.id,
     "title": Problem.title,
     "status": Problem.status,
     "owner_id": Problem.owner_id,
-    "pain": ProblemScorecard.pain,
-    "reach": ProblemScorecard.reach,
-    "reach_upper": ProblemScorecard.reach_upper,
-    "feasibility": ProblemScorecard.feasibility,
-    "confidence": ProblemScorecard.confidence,
-    "recommendation": ProblemScorecard.recommendation,
-    "participants": ProblemScorecard.participants,
-    "evidence_items": ProblemScorecard.evidence_items,
-    "flags": ProblemScorecard.flags,
+    "pain": ProblemSummary.pain,
+    "reach": ProblemSummary.reach,
+    "reach_upper": ProblemSummary.reach_upper,
+    "feasibility": ProblemSummary.feasibility,
+    "confidence": ProblemSummary.confidence,
+    "recommendation": ProblemSummary.recommendation,
+    "participants": ProblemSummary.participants,
+    "evidence_items": ProblemSummary.evidence_items,
+    "flags": ProblemSummary.flags,
 }
 
 _SORT_COLUMNS: dict[str, Any] = {
-    "pain": ProblemScorecard.pain,
-    "reach": ProblemScorecard.reach,
-    "feasibility": ProblemScorecard.feasibility,
-    "participants": ProblemScorecard.participants,
+    "pain": ProblemSummary.pain,
+    "reach": ProblemSummary.reach,
+    "feasibility": ProblemSummary.feasibility,
+    "participants": ProblemSummary.participants,
     "title": func.lower(Problem.title),
     "updated": Problem.id,
 }
 
 
 def _portfolio_where(ctx: WorkspaceContext, f: PortfolioFilters) -> list[Any]:
-    card = ProblemScorecard
+    card = ProblemSummary
     conditions: list[Any] = [Problem.workspace_id == ctx.id, col(Problem.deleted_at).is_(None)]
     if f.status is not None:
         conditions.append(Problem.status == f.status)
@@ -469,7 +470,7 @@ def portfolio_select(ctx: WorkspaceContext, f: PortfolioFilters) -> Any:
     """The problems that match, with their stored headline figures."""
     return (
         select(*PORTFOLIO_COLUMNS.values())
-        .join(ProblemScorecard, col(ProblemScorecard.problem_id) == col(Problem.id))
+        .join(ProblemSummary, col(ProblemSummary.problem_id) == col(Problem.id))
         .where(*_portfolio_where(ctx, f))
     )
 
@@ -498,12 +499,13 @@ def portfolio_cells(
     session: Session, ctx: WorkspaceContext, f: PortfolioFilters
 ) -> list[tuple[int, int, str, int]]:
     """(pain tenth, reach tenth, recommendation, count) of the problems that match."""
-    pain, reach = _tenth(ProblemScorecard.pain), _tenth(ProblemScorecard.reach)
+    summary = ProblemSummary
+    pain, reach = _tenth(summary.pain), _tenth(summary.reach)
     stmt: Any = (
-        select(pain, reach, ProblemScorecard.recommendation, func.count())
+        select(pain, reach, summary.recommendation, func.count())
         .select_from(Problem)
-        .join(ProblemScorecard, col(ProblemScorecard.problem_id) == col(Problem.id))
+        .join(summary, col(summary.problem_id) == col(Problem.id))
         .where(*_portfolio_where(ctx, f))
-        .group_by(pain, reach, ProblemScorecard.recommendation)
+        .group_by(pain, reach, summary.recommendation)
     )
     return [(int(p), int(r), str(rec), int(n)) for p, r, rec, n in session.exec(stmt).all()]

@@ -37,8 +37,8 @@ from app.scorecards.models import (
     PortfolioCell,
     PortfolioFilters,
     PortfolioRow,
-    ProblemReview,
     ProblemScorecard,
+    ProblemSummary,
     SortKey,
 )
 from app.scorecards.repository import load_inputs
@@ -90,13 +90,9 @@ def compute(
 # ---- the stored current scorecards ----------------------------------------------------------
 
 
-def _store(
-    session: Session, workspace_id: int, card: Scorecard, trend: list[dict[str, Any]] | None
-) -> None:
-    """Write a problem's card in place, without reading the old one (tens of kB of JSON) first;
-    `trend` is the stored trend, None when the problem has no card yet."""
-    values: dict[str, Any] = {
-        "computed_at": card.as_of,
+def headlines(card: Scorecard) -> dict[str, Any]:
+    """A card's headline figures, as the stored card and the problem's summary keep them."""
+    return {
         "pain": card.pain.value,
         "reach": card.reach.value,
         "reach_upper": card.reach.upper,
@@ -106,6 +102,16 @@ def _store(
         "participants": card.counts.participants,
         "evidence_items": card.counts.evidence_items,
         "flags": [flag.code.value for flag in card.flags],
+    }
+
+
+def _store(
+    session: Session, workspace_id: int, card: Scorecard, trend: list[dict[str, Any]] | None
+) -> None:
+    """Write a problem's card in place, without reading the old one (tens of kB of JSON) first;
+    `trend` is the stored trend, None when the problem has no card yet."""
+    values: dict[str, Any] = headlines(card) | {
+        "computed_at": card.as_of,
         "data": card.model_dump(mode="json"),
         "trend": _extended(trend or [], HistoryPoint.of(card).model_dump(mode="json")),
     }
@@ -126,12 +132,12 @@ def last_decision(inp: ScoringInput) -> DecisionIn | None:
     return max(inp.decisions, key=lambda d: (d.decided_at, d.id), default=None)
 
 
-def review_counts(
+def summary_of(
     inp: ScoringInput, card: Scorecard, problem: Problem, review_on: dict[int, Any]
 ) -> dict[str, Any]:
-    """A problem's row of the review queue: what changed since its last decision (everything
-    when never decided), from the same inputs as its card; `review_on` holds the review date
-    of each decision."""
+    """A problem's summary row: its card's headline figures and what changed since its last
+    decision (everything when never decided), from the same inputs as the card; `review_on`
+    holds the review date of each decision."""
     last = last_decision(inp)
     since = last.decided_at if last is not None else None
     by_signal: dict[str, int] = {}
@@ -155,7 +161,7 @@ def review_counts(
     if due_on is None and review_by is not None and (since is None or since.date() < review_by):
         due_on = review_by
     total = sum(by_signal.values())
-    return {
+    return headlines(card) | {
         "problem_id": inp.problem.id,
         "workspace_id": problem.workspace_id,
         "last_decision_id": last.id if last is not None else None,
@@ -173,16 +179,16 @@ def review_counts(
     }
 
 
-def _store_reviews(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Replace these problems' review rows (Core statements: no row is read first)."""
+def _store_summaries(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Replace these problems' summary rows (Core statements: no row is read first)."""
     if not rows:
         return
     session.exec(
-        delete(ProblemReview).where(
-            col(ProblemReview.problem_id).in_([row["problem_id"] for row in rows])
+        delete(ProblemSummary).where(
+            col(ProblemSummary.problem_id).in_([row["problem_id"] for row in rows])
         )
     )
-    session.execute(insert(ProblemReview), rows)
+    session.execute(insert(ProblemSummary), rows)
 
 
 # Problems scored per batch: small enough that the participants of a batch stay well under
@@ -213,14 +219,14 @@ def refresh(*, session: Session, workspace: Workspace, problem_ids: Iterable[int
         lasts = [last_decision(inp) for inp in inputs.values()]
         review_on = repository.decision_review_dates(session, [d.id for d in lasts if d])
         by_id = {p.id: p for p in problems}
-        reviews = []
+        summaries = []
         # New cards are inserted together at the next flush, not one by one before each update.
         with session.no_autoflush:
             for inp in inputs.values():
                 card = compute_scorecard(inp)
                 _store(session, workspace.id or 0, card, trends.get(card.problem_id))
-                reviews.append(review_counts(inp, card, by_id[card.problem_id], review_on))
-        _store_reviews(session, reviews)
+                summaries.append(summary_of(inp, card, by_id[card.problem_id], review_on))
+        _store_summaries(session, summaries)
     session.flush()
 
 

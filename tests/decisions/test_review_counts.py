@@ -1,5 +1,6 @@
 """The review queue's counts are kept at write time: after every kind of write that moves them,
-the stored row of each problem equals a recount of its rows, and the API shows the same."""
+each problem's stored summary equals a recount of its rows (and its card's figures), and the
+API shows the same."""
 
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -12,7 +13,7 @@ from app.decisions.models import Decision
 from app.enums import Signal, Stance, TestStatus
 from app.experiments.models import AssumptionTest
 from app.research.models import EvidenceItem, Interview, Participant
-from app.scorecards.models import ProblemReview
+from app.scorecards.models import ProblemScorecard, ProblemSummary
 from tests.decisions.test_api import decide
 from tests.factories import Api
 
@@ -63,8 +64,12 @@ def recount(session: Session, problem_id: int) -> dict[str, Any]:
 
 
 def stored(session: Session, problem_id: int) -> dict[str, Any]:
-    row = session.get(ProblemReview, problem_id)
-    assert row is not None, f"problem {problem_id} has no review row"
+    row = session.get(ProblemSummary, problem_id)
+    assert row is not None, f"problem {problem_id} has no summary"
+    card = session.get(ProblemScorecard, problem_id)
+    assert card is not None
+    figures = ("pain", "reach", "feasibility", "confidence", "recommendation", "flags")
+    assert row.model_dump(include=set(figures)) == card.model_dump(include=set(figures))
     return row.model_dump(include=set(recount(session, problem_id)))
 
 
@@ -209,7 +214,7 @@ def test_problems_scored_before_review_rows_were_kept_get_one_on_first_read(
     problem = api.problem()
     api.evidence(problem["id"])
     with Session(engine) as session:
-        row = session.get(ProblemReview, problem["id"])
+        row = session.get(ProblemSummary, problem["id"])
         session.delete(row)
         session.commit()
     queue = assert_kept(engine, api, problem["id"])

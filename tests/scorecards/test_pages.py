@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 from app.db import utcnow
 from app.enums import ProblemStatus, Recommendation
 from app.problems.models import Problem
-from app.scorecards.models import ProblemReview, ProblemScorecard
+from app.scorecards.models import ProblemScorecard, ProblemSummary
 from app.workspaces.models import Workspace
 from tests.factories import Api
 from tests.pages import Web, soup
@@ -99,32 +99,27 @@ def bulk_problems(engine: Engine, workspace: str, count: int) -> None:
             ],
         )
         recommendations = list(Recommendation)
+        figures = [
+            {
+                "problem_id": i,
+                "workspace_id": ws,
+                "pain": i * 37 % 101,
+                "reach": i * 53 % 101,
+                "reach_upper": 100,
+                "feasibility": 50,
+                "confidence": "low",
+                "recommendation": recommendations[i % len(recommendations)].value,
+                "participants": 0,
+                "evidence_items": 0,
+                "flags": [],
+            }
+            for i in ids
+        ]
         session.execute(
             insert(ProblemScorecard),
-            [
-                {
-                    "problem_id": i,
-                    "workspace_id": ws,
-                    "computed_at": now,
-                    "pain": i * 37 % 101,
-                    "reach": i * 53 % 101,
-                    "reach_upper": 100,
-                    "feasibility": 50,
-                    "confidence": "low",
-                    "recommendation": recommendations[i % len(recommendations)].value,
-                    "participants": 0,
-                    "evidence_items": 0,
-                    "flags": [],
-                    "data": {},
-                    "trend": [],
-                }
-                for i in ids
-            ],
+            [row | {"computed_at": now, "data": {}, "trend": []} for row in figures],
         )
-        session.execute(
-            insert(ProblemReview),
-            [{"problem_id": i, "workspace_id": ws, "by_signal": {}} for i in ids],
-        )
+        session.execute(insert(ProblemSummary), [row | {"by_signal": {}} for row in figures])
         session.commit()
 
 
