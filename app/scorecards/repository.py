@@ -9,7 +9,6 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import (
     bindparam,
-    case,
     func,
     or_,
 )
@@ -490,22 +489,15 @@ def portfolio_page(
     return [dict(zip(PORTFOLIO_COLUMNS, row, strict=True)) for row in rows], total
 
 
-def _tenth(column: Any) -> Any:
-    """Which tenth of 0 to 100 a score falls in, 0 to 9 (100 in the last), in portable SQL."""
-    return sum(case((col(column) >= 10 * k, 1), else_=0) for k in range(1, 10))
-
-
-def portfolio_cells(
+def portfolio_points(
     session: Session, ctx: WorkspaceContext, f: PortfolioFilters
-) -> list[tuple[int, int, str, int]]:
-    """(pain tenth, reach tenth, recommendation, count) of the problems that match."""
+) -> list[tuple[float, float, str]]:
+    """(pain, reach, recommendation) of every problem that matches: three narrow columns."""
     summary = ProblemSummary
-    pain, reach = _tenth(summary.pain), _tenth(summary.reach)
     stmt: Any = (
-        select(pain, reach, summary.recommendation, func.count())
+        select(summary.pain, summary.reach, summary.recommendation)
         .select_from(Problem)
         .join(summary, col(summary.problem_id) == col(Problem.id))
         .where(*_portfolio_where(ctx, f))
-        .group_by(pain, reach, summary.recommendation)
     )
-    return [(int(p), int(r), str(rec), int(n)) for p, r, rec, n in session.exec(stmt).all()]
+    return list(session.exec(stmt).all())

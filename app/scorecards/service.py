@@ -6,7 +6,7 @@ before it commits recomputes those problems' cards under a per-problem lock, so 
 always equals a fresh computation.
 """
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -485,6 +485,11 @@ MAX_BUBBLES = 150
 CELL = 10
 
 
+def cell_of(score: float) -> int:
+    """Which cell of the grid a score from 0 to 100 falls in, 0 to 9 (100 in the last)."""
+    return min(max(int(score // CELL), 0), 100 // CELL - 1)
+
+
 class PortfolioChart(NamedTuple):
     total: int
     bubbles: list[PortfolioRow]  # one per problem, when there are few enough
@@ -497,10 +502,12 @@ def portfolio_chart(
     """What the pain x reach chart draws: every problem, or counts per cell when there are too
     many to draw one by one (a page stays small however large the workspace)."""
     store_missing(session=session, workspace=ctx.workspace)
-    counts: dict[tuple[int, int], dict[Recommendation, int]] = defaultdict(dict)
-    for pain, reach, recommendation, count in repository.portfolio_cells(session, ctx, filters):
-        counts[pain, reach][Recommendation(recommendation)] = count
-    total = sum(sum(c.values()) for c in counts.values())
+    counts: dict[tuple[int, int], Counter[Recommendation]] = defaultdict(Counter)
+    for pain, reach, recommendation in repository.portfolio_points(session, ctx, filters):
+        # Binned here rather than in SQL: portable, and a tenth means exactly what the
+        # table's filters of a cell mean (at least its low bound, below its high one).
+        counts[cell_of(pain), cell_of(reach)][Recommendation(recommendation)] += 1
+    total = sum(c.total() for c in counts.values())
     if total <= MAX_BUBBLES:
         rows, _ = repository.portfolio_page(
             session,
@@ -517,8 +524,8 @@ def portfolio_chart(
             pain_max=(pain + 1) * CELL,
             reach_min=reach * CELL,
             reach_max=(reach + 1) * CELL,
-            count=sum(by_recommendation.values()),
-            by_recommendation=by_recommendation,
+            count=by_recommendation.total(),
+            by_recommendation=dict(by_recommendation),
         )
         for (pain, reach), by_recommendation in sorted(counts.items())
     ]
