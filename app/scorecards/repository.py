@@ -369,13 +369,21 @@ def load_inputs(
 
 
 def problems_not_stored(session: Session, workspace_id: int) -> list[int]:
-    """Problems without a stored card or review row (written before either was kept).
+    """Problems without a stored card or summary (written before either was kept).
 
-    Read from the workspace indexes alone: the cards themselves are tens of kB each."""
+    Read from the workspace indexes alone (the cards are tens of kB each), and first only
+    counted: a card and a summary exist for every problem almost always."""
 
     def stored(model: Any) -> Any:
         return select(model.problem_id).where(model.workspace_id == workspace_id)
 
+    def count(model: Any) -> int:
+        stmt: Any = select(func.count()).where(model.workspace_id == workspace_id)
+        return int(session.exec(stmt.select_from(model)).one())
+
+    problems = count(Problem)
+    if count(ProblemSummary) == problems and count(ProblemScorecard) == problems:
+        return []
     stmt: Any = select(Problem.id).where(
         Problem.workspace_id == workspace_id,
         or_(
