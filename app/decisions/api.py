@@ -13,7 +13,7 @@ from app.decisions.models import Decision, DecisionCreate, DecisionRead, Decisio
 from app.enums import Role
 from app.headers import SANDBOX_POLICY
 from app.kit.collections import CollectionSpec, collection_router
-from app.kit.rows import get_row
+from app.kit.rows import PageDep, get_row
 from app.problems.deps import ProblemDep
 from app.validation import Id
 from app.web import render
@@ -70,9 +70,10 @@ def _memo_response(
     response_model=review.ReviewQueue,
     tags=["decisions"],
     summary="Problems to review again, with what changed since their last decision",
+    description="One page of the queue, the most pressing first; `total` counts all of it.",
 )
-def review_queue(ctx: WorkspaceDep, session: SessionDep) -> Any:
-    return review.review_queue(session=session, ctx=ctx, today=utcnow().date())
+def review_queue(ctx: WorkspaceDep, session: SessionDep, page: PageDep) -> Any:
+    return review.review_queue(session=session, ctx=ctx, today=utcnow().date(), page=page)
 
 
 @extra.get(

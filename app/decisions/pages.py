@@ -13,7 +13,7 @@ from app.decisions.review import review_queue
 from app.decisions.service import create_decision, earliest_today
 from app.enums import DecisionKind
 from app.errors import AppError, FormError
-from app.kit.rows import get_row
+from app.kit.rows import Page, get_row
 from app.problems.models import Problem
 from app.scorecards import service as store
 from app.validation import Id
@@ -36,13 +36,13 @@ router = page_router()
 
 @router.get("/w/{ws}/review")
 def review(request: Request, ctx: WorkspaceDep, session: SessionDep) -> Response:
-    queue = review_queue(session=session, ctx=ctx, today=utcnow().date())
-    pager = Pager(total=queue.total, offset=offset_param(request))
+    page = Page(limit=PAGE_SIZE, offset=offset_param(request))
+    queue = review_queue(session=session, ctx=ctx, today=utcnow().date(), page=page)
     context = {
         "ctx": ctx,
         "nav": "review",
-        "items": queue.items[pager.offset : pager.offset + PAGE_SIZE],
-        "pager": pager,
+        "items": queue.items,
+        "pager": Pager(total=queue.total, offset=page.offset),
         "today": queue.today,
     }
     return render(request, "decisions/review.html", context)

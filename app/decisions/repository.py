@@ -1,18 +1,20 @@
 """Queries of the decisions domain, always scoped by workspace."""
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import case, func, or_
 from sqlmodel import Session, col, select
 
 from app.auth.models import User
 from app.decisions.models import Decision
 from app.enums import ProblemStatus, TestStatus
 from app.experiments.models import Assumption, AssumptionTest
+from app.kit.rows import Page, paginate
 from app.problems.models import Problem
 from app.research.models import EvidenceItem, Interview, Participant, Segment
+from app.scorecards.models import ProblemSummary
 from app.workspaces.deps import WorkspaceContext
 
 
@@ -134,101 +136,59 @@ def tests_with_assumptions(
 # ---- the review queue --------------------------------------------------------------------------
 
 
-def problems_under_review(session: Session, ctx: WorkspaceContext) -> list[Problem]:
-    """Live problems that are not archived."""
-    return list(
-        session.exec(
-            select(Problem)
-            .where(
-                Problem.workspace_id == ctx.id,
-                col(Problem.deleted_at).is_(None),
-                Problem.status != ProblemStatus.archived,
-            )
-            .order_by(col(Problem.id))
-        ).all()
-    )
-
-
-def _last_decided_at(ctx: WorkspaceContext) -> Any:
-    return (
-        select(Decision.problem_id, func.max(Decision.created_at).label("at"))
-        .where(Decision.workspace_id == ctx.id, col(Decision.deleted_at).is_(None))
-        .group_by(col(Decision.problem_id))
-        .subquery()
-    )
-
-
-def latest_decisions(
-    session: Session, ctx: WorkspaceContext, problem_ids: Sequence[int]
-) -> dict[int, Decision]:
-    """The decision in force for each of these problems: the latest one."""
-    if not problem_ids:
-        return {}
-    last = _last_decided_at(ctx)
-    rows = session.exec(
-        select(Decision)
-        .join(
-            last,
-            (last.c.problem_id == col(Decision.problem_id))
-            & (last.c.at == col(Decision.created_at)),
-        )
+def review_page(
+    session: Session, ctx: WorkspaceContext, *, today: date, page: Page
+) -> tuple[list[tuple[ProblemSummary, Problem]], int]:
+    """One page of the queue from the problems' stored summaries, and its total: live, open problems
+    whose recommendation changed, whose review date has come, or that gained tests or evidence
+    since their last decision; the most pressing reason first, then the most new material."""
+    review = ProblemSummary
+    due = col(review.due_on).is_not(None) & (col(review.due_on) <= today)
+    changed = col(review.recommendation_changed).is_(True)
+    new_tests, new_evidence = col(review.new_tests) > 0, col(review.new_evidence) > 0
+    # The index of the first reason in the order the queue is sorted in.
+    first_reason = case((changed, 0), (due, 1), (new_tests, 2), (new_evidence, 3), else_=4)
+    stmt: Any = (
+        select(review, Problem)
+        .join(Problem, col(Problem.id) == col(review.problem_id))
         .where(
-            Decision.workspace_id == ctx.id,
-            col(Decision.problem_id).in_(problem_ids),
-            col(Decision.deleted_at).is_(None),
+            review.workspace_id == ctx.id,
+            Problem.workspace_id == ctx.id,
+            col(Problem.deleted_at).is_(None),
+            Problem.status != ProblemStatus.archived,
+            or_(changed, due, new_tests, new_evidence),
         )
-        .order_by(col(Decision.id))
-    ).all()
-    # Two decisions at the same instant: the later id wins.
-    return {d.problem_id: d for d in rows}
+    )
+    order = (
+        first_reason,
+        (col(review.new_evidence) + col(review.new_tests)).desc(),
+        col(review.problem_id),
+    )
+    rows, total = paginate(session, stmt, page, order_by=order)
+    return [(row[0], row[1]) for row in rows], total
 
 
-def evidence_since_decision(
-    session: Session, ctx: WorkspaceContext, problem_ids: Sequence[int]
-) -> list[tuple[int, str, int]]:
-    """(problem id, signal, count) of live evidence logged after each problem's last decision
-    (all of it when the problem was never decided)."""
-    if not problem_ids:
-        return []
-    last = _last_decided_at(ctx)
-    rows = session.exec(
-        select(EvidenceItem.problem_id, EvidenceItem.signal, func.count())
-        .outerjoin(last, last.c.problem_id == col(EvidenceItem.problem_id))
-        .where(
-            EvidenceItem.workspace_id == ctx.id,
-            col(EvidenceItem.deleted_at).is_(None),
-            or_(last.c.at.is_(None), col(EvidenceItem.created_at) > last.c.at),
-        )
-        .group_by(col(EvidenceItem.problem_id), col(EvidenceItem.signal))
-    ).all()
-    # The workspace's other problems (archived, deleted) are left out here, not in SQL.
-    wanted = set(problem_ids)
-    return [
-        (problem_id, str(signal), int(count))
-        for problem_id, signal, count in rows
-        if problem_id in wanted
-    ]
-
-
-def tests_concluded_since_decision(
-    session: Session, ctx: WorkspaceContext, problem_ids: Sequence[int]
+def tests_concluded_since(
+    session: Session, ctx: WorkspaceContext, since: dict[int, datetime | None]
 ) -> list[tuple[AssumptionTest, Assumption]]:
-    """Live tests concluded after each problem's last decision (all when never decided)."""
-    if not problem_ids:
+    """Live tests of these problems concluded after the moment given for each (any time when
+    None), oldest first."""
+    if not since:
         return []
-    last = _last_decided_at(ctx)
-    return list(
-        session.exec(
-            select(AssumptionTest, Assumption)
-            .join(Assumption, col(Assumption.id) == col(AssumptionTest.assumption_id))
-            .outerjoin(last, last.c.problem_id == col(AssumptionTest.problem_id))
-            .where(
-                AssumptionTest.workspace_id == ctx.id,
-                col(AssumptionTest.problem_id).in_(problem_ids),
-                col(AssumptionTest.deleted_at).is_(None),
-                AssumptionTest.status == TestStatus.concluded,
-                or_(last.c.at.is_(None), col(AssumptionTest.concluded_at) > last.c.at),
-            )
-            .order_by(col(AssumptionTest.concluded_at), col(AssumptionTest.id))
-        ).all()
-    )
+    rows = session.exec(
+        select(AssumptionTest, Assumption)
+        .join(Assumption, col(Assumption.id) == col(AssumptionTest.assumption_id))
+        .where(
+            AssumptionTest.workspace_id == ctx.id,
+            col(AssumptionTest.problem_id).in_(list(since)),
+            col(AssumptionTest.deleted_at).is_(None),
+            AssumptionTest.status == TestStatus.concluded,
+        )
+        .order_by(col(AssumptionTest.concluded_at), col(AssumptionTest.id))
+    ).all()
+    return [
+        (test, assumption)
+        for test, assumption in rows
+        if test.concluded_at is not None
+        and ((at := since[test.problem_id]) is None or test.concluded_at > at)
+    ]

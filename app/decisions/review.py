@@ -4,24 +4,24 @@ since its last decision."""
 from collections import defaultdict
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from app.decisions import repository
 from app.decisions.memo import criterion_text, num
+from app.decisions.models import Decision
 from app.decisions.service import frozen_scorecard
 from app.enums import (
     CriterionOperator,
     DecisionKind,
     ProblemStatus,
     Recommendation,
-    Signal,
     TestOutcome,
 )
-from app.scorecards.models import ProblemScorecard
-from app.scorecards.service import store_missing_cards
+from app.kit.rows import Page, rows_by_id
+from app.scorecards.models import ProblemSummary
+from app.scorecards.service import store_missing
 from app.workspaces.deps import WorkspaceContext
 
 
@@ -101,32 +101,13 @@ class ReviewItem(BaseModel):
 
 
 class ReviewQueue(BaseModel):
+    """One page of the queue; `total` counts every problem in it."""
+
     today: date
     items: list[ReviewItem]
     total: int
-
-
-def _current_cards(session: Session, ctx: WorkspaceContext, problem_ids: list[int]) -> Any:
-    """The stored headline figures of each problem, computing those never stored."""
-
-    def load() -> dict[int, Any]:
-        rows = session.exec(
-            select(  # type: ignore[call-overload]
-                ProblemScorecard.problem_id,
-                ProblemScorecard.pain,
-                ProblemScorecard.reach,
-                ProblemScorecard.feasibility,
-                ProblemScorecard.confidence,
-                ProblemScorecard.recommendation,
-            ).where(
-                ProblemScorecard.workspace_id == ctx.id,
-                col(ProblemScorecard.problem_id).in_(problem_ids),
-            )
-        ).all()
-        return {row[0]: row for row in rows}
-
-    store_missing_cards(session=session, workspace=ctx.workspace, problem_ids=problem_ids)
-    return load()
+    limit: int
+    offset: int
 
 
 def _delta(then: float | None, now: float) -> ScoreDelta:
@@ -138,29 +119,78 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
-def review_queue(*, session: Session, ctx: WorkspaceContext, today: date) -> ReviewQueue:
-    """Problems whose recommendation changed, whose review date passed, or that gained evidence
-    since their last decision (or were never decided and have evidence), with what changed."""
-    problems = repository.problems_under_review(session, ctx)
-    ids = [p.id or 0 for p in problems]
-    if not ids:
-        return ReviewQueue(today=today, items=[], total=0)
-    cards = _current_cards(session, ctx, ids)
-    decisions = repository.latest_decisions(session, ctx, ids)
-    evidence: dict[int, NewEvidence] = defaultdict(NewEvidence)
-    for problem_id, signal_value, count in repository.evidence_since_decision(session, ctx, ids):
-        signal = Signal(signal_value)
-        counts = evidence[problem_id]
-        counts.total += count
-        counts.by_signal[signal.value] = counts.by_signal.get(signal.value, 0) + count
-        if signal.stance.value == "supports":
-            counts.supporting += count
-        else:
-            counts.contradicting += count
-        if signal.is_behavioural:
-            counts.behavioural += count
+def _reasons(
+    review: ProblemSummary,
+    then_rec: Recommendation | None,
+    now_rec: Recommendation,
+    new_tests: list[ConcludedTest],
+    due_on: date | None,
+) -> list[ReviewReason]:
+    """Why a problem is in the queue, the most pressing first."""
+    decided = review.last_decision_id is not None
+    reasons: list[ReviewReason] = []
+    if not decided:
+        if review.new_evidence or new_tests:
+            reasons.append(
+                ReviewReason(
+                    code=ReviewReasonCode.never_decided,
+                    message=f"no decision yet; the scorecard recommends {now_rec.value}",
+                )
+            )
+    elif then_rec is not None and then_rec != now_rec:
+        reasons.append(
+            ReviewReason(
+                code=ReviewReasonCode.recommendation_changed,
+                message=f"the recommendation moved from {then_rec.value} to {now_rec.value}",
+            )
+        )
+    if due_on is not None:
+        reasons.append(
+            ReviewReason(
+                code=ReviewReasonCode.review_due,
+                message=f"the review date {due_on.isoformat()} has passed",
+            )
+        )
+    since = "since the last decision" if decided else "so far"
+    if new_tests:
+        outcomes = ", ".join(
+            f"'{t.assumption}' {t.outcome.value if t.outcome else 'concluded'}" for t in new_tests
+        )
+        reasons.append(
+            ReviewReason(
+                code=ReviewReasonCode.tests_concluded,
+                message=f"{_plural(len(new_tests), 'test')} concluded {since}: {outcomes}",
+            )
+        )
+    if review.new_evidence:
+        reasons.append(
+            ReviewReason(
+                code=ReviewReasonCode.new_evidence,
+                message=(
+                    f"{_plural(review.new_evidence, 'evidence item')} {since} "
+                    f"({review.supporting} supporting, {review.contradicting} contradicting)"
+                ),
+            )
+        )
+    reasons.sort(key=lambda r: REASON_ORDER.index(r.code))
+    return reasons
+
+
+def review_queue(
+    *, session: Session, ctx: WorkspaceContext, today: date, page: Page
+) -> ReviewQueue:
+    """One page of the problems whose recommendation changed, whose review date passed, or that
+    gained evidence or test results since their last decision (or were never decided and have
+    some), with what changed. The counts are kept in each problem's summary at every write, so
+    a page costs the same however large the workspace."""
+    store_missing(session=session, workspace=ctx.workspace)
+    found, total = repository.review_page(session, ctx, today=today, page=page)
+    decisions = rows_by_id(
+        session, Decision, ctx, [r.last_decision_id for r, _ in found if r.last_decision_id]
+    )
     tests: dict[int, list[ConcludedTest]] = defaultdict(list)
-    for test, assumption in repository.tests_concluded_since_decision(session, ctx, ids):
+    since = {review.problem_id: review.decided_at for review, _ in found if review.new_tests}
+    for test, assumption in repository.tests_concluded_since(session, ctx, since):
         tests[test.problem_id].append(
             ConcludedTest(
                 test_id=test.id or 0,
@@ -173,82 +203,20 @@ def review_queue(*, session: Session, ctx: WorkspaceContext, today: date) -> Rev
                 concluded_at=test.concluded_at,
             )
         )
-
     items = []
-    for problem in problems:
-        pid = problem.id or 0
-        _, pain, reach, feasibility, confidence, recommendation = cards[pid]
-        decision = decisions.get(pid)
+    for review, problem in found:
+        pid = review.problem_id
+        pain, reach, feasibility = review.pain, review.reach, review.feasibility
+        decision = decisions.get(review.last_decision_id or 0)
         frozen = frozen_scorecard(decision) if decision is not None else None
-        new_evidence = evidence.get(pid, NewEvidence())
-        new_tests = tests.get(pid, [])
-        reasons: list[ReviewReason] = []
-        now_rec = Recommendation(recommendation)
+        now_rec = Recommendation(review.recommendation)
         then_rec = (
             Recommendation(decision.recommendation)
             if decision and decision.recommendation
             else None
         )
-
-        if decision is None:
-            if new_evidence.total or new_tests:
-                reasons.append(
-                    ReviewReason(
-                        code=ReviewReasonCode.never_decided,
-                        message=f"no decision yet; the scorecard recommends {now_rec.value}",
-                    )
-                )
-        elif then_rec is not None and then_rec != now_rec:
-            reasons.append(
-                ReviewReason(
-                    code=ReviewReasonCode.recommendation_changed,
-                    message=f"the recommendation moved from {then_rec.value} to {now_rec.value}",
-                )
-            )
-
-        due_on = None
-        if decision is not None and decision.review_on is not None:
-            if decision.review_on <= today:
-                due_on = decision.review_on
-        elif problem.review_by is not None and problem.review_by <= today:
-            # A decision taken on or after the review-by date was that review.
-            decided_on = decision.created_at.date() if decision is not None else None
-            if decided_on is None or decided_on < problem.review_by:
-                due_on = problem.review_by
-        if due_on is not None:
-            reasons.append(
-                ReviewReason(
-                    code=ReviewReasonCode.review_due,
-                    message=f"the review date {due_on.isoformat()} has passed",
-                )
-            )
-
-        since = "since the last decision" if decision is not None else "so far"
-        if new_tests:
-            outcomes = ", ".join(
-                f"'{t.assumption}' {t.outcome.value if t.outcome else 'concluded'}"
-                for t in new_tests
-            )
-            reasons.append(
-                ReviewReason(
-                    code=ReviewReasonCode.tests_concluded,
-                    message=f"{_plural(len(new_tests), 'test')} concluded {since}: {outcomes}",
-                )
-            )
-        if new_evidence.total:
-            reasons.append(
-                ReviewReason(
-                    code=ReviewReasonCode.new_evidence,
-                    message=(
-                        f"{_plural(new_evidence.total, 'evidence item')} {since} "
-                        f"({new_evidence.supporting} supporting, "
-                        f"{new_evidence.contradicting} contradicting)"
-                    ),
-                )
-            )
-        if not reasons:
-            continue
-        reasons.sort(key=lambda r: REASON_ORDER.index(r.code))
+        due_on = review.due_on if review.due_on is not None and review.due_on <= today else None
+        new_tests = tests.get(pid, [])
         items.append(
             ReviewItem(
                 problem_id=pid,
@@ -269,24 +237,23 @@ def review_queue(*, session: Session, ctx: WorkspaceContext, today: date) -> Rev
                 recommendation_then=then_rec,
                 recommendation_now=now_rec,
                 confidence_then=frozen.confidence.level.value if frozen else None,
-                confidence_now=confidence,
+                confidence_now=review.confidence,
                 pain=_delta(frozen.pain.value if frozen else None, pain),
                 reach=_delta(frozen.reach.value if frozen else None, reach),
                 feasibility=_delta(frozen.feasibility.value if frozen else None, feasibility),
-                new_evidence=new_evidence,
+                new_evidence=NewEvidence(
+                    total=review.new_evidence,
+                    supporting=review.supporting,
+                    contradicting=review.contradicting,
+                    behavioural=review.behavioural,
+                    by_signal=review.by_signal,
+                ),
                 new_tests=new_tests,
                 review_due_on=due_on,
-                reasons=reasons,
+                reasons=_reasons(review, then_rec, now_rec, new_tests, due_on),
             )
         )
-    items.sort(
-        key=lambda item: (
-            REASON_ORDER.index(item.reasons[0].code),
-            -(item.new_evidence.total + len(item.new_tests)),
-            item.problem_id,
-        )
-    )
-    return ReviewQueue(today=today, items=items, total=len(items))
+    return ReviewQueue(today=today, items=items, total=total, limit=page.limit, offset=page.offset)
 
 
 def describe_delta(name: str, delta: ScoreDelta) -> str:

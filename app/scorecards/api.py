@@ -3,19 +3,16 @@
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import StreamingResponse
 
 from app.db import SessionDep, utcnow
-from app.enums import (
-    ProblemStatus,
-    Recommendation,
-)
 from app.errors import InvalidInput
+from app.kit.rows import PageDep
 from app.problems.deps import ProblemDep
 from app.scorecards import service
-from app.scorecards.models import HistoryPoint, Portfolio, SortKey
+from app.scorecards.models import HistoryPoint, Portfolio, PortfolioFilters, SortKey
 from app.scoring.scorecard import Scorecard
-from app.validation import Id
 from app.workspaces.deps import WorkspaceDep
 
 router = APIRouter(prefix="/workspaces/{ws}", tags=["scorecards"])
@@ -73,29 +70,47 @@ def scorecard_history(
     )
 
 
-@router.get("/portfolio", response_model=Portfolio, summary="Every open problem with its scores")
+@router.get(
+    "/portfolio",
+    response_model=Portfolio,
+    summary="One page of the open problems with their scores",
+    description="Paged, sorted and filtered; `total` counts every problem that matches. "
+    "`portfolio.csv` gives all of them at once.",
+)
 def portfolio(
     ctx: WorkspaceDep,
     session: SessionDep,
-    recommendation: Recommendation | None = None,
-    status: ProblemStatus | None = None,
-    owner_id: Id | None = None,
-    segment_id: Annotated[
-        Id | None, Query(description="Problems with evidence from this segment.")
-    ] = None,
+    filters: Annotated[PortfolioFilters, Query()],
+    page: PageDep,
     sort: SortKey = "pain",
     descending: bool = True,
-    include_archived: bool = False,
 ) -> Any:
-    rows = service.portfolio_rows(
-        session=session,
-        ctx=ctx,
-        recommendation=recommendation,
-        status=status,
-        owner_id=owner_id,
-        segment_id=segment_id,
-        sort=sort,
-        descending=descending,
-        include_archived=include_archived,
+    return service.portfolio_page(
+        session=session, ctx=ctx, filters=filters, sort=sort, descending=descending, page=page
     )
-    return Portfolio(items=rows, total=len(rows))
+
+
+@router.get(
+    "/portfolio.csv",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/csv": {}}}},
+    summary="Every problem that matches, with its scores, as CSV",
+)
+def portfolio_csv(
+    request: Request,
+    ctx: WorkspaceDep,
+    session: SessionDep,
+    filters: Annotated[PortfolioFilters, Query()],
+    sort: SortKey = "pain",
+    descending: bool = True,
+) -> StreamingResponse:
+    service.store_missing(session=session, workspace=ctx.workspace)
+    rows = service.portfolio_csv(
+        engine=request.app.state.engine, ctx=ctx, filters=filters, sort=sort, descending=descending
+    )
+    filename = f"evident-{ctx.workspace.slug}-portfolio.csv"
+    return StreamingResponse(
+        rows,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

@@ -1,13 +1,15 @@
 """The stored scorecard of each problem, its trend, and the portfolio's rows."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel
+from pydantic import Field as Described
 from sqlalchemy import (
     JSON,
     Column,
     ForeignKey,
+    Index,
     Integer,
     String,
 )
@@ -19,6 +21,7 @@ from app.enums import (
     Recommendation,
 )
 from app.scoring.scorecard import Scorecard
+from app.validation import Id
 
 
 class ProblemScorecard(SQLModel, table=True):
@@ -43,6 +46,45 @@ class ProblemScorecard(SQLModel, table=True):
     data: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     # The headline figures after each refresh that moved them, oldest first (TrendPoint).
     trend: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+
+
+class ProblemSummary(SQLModel, table=True):
+    """A problem's headline figures and what changed since its last decision (everything, when
+    never decided): one narrow row per problem, written with its card by the same refresh, that
+    the portfolio and the review queue page, sort and count over. The card itself is tens of kB
+    of JSON, too wide to scan."""
+
+    __tablename__ = "problem_summary"
+    __table_args__ = (Index("ix_problem_summary_workspace_id", "workspace_id", "problem_id"),)
+
+    problem_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("problem.id", ondelete="CASCADE"), primary_key=True)
+    )
+    workspace_id: int = Field(foreign_key="workspace.id", ondelete="CASCADE")
+    # The card's headline figures, as in problem_scorecard.
+    pain: float = 0
+    reach: float = 0
+    reach_upper: float = 0
+    feasibility: float = 0
+    confidence: str = Field(default="low", sa_type=String(8))
+    recommendation: str = Field(default="investigate", sa_type=String(16))
+    participants: int = 0
+    evidence_items: int = 0
+    flags: list[str] = Field(default_factory=list, sa_type=JSON)
+    # What the review queue shows.
+    last_decision_id: int | None = None
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The last decision's recommendation differs from the card's now.
+    recommendation_changed: bool = False
+    # The review date that falls due: the last decision's, else the problem's review-by date
+    # (unless a decision was taken on or after it).
+    due_on: date | None = None
+    new_evidence: int = 0
+    supporting: int = 0
+    contradicting: int = 0
+    behavioural: int = 0
+    by_signal: dict[str, int] = Field(default_factory=dict, sa_type=JSON)
+    new_tests: int = 0
 
 
 class HistoryPoint(BaseModel):
@@ -84,8 +126,43 @@ class PortfolioRow(BaseModel):
 
 
 class Portfolio(BaseModel):
+    """One page of the portfolio and the number of problems that match its filters."""
+
     items: list[PortfolioRow]
     total: int
+    limit: int
+    offset: int
+
+
+class PortfolioFilters(BaseModel):
+    """Which problems the portfolio lists; open (not archived) ones by default."""
+
+    recommendation: Recommendation | None = None
+    status: ProblemStatus | None = None
+    owner_id: Id | None = None
+    segment_id: Id | None = Described(None, description="Problems with evidence from this segment.")
+    include_archived: bool = False
+    q: str | None = Described(None, max_length=200, description="Title contains (any case).")
+    pain_min: float | None = Described(None, ge=0, le=100, description="Pain at least this.")
+    pain_max: float | None = Described(None, ge=0, le=100, description="Pain below this.")
+    reach_min: float | None = Described(None, ge=0, le=100, description="Reach at least this.")
+    reach_max: float | None = Described(None, ge=0, le=100, description="Reach below this.")
+
+
+class PortfolioCell(BaseModel):
+    """The open problems whose pain and reach fall in one cell of the chart's grid."""
+
+    pain_min: float
+    pain_max: float
+    reach_min: float
+    reach_max: float
+    count: int
+    by_recommendation: dict[Recommendation, int]
+
+    @property
+    def most(self) -> Recommendation:
+        """The recommendation most of the cell's problems have."""
+        return max(self.by_recommendation, key=lambda r: self.by_recommendation[r])
 
 
 SortKey = Literal["pain", "reach", "feasibility", "title", "participants", "updated"]

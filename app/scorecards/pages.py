@@ -1,4 +1,5 @@
-"""The portfolio: every open problem on a pain x reach chart, and a sortable, filterable table."""
+"""The portfolio: the open problems on a pain x reach chart (one bubble each, or counts per
+grid cell when there are too many to draw), and a sortable, filterable, paged table."""
 
 from dataclasses import dataclass
 from typing import Any
@@ -8,12 +9,12 @@ from fastapi.responses import Response
 
 from app.db import SessionDep
 from app.enums import ProblemStatus, Recommendation
-from app.kit.rows import rows_by_id
+from app.kit.rows import Page, rows_by_id
 from app.problems.models import Problem
-from app.scorecards.models import PortfolioRow
-from app.scorecards.service import portfolio_rows
+from app.scorecards.models import PortfolioCell, PortfolioFilters, PortfolioRow
+from app.scorecards.service import portfolio_chart, portfolio_page
 from app.validation import whole_number
-from app.web import PAGE_SIZE, Pager, is_htmx, offset_param, page_router, render
+from app.web import PAGE_SIZE, Pager, is_htmx, offset_param, page_router, render, url_with
 from app.workspaces.deps import WorkspaceDep
 
 router = page_router()
@@ -30,6 +31,19 @@ class Bubble:
     cx: float
     cy: float
     r: float
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A grid cell of the chart: its problems counted, a link to them in the table."""
+
+    cell: PortfolioCell
+    x: float
+    y: float
+    width: float
+    height: float
+    opacity: float
+    href: str
 
 
 def chart_x(pain: float) -> float:
@@ -52,8 +66,57 @@ def bubbles(rows: list[PortfolioRow]) -> list[Bubble]:
     return sorted(placed, key=lambda b: -b.r)
 
 
+def cell_filters(cell: PortfolioCell) -> dict[str, Any]:
+    """The table's filters that list a cell's problems (the last tenth includes 100)."""
+    return {
+        "pain_min": f"{cell.pain_min:g}",
+        "pain_max": f"{cell.pain_max:g}" if cell.pain_max < 100 else None,
+        "reach_min": f"{cell.reach_min:g}",
+        "reach_max": f"{cell.reach_max:g}" if cell.reach_max < 100 else None,
+        "offset": None,
+    }
+
+
+def cells(request: Request, found: list[PortfolioCell]) -> list[Cell]:
+    """Grid cells shaded by how many problems they hold, each linking to its problems."""
+    most = max((c.count for c in found), default=1)
+    return [
+        Cell(
+            cell=c,
+            x=chart_x(c.pain_min),
+            y=chart_y(c.reach_max),
+            width=chart_x(c.pain_max) - chart_x(c.pain_min),
+            height=chart_y(c.reach_min) - chart_y(c.reach_max),
+            opacity=round(0.2 + 0.8 * c.count / most, 2),
+            href=url_with(request, **cell_filters(c)) + "#problem-table",
+        )
+        for c in found
+    ]
+
+
 def _choice(value: str | None, allowed: Any) -> Any:
     return allowed(value) if value and value in allowed.__members__ else None
+
+
+def _score(raw: str | None) -> float | None:
+    """A score bound typed into the URL, or None when it is not a number from 0 to 100."""
+    try:
+        value = float(raw or "")
+    except ValueError:
+        return None
+    return value if 0 <= value <= 100 else None
+
+
+def _filters(params: Any) -> PortfolioFilters:
+    return PortfolioFilters(
+        recommendation=_choice(params.get("recommendation"), Recommendation),
+        status=_choice(params.get("status"), ProblemStatus),
+        q=params.get("q", "").strip()[:200] or None,
+        pain_min=_score(params.get("pain_min")),
+        pain_max=_score(params.get("pain_max")),
+        reach_min=_score(params.get("reach_min")),
+        reach_max=_score(params.get("reach_max")),
+    )
 
 
 @router.get("/w/{ws}")
@@ -61,37 +124,39 @@ def portfolio(request: Request, ctx: WorkspaceDep, session: SessionDep) -> Respo
     params = request.query_params
     sort = params.get("sort") if params.get("sort") in SORTS else "pain"
     descending = params.get("dir", "desc") != "asc"
-    recommendation = _choice(params.get("recommendation"), Recommendation)
-    status = _choice(params.get("status"), ProblemStatus)
-    q = params.get("q", "").strip()
-    rows = portfolio_rows(
+    filters = _filters(params)
+    page = Page(limit=PAGE_SIZE, offset=offset_param(request))
+    found = portfolio_page(
         session=session,
         ctx=ctx,
-        recommendation=recommendation,
-        status=status,
+        filters=filters,
         sort=sort,  # type: ignore[arg-type]
         descending=descending,
+        page=page,
     )
-    if q:
-        rows = [r for r in rows if q.lower() in r.title.lower()]
-    pager = Pager(total=len(rows), offset=offset_param(request))
+    scores = {
+        name: getattr(filters, name) for name in ("pain_min", "pain_max", "reach_min", "reach_max")
+    }
     context: dict[str, Any] = {
         "ctx": ctx,
         "nav": "portfolio",
-        "rows": rows[pager.offset : pager.offset + PAGE_SIZE],
-        "pager": pager,
+        "rows": found.items,
+        "pager": Pager(total=found.total, offset=page.offset),
         "sort": sort,
         "descending": descending,
-        "filters": {"recommendation": recommendation, "status": status, "q": q},
-        "filtered": bool(recommendation or status or q),
+        "filters": filters,
+        "scores": {name: f"{value:g}" for name, value in scores.items() if value is not None},
+        "filtered": filters != PortfolioFilters(),
     }
     if is_htmx(request) and request.headers.get("HX-Target") == "problem-table":
         return render(request, "scorecards/index.html", context, block="rows")
-    everything = portfolio_rows(session=session, ctx=ctx)
+    chart = portfolio_chart(session=session, ctx=ctx, filters=PortfolioFilters())
     deleted = _deleted_problem(session, ctx, params.get("deleted"))
     context |= {
-        "bubbles": bubbles(everything),
-        "has_problems": bool(everything) or bool(rows),
+        "chart_total": chart.total,
+        "bubbles": bubbles(chart.bubbles),
+        "cells": cells(request, chart.cells),
+        "has_problems": bool(chart.total) or bool(found.total),
         "thresholds": {
             "pain": ctx.workspace.pain_threshold,
             "reach": ctx.workspace.reach_threshold,

@@ -3,12 +3,13 @@ a moment), and the portfolio's headline figures. Always scoped by workspace."""
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
     bindparam,
+    func,
     or_,
 )
 from sqlmodel import Session, col, select
@@ -29,9 +30,10 @@ from app.enums import (
     TestStatus,
 )
 from app.experiments.models import Assumption, AssumptionTest
+from app.kit.rows import Page, paginate
 from app.problems.models import KillCriteriaChange, Problem
 from app.research.models import EvidenceItem, Interview, InterviewProblem, Participant, Segment
-from app.scorecards.models import ProblemScorecard
+from app.scorecards.models import PortfolioFilters, ProblemScorecard, ProblemSummary
 from app.scoring import inputs as si
 from app.workspaces.deps import WorkspaceContext
 from app.workspaces.models import Membership, Workspace
@@ -366,56 +368,144 @@ def load_inputs(
     return result
 
 
-def portfolio_headlines(
-    session: Session,
-    ctx: WorkspaceContext,
-    *,
-    status: ProblemStatus | None = None,
-    owner_id: int | None = None,
-    segment_id: int | None = None,
-    include_archived: bool = False,
-) -> list[dict[str, Any]]:
-    """Live problems with their stored headline figures (None where no card is stored yet),
-    as dicts of PortfolioRow's fields."""
+def problems_not_stored(session: Session, workspace_id: int) -> list[int]:
+    """Problems without a stored card or summary (written before either was kept).
+
+    Read from the workspace indexes alone (the cards are tens of kB each), and first only
+    counted: a card and a summary exist for every problem almost always."""
+
+    def stored(model: Any) -> Any:
+        return select(model.problem_id).where(model.workspace_id == workspace_id)
+
+    def count(model: Any) -> int:
+        stmt: Any = select(func.count()).where(model.workspace_id == workspace_id)
+        return int(session.exec(stmt.select_from(model)).one())
+
+    problems = count(Problem)
+    if count(ProblemSummary) == problems and count(ProblemScorecard) == problems:
+        return []
+    stmt: Any = select(Problem.id).where(
+        Problem.workspace_id == workspace_id,
+        or_(
+            col(Problem.id).not_in(stored(ProblemScorecard)),
+            col(Problem.id).not_in(stored(ProblemSummary)),
+        ),
+    )
+    return list(session.exec(stmt).all())
+
+
+def decision_review_dates(session: Session, ids: Sequence[int]) -> dict[int, date | None]:
+    """The review date of each of these decisions."""
+    if not ids:
+        return {}
+    rows = session.exec(
+        select(Decision.id, Decision.review_on).where(col(Decision.id).in_(ids))  # type: ignore[type-var]
+    ).all()
+    return {decision_id or 0: review_on for decision_id, review_on in rows}
+
+
+# The portfolio's columns, named as PortfolioRow's fields, from the problems' narrow summaries
+# (the cards are tens of kB of JSON each); rows read by position cost far less than by name.
+PORTFOLIO_COLUMNS: dict[str, Any] = {
+    "problem_id": Problem.id,
+    "title": Problem.title,
+    "status": Problem.status,
+    "owner_id": Problem.owner_id,
+    "pain": ProblemSummary.pain,
+    "reach": ProblemSummary.reach,
+    "reach_upper": ProblemSummary.reach_upper,
+    "feasibility": ProblemSummary.feasibility,
+    "confidence": ProblemSummary.confidence,
+    "recommendation": ProblemSummary.recommendation,
+    "participants": ProblemSummary.participants,
+    "evidence_items": ProblemSummary.evidence_items,
+    "flags": ProblemSummary.flags,
+}
+
+_SORT_COLUMNS: dict[str, Any] = {
+    "pain": ProblemSummary.pain,
+    "reach": ProblemSummary.reach,
+    "feasibility": ProblemSummary.feasibility,
+    "participants": ProblemSummary.participants,
+    "title": func.lower(Problem.title),
+    "updated": Problem.id,
+}
+
+
+def _portfolio_where(ctx: WorkspaceContext, f: PortfolioFilters) -> list[Any]:
+    card = ProblemSummary
     conditions: list[Any] = [Problem.workspace_id == ctx.id, col(Problem.deleted_at).is_(None)]
-    if status is not None:
-        conditions.append(Problem.status == status)
-    elif not include_archived:
+    if f.status is not None:
+        conditions.append(Problem.status == f.status)
+    elif not f.include_archived:
         conditions.append(Problem.status != ProblemStatus.archived)
-    if owner_id is not None:
-        conditions.append(Problem.owner_id == owner_id)
-    if segment_id is not None:
+    if f.owner_id is not None:
+        conditions.append(Problem.owner_id == f.owner_id)
+    if f.recommendation is not None:
+        conditions.append(card.recommendation == f.recommendation.value)
+    if f.q:
+        conditions.append(col(Problem.title).icontains(f.q, autoescape=True))
+    for column, low, high in (
+        (card.pain, f.pain_min, f.pain_max),
+        (card.reach, f.reach_min, f.reach_max),
+    ):
+        if low is not None:
+            conditions.append(col(column) >= low)
+        if high is not None:
+            conditions.append(col(column) < high)
+    if f.segment_id is not None:
         with_segment = (
             select(EvidenceItem.problem_id)
             .join(Participant, col(Participant.id) == col(EvidenceItem.participant_id))
             .where(
                 EvidenceItem.workspace_id == ctx.id,
-                Participant.segment_id == segment_id,
+                Participant.segment_id == f.segment_id,
                 col(EvidenceItem.deleted_at).is_(None),
             )
         )
         conditions.append(col(Problem.id).in_(with_segment))
-    card = ProblemScorecard
-    # Headline columns only, named as the row's fields: the full card (`data`) is tens of kB
-    # of JSON per problem, and rows read by position cost far less than rows read by name.
-    columns = {
-        "problem_id": Problem.id,
-        "title": Problem.title,
-        "status": Problem.status,
-        "owner_id": Problem.owner_id,
-        "pain": card.pain,
-        "reach": card.reach,
-        "reach_upper": card.reach_upper,
-        "feasibility": card.feasibility,
-        "confidence": card.confidence,
-        "recommendation": card.recommendation,
-        "participants": card.participants,
-        "evidence_items": card.evidence_items,
-        "flags": card.flags,
-    }
-    stmt: Any = (
-        select(*columns.values())  # type: ignore[type-var]
-        .outerjoin(card, col(card.problem_id) == col(Problem.id))
-        .where(*conditions)
+    return conditions
+
+
+def portfolio_order(sort: str, descending: bool) -> tuple[Any, Any]:
+    """The portfolio's order: by one figure, ties by problem id in the same direction."""
+    key, tie = _SORT_COLUMNS[sort], col(Problem.id)
+    return (key.desc(), tie.desc()) if descending else (key.asc(), tie.asc())
+
+
+def portfolio_select(ctx: WorkspaceContext, f: PortfolioFilters) -> Any:
+    """The problems that match, with their stored headline figures."""
+    return (
+        select(*PORTFOLIO_COLUMNS.values())
+        .join(ProblemSummary, col(ProblemSummary.problem_id) == col(Problem.id))
+        .where(*_portfolio_where(ctx, f))
     )
-    return [dict(zip(columns, row, strict=True)) for row in session.exec(stmt)]
+
+
+def portfolio_page(
+    session: Session,
+    ctx: WorkspaceContext,
+    f: PortfolioFilters,
+    *,
+    sort: str,
+    descending: bool,
+    page: Page,
+) -> tuple[list[dict[str, Any]], int]:
+    """One page of the portfolio as dicts of PortfolioRow's fields, and its total."""
+    order = portfolio_order(sort, descending)
+    rows, total = paginate(session, portfolio_select(ctx, f), page, order_by=order)
+    return [dict(zip(PORTFOLIO_COLUMNS, row, strict=True)) for row in rows], total
+
+
+def portfolio_points(
+    session: Session, ctx: WorkspaceContext, f: PortfolioFilters
+) -> list[tuple[float, float, str]]:
+    """(pain, reach, recommendation) of every problem that matches: three narrow columns."""
+    summary = ProblemSummary
+    stmt: Any = (
+        select(summary.pain, summary.reach, summary.recommendation)
+        .select_from(Problem)
+        .join(summary, col(summary.problem_id) == col(Problem.id))
+        .where(*_portfolio_where(ctx, f))
+    )
+    return list(session.exec(stmt).all())

@@ -6,13 +6,16 @@ before it commits recomputes those problems' cards under a per-problem lock, so 
 always equals a fresh computation.
 """
 
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
+    Engine,
+    delete,
     event,
+    insert,
     text,
     update,
 )
@@ -21,14 +24,26 @@ from sqlmodel import Session, col, select
 
 from app.db import TOUCHED_PROBLEMS, touched_problems
 from app.decisions.models import Decision
-from app.enums import ProblemStatus, Recommendation
+from app.enums import Recommendation, Stance, TestStatus
 from app.experiments.models import Assumption, AssumptionTest
+from app.kit.csv import csv_text
+from app.kit.rows import Page
 from app.problems.models import KillCriteriaChange, Problem
 from app.research.models import EvidenceItem, Interview, InterviewProblem, Participant, Segment
 from app.scorecards import repository
-from app.scorecards.models import HistoryPoint, PortfolioRow, ProblemScorecard, SortKey
+from app.scorecards.models import (
+    HistoryPoint,
+    Portfolio,
+    PortfolioCell,
+    PortfolioFilters,
+    PortfolioRow,
+    ProblemScorecard,
+    ProblemSummary,
+    SortKey,
+)
 from app.scorecards.repository import load_inputs
 from app.scoring.engine import compute_scorecard
+from app.scoring.inputs import DecisionIn, ScoringInput
 from app.scoring.scorecard import Scorecard
 from app.workspaces.deps import WorkspaceContext
 from app.workspaces.models import Workspace
@@ -75,13 +90,9 @@ def compute(
 # ---- the stored current scorecards ----------------------------------------------------------
 
 
-def _store(
-    session: Session, workspace_id: int, card: Scorecard, trend: list[dict[str, Any]] | None
-) -> None:
-    """Write a problem's card in place, without reading the old one (tens of kB of JSON) first;
-    `trend` is the stored trend, None when the problem has no card yet."""
-    values: dict[str, Any] = {
-        "computed_at": card.as_of,
+def headlines(card: Scorecard) -> dict[str, Any]:
+    """A card's headline figures, as the stored card and the problem's summary keep them."""
+    return {
         "pain": card.pain.value,
         "reach": card.reach.value,
         "reach_upper": card.reach.upper,
@@ -91,6 +102,16 @@ def _store(
         "participants": card.counts.participants,
         "evidence_items": card.counts.evidence_items,
         "flags": [flag.code.value for flag in card.flags],
+    }
+
+
+def _store(
+    session: Session, workspace_id: int, card: Scorecard, trend: list[dict[str, Any]] | None
+) -> None:
+    """Write a problem's card in place, without reading the old one (tens of kB of JSON) first;
+    `trend` is the stored trend, None when the problem has no card yet."""
+    values: dict[str, Any] = headlines(card) | {
+        "computed_at": card.as_of,
         "data": card.model_dump(mode="json"),
         "trend": _extended(trend or [], HistoryPoint.of(card).model_dump(mode="json")),
     }
@@ -104,6 +125,70 @@ def _store(
         .where(col(ProblemScorecard.problem_id) == card.problem_id)
         .values(**values)
     )
+
+
+def last_decision(inp: ScoringInput) -> DecisionIn | None:
+    """The decision in force: the latest (of two at the same instant, the later id)."""
+    return max(inp.decisions, key=lambda d: (d.decided_at, d.id), default=None)
+
+
+def summary_of(
+    inp: ScoringInput, card: Scorecard, problem: Problem, review_on: dict[int, Any]
+) -> dict[str, Any]:
+    """A problem's summary row: its card's headline figures and what changed since its last
+    decision (everything when never decided), from the same inputs as the card; `review_on`
+    holds the review date of each decision."""
+    last = last_decision(inp)
+    since = last.decided_at if last is not None else None
+    by_signal: dict[str, int] = {}
+    supporting = behavioural = 0
+    for item in inp.evidence:
+        if since is not None and item.logged_at <= since:
+            continue
+        by_signal[item.signal.value] = by_signal.get(item.signal.value, 0) + 1
+        supporting += item.signal.stance == Stance.supports
+        behavioural += item.signal.is_behavioural
+    new_tests = sum(
+        1
+        for t in inp.tests
+        if t.status == TestStatus.concluded
+        and t.concluded_at is not None
+        and (since is None or t.concluded_at > since)
+    )
+    due_on = review_on.get(last.id) if last is not None else None
+    # A decision taken on or after the review-by date was that review.
+    review_by = problem.review_by
+    if due_on is None and review_by is not None and (since is None or since.date() < review_by):
+        due_on = review_by
+    total = sum(by_signal.values())
+    return headlines(card) | {
+        "problem_id": inp.problem.id,
+        "workspace_id": problem.workspace_id,
+        "last_decision_id": last.id if last is not None else None,
+        "decided_at": since,
+        "recommendation_changed": last is not None
+        and last.recommendation is not None
+        and last.recommendation != card.recommendation.value,
+        "due_on": due_on,
+        "new_evidence": total,
+        "supporting": supporting,
+        "contradicting": total - supporting,
+        "behavioural": behavioural,
+        "by_signal": by_signal,
+        "new_tests": new_tests,
+    }
+
+
+def _store_summaries(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Replace these problems' summary rows (Core statements: no row is read first)."""
+    if not rows:
+        return
+    session.exec(
+        delete(ProblemSummary).where(
+            col(ProblemSummary.problem_id).in_([row["problem_id"] for row in rows])
+        )
+    )
+    session.execute(insert(ProblemSummary), rows)
 
 
 # Problems scored per batch: small enough that the participants of a batch stay well under
@@ -131,11 +216,17 @@ def refresh(*, session: Session, workspace: Workspace, problem_ids: Iterable[int
                 )
             ).all()
         }
+        lasts = [last_decision(inp) for inp in inputs.values()]
+        review_on = repository.decision_review_dates(session, [d.id for d in lasts if d])
+        by_id = {p.id: p for p in problems}
+        summaries = []
         # New cards are inserted together at the next flush, not one by one before each update.
         with session.no_autoflush:
             for inp in inputs.values():
                 card = compute_scorecard(inp)
                 _store(session, workspace.id or 0, card, trends.get(card.problem_id))
+                summaries.append(summary_of(inp, card, by_id[card.problem_id], review_on))
+        _store_summaries(session, summaries)
     session.flush()
 
 
@@ -330,6 +421,15 @@ def store_missing_cards(
     return bool(missing)
 
 
+def store_missing(*, session: Session, workspace: Workspace) -> None:
+    """Store the card and review row of every live problem of the workspace that lacks one, so
+    the portfolio and the review queue can page, sort and count in SQL."""
+    missing = repository.problems_not_stored(session, workspace.id or 0)
+    if missing:
+        lock_problems(session=session, problem_ids=missing)
+        refresh(session=session, workspace=workspace, problem_ids=missing)
+
+
 def stored_card(*, session: Session, ctx: Any, problem: Problem) -> ProblemScorecard:
     """The stored card of a problem; computed first if missing, or if this very transaction
     moved it (a decision freezes the card it decides on)."""
@@ -356,46 +456,101 @@ def trend_of(row: ProblemScorecard) -> list[HistoryPoint]:
     return [HistoryPoint.model_validate(point) for point in row.trend]
 
 
-def portfolio_rows(
+def portfolio_page(
     *,
     session: Session,
     ctx: WorkspaceContext,
-    recommendation: Recommendation | None = None,
-    status: ProblemStatus | None = None,
-    owner_id: int | None = None,
-    segment_id: int | None = None,
+    filters: PortfolioFilters,
     sort: SortKey = "pain",
     descending: bool = True,
-    include_archived: bool = False,
-) -> list[PortfolioRow]:
-    """Problems with their stored scorecards, filtered and sorted; missing cards are computed."""
+    page: Page,
+) -> Portfolio:
+    """One page of the problems that match, with their stored headline figures, paged, sorted
+    and filtered in SQL; cards never stored are stored first."""
+    store_missing(session=session, workspace=ctx.workspace)
+    rows, total = repository.portfolio_page(
+        session, ctx, filters, sort=sort, descending=descending, page=page
+    )
+    return Portfolio(
+        items=[PortfolioRow(**row) for row in rows],
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
+    )
 
-    def headlines() -> list[dict[str, Any]]:
-        return repository.portfolio_headlines(
+
+# The chart draws one bubble per problem up to this many, then counts them per grid cell.
+MAX_BUBBLES = 150
+# A grid cell spans this much pain and reach (the scores run from 0 to 100).
+CELL = 10
+
+
+def cell_of(score: float) -> int:
+    """Which cell of the grid a score from 0 to 100 falls in, 0 to 9 (100 in the last)."""
+    return min(max(int(score // CELL), 0), 100 // CELL - 1)
+
+
+class PortfolioChart(NamedTuple):
+    total: int
+    bubbles: list[PortfolioRow]  # one per problem, when there are few enough
+    cells: list[PortfolioCell]  # otherwise, counts per cell
+
+
+def portfolio_chart(
+    *, session: Session, ctx: WorkspaceContext, filters: PortfolioFilters
+) -> PortfolioChart:
+    """What the pain x reach chart draws: every problem, or counts per cell when there are too
+    many to draw one by one (a page stays small however large the workspace)."""
+    store_missing(session=session, workspace=ctx.workspace)
+    counts: dict[tuple[int, int], Counter[Recommendation]] = defaultdict(Counter)
+    for pain, reach, recommendation in repository.portfolio_points(session, ctx, filters):
+        # Binned here rather than in SQL: portable, and a tenth means exactly what the
+        # table's filters of a cell mean (at least its low bound, below its high one).
+        counts[cell_of(pain), cell_of(reach)][Recommendation(recommendation)] += 1
+    total = sum(c.total() for c in counts.values())
+    if total <= MAX_BUBBLES:
+        rows, _ = repository.portfolio_page(
             session,
             ctx,
-            status=status,
-            owner_id=owner_id,
-            segment_id=segment_id,
-            include_archived=include_archived,
+            filters,
+            sort="feasibility",
+            descending=True,
+            page=Page(limit=MAX_BUBBLES, offset=0),
         )
-
-    found = headlines()
-    missing = [r["problem_id"] for r in found if r["pain"] is None]
-    if store_missing_cards(session=session, workspace=ctx.workspace, problem_ids=missing):
-        found = headlines()
-    rows = [
-        PortfolioRow(**r)
-        for r in found
-        if recommendation is None or r["recommendation"] == recommendation
+        return PortfolioChart(total, [PortfolioRow(**row) for row in rows], [])
+    cells = [
+        PortfolioCell(
+            pain_min=pain * CELL,
+            pain_max=(pain + 1) * CELL,
+            reach_min=reach * CELL,
+            reach_max=(reach + 1) * CELL,
+            count=by_recommendation.total(),
+            by_recommendation=dict(by_recommendation),
+        )
+        for (pain, reach), by_recommendation in sorted(counts.items())
     ]
-    key = {
-        "pain": lambda r: (r.pain, r.problem_id),
-        "reach": lambda r: (r.reach, r.problem_id),
-        "feasibility": lambda r: (r.feasibility, r.problem_id),
-        "participants": lambda r: (r.participants, r.problem_id),
-        "title": lambda r: (r.title.lower(), r.problem_id),
-        "updated": lambda r: (r.problem_id, 0),
-    }[sort]
-    rows.sort(key=key, reverse=descending)
-    return rows
+    return PortfolioChart(total, [], cells)
+
+
+# Rows of the CSV export read and written at a time.
+CSV_CHUNK = 500
+
+
+def portfolio_csv(
+    *,
+    engine: Engine,
+    ctx: WorkspaceContext,
+    filters: PortfolioFilters,
+    sort: SortKey = "pain",
+    descending: bool = True,
+) -> Iterator[str]:
+    """Every problem that matches as CSV, written a chunk of rows at a time from a session of
+    its own (the request's has ended by the time a streamed answer is read)."""
+    yield csv_text([list(repository.PORTFOLIO_COLUMNS)])
+    stmt = repository.portfolio_select(ctx, filters).order_by(
+        *repository.portfolio_order(sort, descending)
+    )
+    with Session(engine) as session:
+        result = session.execute(stmt.execution_options(yield_per=CSV_CHUNK))
+        for chunk in result.partitions():
+            yield csv_text([*row[:-1], ";".join(row[-1])] for row in chunk)

@@ -37,6 +37,7 @@ EXPECTED: dict[str, Role] = {
     "GET /decisions/{decision_id}/memo": VIEWER,
     "GET /review": VIEWER,
     "GET /portfolio": VIEWER,
+    "GET /portfolio.csv": VIEWER,
     "GET /settings/scoring": ADMIN,
     "PATCH /settings/scoring": ADMIN,
     "GET /audit": VIEWER,

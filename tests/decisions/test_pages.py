@@ -47,3 +47,27 @@ def test_viewer_and_contributor_cannot_decide(api: Api) -> None:
         assert response.status_code == 403
         assert "decider" in soup(response).get_text()
     assert api.ok(api.get("decisions"))["total"] == 0
+
+
+def test_review_pages_link_to_each_other_and_say_when_empty(api: Api, web: Web) -> None:
+    empty = soup(web.get("review"))
+    assert "Nothing to review" in empty.find(class_="empty").get_text()
+    for i in range(27):
+        api.evidence(api.problem(title=f"Problem {i:02d}")["id"])
+
+    first = soup(web.get("review"))
+    assert len(first.find_all("article")) == 25
+    assert "27 problems to review" in first.find("main").get_text()
+    pager = first.find("nav", class_="pager")
+    assert "1\u201325 of 27" in pager.get_text()
+    assert pager.find("a", string="Next →")["href"] == "/w/acme/review?offset=25"
+
+    second = soup(web.get("review?offset=25"))
+    assert len(second.find_all("article")) == 2
+    assert second.find("nav", class_="pager").find("a", string="← Previous")["href"] == (
+        "/w/acme/review"
+    )
+
+    beyond = soup(web.get("review?offset=50"))
+    assert beyond.find("article") is None
+    assert beyond.find("a", string="Go to the first page")["href"] == "/w/acme/review"

@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 from app.auth.models import User
 from app.decisions.review import review_queue
 from app.enums import Role
+from app.kit.rows import Page
 from app.workspaces.deps import WorkspaceContext
 from app.workspaces.models import Workspace
 from tests.decisions.test_api import decide
@@ -157,8 +158,10 @@ def test_the_review_date_falls_due_as_days_pass(api: Api, engine: Engine) -> Non
         user = session.get(User, api.user_id)
         assert user is not None
         ctx = WorkspaceContext(workspace=workspace, user=user, role=Role.admin)
-        assert review_queue(session=session, ctx=ctx, today=date(2031, 6, 29)).items == []
-        [item] = review_queue(session=session, ctx=ctx, today=date(2031, 6, 30)).items
+        page = Page(limit=10, offset=0)
+        before = review_queue(session=session, ctx=ctx, today=date(2031, 6, 29), page=page)
+        assert before.items == []
+        [item] = review_queue(session=session, ctx=ctx, today=date(2031, 6, 30), page=page).items
     assert item.problem_id == problem["id"]
     assert item.review_due_on == date(2031, 6, 30)
 
@@ -168,3 +171,19 @@ def test_the_queue_is_per_workspace(api: Api, client: Any) -> None:
     stranger = Api.signed_up(client, email="eve@example.com", workspace="globex")
     assert _queue(stranger) == {}
     assert len(_queue(api)) == 1
+
+
+def test_the_queue_pages_in_order_with_its_total(api: Api) -> None:
+    problems = [api.problem(title=f"Problem {i}")["id"] for i in range(3)]
+    for count, problem_id in enumerate(problems, start=1):
+        for _ in range(count):
+            api.evidence(problem_id)
+    first = api.ok(api.get("review", params={"limit": 2}))
+    assert (first["total"], first["limit"], first["offset"]) == (3, 2, 0)
+    # The same reason first, then the most new evidence.
+    assert [item["problem_id"] for item in first["items"]] == [problems[2], problems[1]]
+    rest = api.ok(api.get("review", params={"limit": 2, "offset": 2}))
+    assert [item["problem_id"] for item in rest["items"]] == [problems[0]]
+    beyond = api.ok(api.get("review", params={"limit": 2, "offset": 10}))
+    assert (beyond["items"], beyond["total"]) == ([], 3)
+    assert api.get("review", params={"limit": 0}).status_code == 422

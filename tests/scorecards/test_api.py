@@ -1,5 +1,7 @@
 """Scorecards through the API: current, as of a moment, history, portfolio and thresholds."""
 
+import csv
+import io
 import time
 from datetime import UTC, datetime
 
@@ -116,3 +118,47 @@ def test_single_source_flag_names_the_team_member(api: Api) -> None:
     card = api.ok(api.get(f"problems/{problem['id']}/scorecard"))
     flag = next(f for f in card["flags"] if f["code"] == "single_source")
     assert flag["message"].startswith("ada logged 4 of 4 supporting items")
+
+
+def test_portfolio_pages_and_filters_in_sql(api: Api) -> None:
+    for i in range(5):
+        problem = api.problem(title=f"Problem {i}")
+        for _ in range(i):
+            api.evidence(problem["id"], participant_id=api.participant()["id"], signal="paid")
+    api.problem(title="Invoices by hand")
+    first = api.ok(api.get("portfolio", params={"limit": 2}))
+    assert (first["total"], first["limit"], first["offset"], len(first["items"])) == (6, 2, 0, 2)
+    everything = api.ok(api.get("portfolio", params={"limit": 100}))["items"]
+    second = api.ok(api.get("portfolio", params={"limit": 2, "offset": 2}))["items"]
+    assert second == everything[2:4]
+    assert [r["title"] for r in everything[:2]] == ["Problem 4", "Problem 3"]
+
+    found = api.ok(api.get("portfolio", params={"q": "INVOICES"}))
+    assert [r["title"] for r in found["items"]] == ["Invoices by hand"] and found["total"] == 1
+    assert api.ok(api.get("portfolio", params={"q": "100%_"}))["total"] == 0
+    pain = sorted(r["pain"] for r in everything)
+    middle = api.ok(api.get("portfolio", params={"pain_min": pain[2], "pain_max": pain[4]}))
+    assert sorted(r["pain"] for r in middle["items"]) == [p for p in pain if pain[2] <= p < pain[4]]
+    assert api.get("portfolio", params={"pain_min": 101}).status_code == 422
+
+
+def test_portfolio_csv_lists_every_match_and_keeps_formulas_inert(api: Api) -> None:
+    titles = ["=HYPERLINK(1)", *(f"Problem {i:02d}" for i in range(60))]
+    for title in titles:
+        api.problem(title=title)
+    api.problem(title="Old", status="archived")
+    response = api.get("portfolio.csv", params={"sort": "title", "descending": False})
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    assert "attachment" in response.headers["content-disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert [r["title"] for r in rows] == ["'=HYPERLINK(1)", *titles[1:]]
+    listed = api.ok(api.get("portfolio", params={"sort": "title", "descending": False}))
+    for row, item in zip(rows, listed["items"], strict=False):
+        assert (int(row["problem_id"]), float(row["pain"]), row["recommendation"]) == (
+            item["problem_id"],
+            item["pain"],
+            item["recommendation"],
+        )
+    archived = api.get("portfolio.csv", params={"status": "archived"})
+    assert [r["title"] for r in csv.DictReader(io.StringIO(archived.text))] == ["Old"]

@@ -1,5 +1,15 @@
 """The portfolio: chart, table, htmx sorting and filtering, pagination, empty state."""
 
+from urllib.parse import parse_qsl, urlsplit
+
+from sqlalchemy import Engine, func, insert
+from sqlmodel import Session, select
+
+from app.db import utcnow
+from app.enums import ProblemStatus, Recommendation
+from app.problems.models import Problem
+from app.scorecards.models import ProblemScorecard, ProblemSummary
+from app.workspaces.models import Workspace
 from tests.factories import Api
 from tests.pages import Web, soup
 
@@ -64,3 +74,80 @@ def test_deleting_a_problem_offers_undo(api: Api, web: Web) -> None:
     undo = web.post(f"problems/{problem['id']}/restore")
     assert undo.status_code == 303
     assert "Soon gone" in web.get("").text
+
+
+def bulk_problems(engine: Engine, workspace: str, count: int) -> None:
+    """Many problems with stored cards spread over pain and reach, inserted in bulk."""
+    now = utcnow()
+    with Session(engine) as session:
+        ws = session.exec(select(Workspace.id).where(Workspace.slug == workspace)).one()
+        first = (session.exec(select(func.max(Problem.id))).one() or 0) + 1
+        ids = range(first, first + count)
+        common = {"workspace_id": ws, "created_at": now, "updated_at": now, "version": 1}
+        session.execute(
+            insert(Problem),
+            [
+                common
+                | {
+                    "id": i,
+                    "title": f"Bulk problem {i}",
+                    "statement": "",
+                    "status": ProblemStatus.exploring,
+                    "feasibility_rationale": "",
+                }
+                for i in ids
+            ],
+        )
+        recommendations = list(Recommendation)
+        figures = [
+            {
+                "problem_id": i,
+                "workspace_id": ws,
+                "pain": i * 37 % 101,
+                "reach": i * 53 % 101,
+                "reach_upper": 100,
+                "feasibility": 50,
+                "confidence": "low",
+                "recommendation": recommendations[i % len(recommendations)].value,
+                "participants": 0,
+                "evidence_items": 0,
+                "flags": [],
+            }
+            for i in ids
+        ]
+        session.execute(
+            insert(ProblemScorecard),
+            [row | {"computed_at": now, "data": {}, "trend": []} for row in figures],
+        )
+        session.execute(insert(ProblemSummary), [row | {"by_signal": {}} for row in figures])
+        session.commit()
+
+
+def test_many_problems_are_counted_per_cell_with_a_drill_down(
+    api: Api, web: Web, engine: Engine
+) -> None:
+    bulk_problems(engine, "acme", 3_000)
+    response = web.get("")
+    assert len(response.content) < 150_000
+    chart = soup(response).find("svg", class_="chart")
+    assert chart.find("circle") is None
+    cells = chart.find_all("a", class_="cell")
+    assert 50 <= len(cells) <= 100
+    counts = {a["href"]: int(a.find("text").get_text()) for a in cells}
+    assert sum(counts.values()) == 3_000
+    assert "3000 problems counted in" in chart.find("desc").get_text()
+
+    href, count = max(counts.items(), key=lambda item: item[1])
+    link = cells[list(counts).index(href)]
+    assert link.title.get_text().startswith(f"{count} problems with pain ")
+    bounds = dict(parse_qsl(urlsplit(href).query))
+    table = soup(web.get(href.removeprefix("/w/acme").split("#")[0]))
+    assert f"of {count}" in table.find("nav", class_="pager").get_text()
+    assert "Only problems with pain" in table.find(class_="notice").get_text()
+    for row in table.select("#problem-table tbody tr"):
+        pain, reach = (float(td.get_text().rstrip("%")) for td in row.select("td.num")[:2])
+        assert float(bounds["pain_min"]) - 0.5 <= pain <= float(bounds.get("pain_max", 100)) + 0.5
+        assert float(bounds["reach_min"]) - 0.5 <= reach
+        assert reach <= float(bounds.get("reach_max", 100)) + 0.5
+    api_page = api.ok(api.get("portfolio", params=bounds | {"limit": 1}))
+    assert api_page["total"] == count
