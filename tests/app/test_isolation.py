@@ -47,6 +47,12 @@ EXPECTED: dict[str, Role] = {
     "POST /import/interviews": CONTRIBUTOR,
     "GET /export/{table}.csv": VIEWER,
     "GET /search": VIEWER,
+    "GET /invitations": ADMIN,
+    "POST /invitations": ADMIN,
+    "POST /invitations/{invitation_id}/resend": ADMIN,
+    "DELETE /invitations/{invitation_id}": ADMIN,
+    "GET /settings/signup": ADMIN,
+    "PATCH /settings/signup": ADMIN,
 }
 WRITERS = {
     "segments": ADMIN,
@@ -87,6 +93,7 @@ CHANGE: dict[str, Row] = {
     "tests": {"metric": "exports that succeed"},
     "decisions": {"review_on": "2027-01-15"},
     "settings/scoring": {"pain_threshold": 55},
+    "settings/signup": {"signup_domain": "example.org", "signup_role": "viewer"},
 }
 
 
@@ -103,6 +110,7 @@ class World:
         r = self.rows
         bodies: dict[str, Row] = {
             "members": {"email": self.newcomer, "role": "viewer"},
+            "invitations": {"email": "invitee@example.com", "role": "viewer"},
             "segments": {"name": "Enterprise", "size": 40},
             "participants": {"name": "Ravi", "segment_id": r["segments"]["id"]},
             "interviews": {
@@ -166,6 +174,9 @@ def build_world(client: TestClient) -> World:
             201,
         ),
     }
+    world.rows["invitations"] = admin.ok(
+        admin.post("invitations", json={"email": "pending@example.com"}), 201
+    )
     world.bystander_id = admin.as_member("bystander@example.com", "viewer").user_id
     Api.register(client, world.newcomer)
     return world
@@ -209,7 +220,7 @@ def request_for(world: World, method: str, route: str, url: str) -> dict[str, An
         return {"json": {"version": version, "role": "contributor"}}
     if method == "PATCH":
         current = admin.ok(admin.get(url))
-        key = "settings/scoring" if route == "/settings/scoring" else collection
+        key = route.lstrip("/") if route.startswith("/settings/") else collection
         return {"json": {"version": current["version"]} | CHANGE[key]}
     if f"{method} {route}" in QUERIES:
         return {"params": QUERIES[f"{method} {route}"]}
@@ -224,6 +235,9 @@ def repair(world: World, method: str, route: str, url: str) -> None:
     if route.startswith("/members/"):
         body = {"email": "bystander@example.com", "role": "viewer"}
         admin.ok(admin.post("members", json=body), 202)
+    elif route.startswith("/invitations/"):  # revoked: a new one for the routes after
+        body = {"email": "pending@example.com"}
+        world.rows["invitations"] = admin.ok(admin.post("invitations", json=body), 201)
     else:
         admin.ok(admin.post(f"{url}/restore"))
 
