@@ -17,6 +17,7 @@ from app.kit.rows import get_for_update, get_row, restore, soft_delete, update_r
 from app.research import repository as research_repository
 from app.research.models import Segment, SegmentCreate, SegmentUpdate
 from app.research.service import create_segment
+from app.sharing import service as sharing
 from app.validation import Id, whole_number
 from app.web import (
     PAGE_SIZE,
@@ -55,6 +56,7 @@ def _settings_page(
     values: dict[str, str] | None = None,
     new_token: str | None = None,
     invitation_sent: InvitationSent | None = None,
+    share_created: tuple[Any, str] | None = None,
     status: int = 200,
 ) -> Response:
     members = list(workspaces.members(session=session, ctx=ctx))
@@ -83,6 +85,10 @@ def _settings_page(
         "invitations": invitations.pending(session=session, ctx=ctx) if ctx.can(Role.admin) else [],
         "former_members": workspaces.former_members(session=session, ctx=ctx),
         "now": utcnow(),
+        "share_created": share_created,
+        "share_links": sharing.live_links(session=session, ctx=ctx),
+        "shareable": sharing.shareable(session=session, ctx=ctx) if ctx.can(Role.decider) else [],
+        "is_decider": ctx.can(Role.decider),
         "deleted_segment": deleted_segment,
         "roles": list(Role),
         "errors": errors or {},
@@ -91,6 +97,9 @@ def _settings_page(
         "workspace": ctx.workspace,
     }
     return render(request, "workspaces/index.html", context, status=status)
+
+
+settings_page_response = _settings_page
 
 
 def _back(request: Request, ctx: WorkspaceContext, anchor: str, query: str = "") -> Response:

@@ -53,6 +53,9 @@ EXPECTED: dict[str, Role] = {
     "DELETE /invitations/{invitation_id}": ADMIN,
     "GET /settings/signup": ADMIN,
     "PATCH /settings/signup": ADMIN,
+    "GET /share-links": VIEWER,
+    "POST /share-links": DECIDER,
+    "DELETE /share-links/{share_link_id}": DECIDER,
 }
 WRITERS = {
     "segments": ADMIN,
@@ -111,6 +114,7 @@ class World:
         bodies: dict[str, Row] = {
             "members": {"email": self.newcomer, "role": "viewer"},
             "invitations": {"email": "invitee@example.com", "role": "viewer"},
+            "share-links": {"kind": "scorecard", "target_id": r["problems"]["id"]},
             "segments": {"name": "Enterprise", "size": 40},
             "participants": {"name": "Ravi", "segment_id": r["segments"]["id"]},
             "interviews": {
@@ -143,6 +147,7 @@ class World:
             return self.bystander_id
         # "/tests/{row_id}" -> "tests"; "{problem_id}" -> "problems"
         collection = route.split("/")[1] if name == "row_id" else name.removesuffix("_id") + "s"
+        collection = collection.replace("share_links", "share-links")
         return int(self.rows[collection]["id"])
 
 
@@ -174,6 +179,9 @@ def build_world(client: TestClient) -> World:
             201,
         ),
     }
+    world.rows["share-links"] = admin.ok(
+        admin.post("share-links", json={"kind": "scorecard", "target_id": problem["id"]}), 201
+    )
     world.rows["invitations"] = admin.ok(
         admin.post("invitations", json={"email": "pending@example.com"}), 201
     )
@@ -235,6 +243,9 @@ def repair(world: World, method: str, route: str, url: str) -> None:
     if route.startswith("/members/"):
         body = {"email": "bystander@example.com", "role": "viewer"}
         admin.ok(admin.post("members", json=body), 202)
+    elif route.startswith("/share-links/"):
+        body = {"kind": "scorecard", "target_id": world.rows["problems"]["id"]}
+        world.rows["share-links"] = admin.ok(admin.post("share-links", json=body), 201)
     elif route.startswith("/invitations/"):  # revoked: a new one for the routes after
         body = {"email": "pending@example.com"}
         world.rows["invitations"] = admin.ok(admin.post("invitations", json=body), 201)
