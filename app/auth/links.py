@@ -39,3 +39,17 @@ def verified_link_hash(secret: str, purpose: str, token: str) -> str | None:
     if not hmac.compare_digest(signature, _signature(secret, purpose, value)):
         return None
     return link_hash(token)
+
+
+def sign_value(secret: str, purpose: str, value: str) -> str:
+    """A value (short, for a cookie) with its signature, to read back with `unsign_value`."""
+    encoded = base64.urlsafe_b64encode(value.encode()).decode().rstrip("=")
+    return f"{encoded}.{_signature(secret, purpose, encoded)}"
+
+
+def unsign_value(secret: str, purpose: str, signed: str) -> str | None:
+    """The value of `sign_value`, or None when the signature does not hold."""
+    encoded, _, signature = signed.partition(".")
+    if not encoded or not hmac.compare_digest(signature, _signature(secret, purpose, encoded)):
+        return None
+    return base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode()

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlmodel import Session, select
 
+from app.auth import oidc
 from app.auth.deps import OptionalUser, client_address
 from app.auth.models import ResetRequest, User, UserCreate
 from app.auth.service import (
@@ -27,7 +28,7 @@ from app.auth.service import (
 from app.config import Settings
 from app.dataio.seed import load_demo
 from app.db import SessionDep
-from app.errors import AppError, FormError, NotAuthenticated, TooManyRequests
+from app.errors import AppError, FormError, NotAuthenticated, NotFound, TooManyRequests
 from app.kit.mail import Delivery, send_mail
 from app.web import (
     ANON_COOKIE,
@@ -465,3 +466,57 @@ def signup(request: Request, session: SessionDep, form: FormDep) -> Response:
         "delivery": delivery,
     }
     return anonymous_form(request, "auth/signup.html", context)
+
+
+# ---- single sign-on --------------------------------------------------------------------------
+
+
+def _sso_callback_url(request: Request) -> str:
+    return public_url(request, "/signin/sso/callback")
+
+
+@router.get("/signin/sso")
+def sso_start(request: Request) -> Response:
+    """Off to the provider; a signed cookie remembers the attempt (state, nonce, PKCE)."""
+    settings = request.app.state.settings
+    if not settings.oidc_enabled:
+        raise NotFound("Single sign-on is not set up on this server.")
+    url, flow = oidc.start(
+        settings=settings,
+        redirect_uri=_sso_callback_url(request),
+        next_path=safe_next(request.query_params.get("next")),
+    )
+    response = Response(status_code=303, headers={"Location": url})
+    response.set_cookie(
+        oidc.FLOW_COOKIE,
+        flow,
+        max_age=600,
+        httponly=True,
+        samesite="lax",  # it must come back on the provider's redirect
+        secure=_secure(request),
+        path="/signin/sso",
+    )
+    return response
+
+
+@router.get("/signin/sso/callback")
+def sso_callback(request: Request, session: SessionDep) -> Response:
+    settings = request.app.state.settings
+    if not settings.oidc_enabled:
+        raise NotFound("Single sign-on is not set up on this server.")
+    try:
+        claims, target = oidc.finish(
+            settings=settings,
+            redirect_uri=_sso_callback_url(request),
+            cookie=request.cookies.get(oidc.FLOW_COOKIE),
+            params=dict(request.query_params),
+        )
+        user = invitations.single_sign_on_account(session=session, claims=claims)
+    except NotAuthenticated as exc:
+        context = {"values": {"next": "/"}, "errors": {"": exc.message}}
+        response = anonymous_form(request, "auth/signin.html", context, 401)
+        response.delete_cookie(oidc.FLOW_COOKIE, path="/signin/sso")
+        return response
+    response = signed_in(request, session, user, safe_next(target))
+    response.delete_cookie(oidc.FLOW_COOKIE, path="/signin/sso")
+    return response

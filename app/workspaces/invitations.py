@@ -12,11 +12,11 @@ from sqlmodel import Session, col, select
 
 from app.auth.links import new_link_token, verified_link_hash
 from app.auth.models import User
-from app.auth.service import normalise_email
+from app.auth.service import normalise_email, unusable_password_hash
 from app.config import Settings
 from app.db import utcnow
 from app.enums import Role
-from app.errors import Conflict, NotFound
+from app.errors import Conflict, NotAuthenticated, NotFound
 from app.kit.audit import record, record_change
 from app.kit.mail import Delivery, send_mail
 from app.workspaces.deps import WorkspaceContext
@@ -332,3 +332,48 @@ def send_invitation(
             "mail_error": delivery.error,
         }
     )
+
+
+# ---- single sign-on --------------------------------------------------------------------------
+
+
+def single_sign_on_account(*, session: Session, claims: dict[str, Any]) -> User:
+    """The account of an email the provider vouches for; made on the first visit when the
+    email is invited or its domain is open, joining those workspaces (just in time)."""
+    email = normalise_email(str(claims.get("email") or ""))
+    if not email or claims.get("email_verified") is not True:
+        raise NotAuthenticated(
+            "The single sign-on provider did not confirm your email address, so Evident cannot "
+            "tell which account is yours."
+        )
+    user = session.exec(select(User).where(User.email == email)).first()
+    invited = [
+        invitation
+        for invitation in session.exec(
+            select(Invitation).where(
+                Invitation.email == email,
+                col(Invitation.accepted_at).is_(None),
+                col(Invitation.revoked_at).is_(None),
+                col(Invitation.expires_at) > utcnow(),
+            )
+        ).all()
+    ]
+    if user is None:
+        if not invited and not open_workspaces(session=session, email=email):
+            raise NotAuthenticated(
+                f"No Evident account uses {email}. Evident is by invitation: ask your team's "
+                "admin to invite you."
+            )
+        user = User(
+            email=email,
+            name=str(claims.get("name") or email.split("@")[0])[:200],
+            password_hash=unusable_password_hash(),
+        )
+        session.add(user)
+        session.flush()
+    if not user.is_active:
+        raise NotAuthenticated("This account is disabled.")
+    for invitation in invited:
+        accept(session=session, invitation=invitation, user=user)
+    join_open_workspaces(session=session, user=user)
+    return user
