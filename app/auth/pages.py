@@ -330,6 +330,14 @@ def reset(request: Request, session: SessionDep, token: str, form: FormDep) -> R
 # ---- invitations -----------------------------------------------------------------------------
 
 
+ROLE_WORDS = {
+    "viewer": "you will read the research, scorecards and decisions.",
+    "contributor": "you will log interviews, evidence and tests.",
+    "decider": "you will log research and record decisions.",
+    "admin": "you will also manage the workspace and its members.",
+}
+
+
 def _invitation_page(
     request: Request,
     session: Session,
@@ -353,6 +361,7 @@ def _invitation_page(
         "workspace": session.get(Workspace, invitation.workspace_id),
         "inviter": session.get(User, invitation.invited_by) if invitation.invited_by else None,
         "mode": mode,
+        "role_words": ROLE_WORDS,
         "token": token,
         "values": values or {},
         "errors": errors or {},

@@ -60,7 +60,7 @@ def test_thresholds_and_members(api: Api, web: Web) -> None:
     assert [tr.find_all("td")[1].get_text() for tr in page.select("#members tbody tr")] == [
         "ada@example.com"
     ]
-    pending = [tr.find("td").get_text() for tr in page.select("#invitations tbody tr")]
+    pending = [li.find("strong").get_text() for li in page.select("#invitations ul.invitations li")]
     assert pending == ["cecil@example.com", "carol@example.com"]
     bad = web.post("settings/invitations", {"invite_email": "not an email"})
     assert bad.status_code == 422
