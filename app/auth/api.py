@@ -5,6 +5,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
+from pydantic import ValidationError
 from sqlmodel import col, select
 
 from app.auth.deps import CurrentUser, client_address
@@ -18,21 +19,20 @@ from app.auth.models import (
     TokenCreated,
     TokenRead,
     User,
-    UserCreate,
 )
 from app.auth.pages import send_reset_mail
 from app.auth.service import (
     SignInLimits,
     attempt_sign_in,
-    create_user,
     issue_token,
     open_reset,
     request_password_reset,
     reset_password,
 )
 from app.db import SessionDep, utcnow
-from app.errors import NotAuthenticated, NotFound, app_error_response
+from app.errors import InvalidInput, NotAuthenticated, NotFound, app_error_response
 from app.validation import Id
+from app.web import validation_errors
 from app.workspaces import invitations
 from app.workspaces.models import InvitationAccept, MeRead, WorkspaceWithRole
 from app.workspaces.service import workspaces_of
@@ -129,22 +129,23 @@ def accept_invitation(request: Request, session: SessionDep, payload: Invitation
     invitation = invitations.open_invitation(
         session=session, settings=settings, token=payload.token
     )
-    if session.exec(select(User.id).where(User.email == invitation.email)).first():
-        try:
-            user = attempt_sign_in(
-                session=session,
-                email=invitation.email,
-                password=payload.password,
-                address=client_address(request),
-                limits=SignInLimits.of(settings),
-            )
-        except NotAuthenticated as exc:
-            return app_error_response(request, exc)  # the failure is counted and kept
-    else:
-        account = UserCreate(email=invitation.email, name=payload.name, password=payload.password)
-        user = create_user(
-            session=session, email=account.email, password=account.password, name=account.name
+    try:
+        user = invitations.accepting_account(
+            session=session,
+            invitation=invitation,
+            name=payload.name,
+            password=payload.password,
+            address=client_address(request),
+            limits=SignInLimits.of(settings),
         )
+    except NotAuthenticated as exc:
+        return app_error_response(request, exc)  # the failure is counted and kept
+    except ValidationError as exc:
+        errors = validation_errors(exc)
+        raise InvalidInput(
+            "; ".join(f"{field}: {message}" for field, message in errors.items()),
+            details=[{"field": field, "message": message} for field, message in errors.items()],
+        ) from None
     invitations.accept(session=session, invitation=invitation, user=user)
     return _session_token(session, user, settings.session_days)
 

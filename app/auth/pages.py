@@ -309,7 +309,8 @@ def send_reset_mail(
 @router.get("/reset/{token}")
 def reset_form(request: Request, session: SessionDep, token: str) -> Response:
     open_reset(session=session, settings=request.app.state.settings, token=token)
-    return anonymous_form(request, "auth/reset.html", {"token": token, "errors": {}})
+    context = {"token": token, "errors": {}, "noindex": True}
+    return anonymous_form(request, "auth/reset.html", context)
 
 
 @router.post("/reset/{token}")
@@ -362,6 +363,7 @@ def _invitation_page(
         "inviter": session.get(User, invitation.invited_by) if invitation.invited_by else None,
         "mode": mode,
         "role_words": ROLE_WORDS,
+        "noindex": True,
         "token": token,
         "values": values or {},
         "errors": errors or {},
@@ -385,38 +387,28 @@ def accept_invitation(
     settings = request.app.state.settings
     invitation = invitations.open_invitation(session=session, settings=settings, token=token)
     values = values_of(form)
-    password = str(form.get("password") or "")
     already_signed_in = user is not None
     if user is None:
-        account = session.exec(select(User).where(User.email == invitation.email)).first()
-        if account is not None:
-            try:
-                user = attempt_sign_in(
-                    session=session,
-                    email=invitation.email,
-                    password=password,
-                    address=client_address(request),
-                    limits=SignInLimits.of(settings),
-                )
-            except (NotAuthenticated, TooManyRequests) as exc:
-                # Answered, not raised: the failed attempt is counted and kept.
-                return _invitation_page(
-                    request, session, token, None, errors={"": exc.message}, status=exc.status
-                )
-        else:
-            try:
-                new = UserCreate(
-                    email=invitation.email, name=values.get("name", ""), password=password
-                )
-            except ValidationError as exc:
-                errors = validation_errors(exc)
-                page = _invitation_page(
-                    request, session, token, None, values=values, errors=errors, status=422
-                )
-                raise FormError(page) from None
-            user = create_user(
-                session=session, email=new.email, password=new.password, name=new.name
+        try:
+            user = invitations.accepting_account(
+                session=session,
+                invitation=invitation,
+                name=values.get("name", ""),
+                password=str(form.get("password") or ""),
+                address=client_address(request),
+                limits=SignInLimits.of(settings),
             )
+        except (NotAuthenticated, TooManyRequests) as exc:
+            # Answered, not raised: the failed attempt is counted and kept.
+            return _invitation_page(
+                request, session, token, None, errors={"": exc.message}, status=exc.status
+            )
+        except ValidationError as exc:
+            errors = validation_errors(exc)
+            page = _invitation_page(
+                request, session, token, None, values=values, errors=errors, status=422
+            )
+            raise FormError(page) from None
     workspace = invitations.accept(session=session, invitation=invitation, user=user)
     target = f"/w/{workspace.slug}"
     if already_signed_in:
@@ -484,17 +476,28 @@ def _sso_callback_url(request: Request) -> str:
     return public_url(request, "/signin/sso/callback")
 
 
+def _sso_refused(request: Request, exc: NotAuthenticated) -> Response:
+    """The sign-in page again, saying why single sign-on did not work."""
+    context = {"values": {"next": "/"}, "errors": {"": exc.message}}
+    response = anonymous_form(request, "auth/signin.html", context, exc.status)
+    response.delete_cookie(oidc.FLOW_COOKIE, path="/signin/sso")
+    return response
+
+
 @router.get("/signin/sso")
 def sso_start(request: Request) -> Response:
     """Off to the provider; a signed cookie remembers the attempt (state, nonce, PKCE)."""
     settings = request.app.state.settings
     if not settings.oidc_enabled:
         raise NotFound("Single sign-on is not set up on this server.")
-    url, flow = oidc.start(
-        settings=settings,
-        redirect_uri=_sso_callback_url(request),
-        next_path=safe_next(request.query_params.get("next")),
-    )
+    try:
+        url, flow = oidc.start(
+            settings=settings,
+            redirect_uri=_sso_callback_url(request),
+            next_path=safe_next(request.query_params.get("next")),
+        )
+    except NotAuthenticated as exc:  # the provider is down or misconfigured: say so here
+        return _sso_refused(request, exc)
     response = Response(status_code=303, headers={"Location": url})
     response.set_cookie(
         oidc.FLOW_COOKIE,
@@ -522,10 +525,7 @@ def sso_callback(request: Request, session: SessionDep) -> Response:
         )
         user = invitations.single_sign_on_account(session=session, claims=claims)
     except NotAuthenticated as exc:
-        context = {"values": {"next": "/"}, "errors": {"": exc.message}}
-        response = anonymous_form(request, "auth/signin.html", context, 401)
-        response.delete_cookie(oidc.FLOW_COOKIE, path="/signin/sso")
-        return response
+        return _sso_refused(request, exc)
     response = signed_in(request, session, user, safe_next(target))
     response.delete_cookie(oidc.FLOW_COOKIE, path="/signin/sso")
     return response

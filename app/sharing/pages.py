@@ -1,6 +1,8 @@
 """The shared page itself (no account, nothing but what was shared), and sharing from
 Settings."""
 
+from typing import Any
+
 from fastapi import Request
 from fastapi.responses import Response
 
@@ -36,20 +38,26 @@ def shared_page(request: Request, session: SessionDep, token: str) -> Response:
         shared = service.open_link(
             session=session, settings=request.app.state.settings, token=token
         )
+        template, context = _shared_content(session, shared)
     except AppError as exc:
         context = {"message": exc.message, "noindex": True}
         return render(request, "sharing/refused.html", context, status=404, headers=SHARED_HEADERS)
+    return render(request, template, context, headers=SHARED_HEADERS)
+
+
+def _shared_content(session: SessionDep, shared: service.Shared) -> tuple[str, dict[str, Any]]:
+    """The template and context of what a link shares: the memo a decision froze, or a
+    problem's scorecard as it is now."""
     link, ctx = shared.link, shared.ctx
-    context = {"link": link, "shared_by": ctx.user.name, "noindex": True}
+    context: dict[str, Any] = {"link": link, "shared_by": ctx.user.name, "noindex": True}
     if link.kind == SharedThing.memo:
         decision = get_row(session, Decision, ctx, link.target_id)
         memo = decision_memo(session=session, ctx=ctx, decision=decision)
-        context |= memo_template_context(memo)
-        return render(request, "decisions/memo.html", context, headers=SHARED_HEADERS)
+        return "decisions/memo.html", context | memo_template_context(memo)
     problem = get_row(session, Problem, ctx, link.target_id, include_deleted=True)
     card = store.current_scorecard(session=session, ctx=ctx, problem=problem)
     context |= {"problem": problem, "card": card, "workspace_name": ctx.workspace.name}
-    return render(request, "sharing/scorecard.html", context, headers=SHARED_HEADERS)
+    return "sharing/scorecard.html", context
 
 
 @router.post("/w/{ws}/settings/share-links")

@@ -65,10 +65,12 @@ def list_members(ctx: WorkspaceDep, session: SessionDep) -> Any:
     "/{ws}/members",
     response_model=MemberAdded,
     status_code=202,
-    summary="Add a member (admin)",
-    description="Gives the user with this email a role. The answer is the same whether or not "
-    "the email has an account, so it cannot be used to find out who has one; the member list "
-    "shows who has access.",
+    summary="Add a member (admin; prefer invitations)",
+    description="Gives the user with this email a role at once. The answer is the same whether "
+    "or not the email has an account, but the member list then shows who has one: invite "
+    "instead (`POST /workspaces/{ws}/invitations`), which tells nothing until the person "
+    "accepts. Kept for scripts.",
+    deprecated=True,
 )
 def add_member(ctx: AdminDep, session: SessionDep, payload: MemberAdd) -> Any:
     service.add_member(session=session, ctx=ctx, email=payload.email, role=payload.role)

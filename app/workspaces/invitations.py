@@ -11,8 +11,14 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from app.auth.links import new_link_token, verified_link_hash
-from app.auth.models import User
-from app.auth.service import normalise_email, unusable_password_hash
+from app.auth.models import User, UserCreate
+from app.auth.service import (
+    SignInLimits,
+    attempt_sign_in,
+    create_user,
+    normalise_email,
+    unusable_password_hash,
+)
 from app.config import Settings
 from app.db import utcnow
 from app.enums import Role
@@ -200,6 +206,32 @@ def open_invitation(
             code="invitation_expired",
         )
     return invitation
+
+
+def accepting_account(
+    *,
+    session: Session,
+    invitation: Invitation,
+    name: str,
+    password: str,
+    address: str,
+    limits: SignInLimits,
+) -> User:
+    """Who accepts, when not signed in: the email's account, by its password (counted like a
+    sign-in: NotAuthenticated or TooManyRequests, which the caller answers without rolling
+    back), or a new account with this name and password (ValidationError when unfit)."""
+    if session.exec(select(User.id).where(User.email == invitation.email)).first():
+        return attempt_sign_in(
+            session=session,
+            email=invitation.email,
+            password=password,
+            address=address,
+            limits=limits,
+        )
+    account = UserCreate(email=invitation.email, name=name, password=password)
+    return create_user(
+        session=session, email=account.email, password=account.password, name=account.name
+    )
 
 
 def accept(*, session: Session, invitation: Invitation, user: User) -> Workspace:

@@ -10,6 +10,7 @@ from oidc_provider_mock import User, run_server_in_thread
 
 from app.config import Settings
 from tests.factories import Api
+from tests.mailbox import free_port
 from tests.pages import HTML, soup
 
 PEOPLE = [
@@ -89,3 +90,19 @@ def test_a_forged_or_replayed_callback_is_refused(api: Api, provider: str) -> No
     stranger = TestClient(api.client.app)  # without the attempt's cookie
     assert stranger.get(back, headers=HTML, follow_redirects=False).status_code == 401
     assert browser.get(back, headers=HTML, follow_redirects=False).status_code == 303
+
+
+def test_a_provider_that_does_not_answer_is_explained_on_the_sign_in_page(
+    api: Api, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(settings, "oidc_issuer", f"http://localhost:{free_port()}")
+    monkeypatch.setattr(settings, "oidc_client_id", "evident")
+    answer = TestClient(api.client.app).get("/signin/sso", headers=HTML, follow_redirects=False)
+    assert answer.status_code == 401
+    assert "Single sign-on is unavailable" in soup(answer).find(role="alert").get_text()
+
+
+def test_without_settings_there_is_no_single_sign_on(api: Api) -> None:
+    browser = TestClient(api.client.app)
+    assert "Sign in with" not in browser.get("/signin", headers=HTML).text
+    assert browser.get("/signin/sso", headers=HTML).status_code == 404

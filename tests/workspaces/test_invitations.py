@@ -152,3 +152,11 @@ def test_an_allowed_domain_signs_up_without_an_invitation(api: Api, mailbox: Mai
     )
     assert refused.status_code == 422 and "Sign-up is by invitation" in refused.text
     assert mailbox.to("ivy@elsewhere.com") == []
+
+
+def test_a_new_account_needs_a_password_that_is_hard_to_guess(api: Api, mailbox: Mailbox) -> None:
+    api.ok(api.post("invitations", json={"email": "jo@example.com"}), 201)
+    token = token_of(mailbox.link_in(mailbox.last_to("jo@example.com")))
+    weak = assert_error(accept(api, token, name="Jo", password="password1"), 422, "invalid_input")
+    assert weak["message"].startswith("password: Too easy to guess"), weak
+    assert accept(api, token, name="Jo", password=NEW_PASSWORD).status_code == 200
