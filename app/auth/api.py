@@ -66,11 +66,7 @@ def sign_in(
     except NotAuthenticated as exc:
         # The failure is counted in this transaction: answered, not raised, so it is kept.
         return app_error_response(request, exc)
-    days = settings.session_days
-    _, token = issue_token(
-        session=session, user=user, name="sign-in", kind="session", lifetime=timedelta(days=days)
-    )
-    return AccessToken(access_token=token)
+    return _session_token(session, user, settings.session_days)
 
 
 @router.get("/me", response_model=MeRead, summary="You and your workspaces")
