@@ -20,6 +20,11 @@ def _signature(secret: str, purpose: str, value: str) -> str:
     return base64.urlsafe_b64encode(mac[:_SIGNATURE_BYTES]).decode().rstrip("=")
 
 
+def _same(sent: str, expected: str) -> bool:
+    # As bytes: compare_digest refuses str with characters beyond ASCII (a mangled link).
+    return hmac.compare_digest(sent.encode(), expected.encode())
+
+
 def new_link_token(secret: str, purpose: str) -> tuple[str, str]:
     """A new signed token for `purpose` and the hash to store (the token itself is not kept)."""
     value = secrets.token_urlsafe(24)
@@ -36,7 +41,7 @@ def verified_link_hash(secret: str, purpose: str, token: str) -> str | None:
     value, _, signature = token.partition(".")
     if not value or not signature or len(token) > 200:
         return None
-    if not hmac.compare_digest(signature, _signature(secret, purpose, value)):
+    if not _same(signature, _signature(secret, purpose, value)):
         return None
     return link_hash(token)
 
@@ -50,6 +55,6 @@ def sign_value(secret: str, purpose: str, value: str) -> str:
 def unsign_value(secret: str, purpose: str, signed: str) -> str | None:
     """The value of `sign_value`, or None when the signature does not hold."""
     encoded, _, signature = signed.partition(".")
-    if not encoded or not hmac.compare_digest(signature, _signature(secret, purpose, encoded)):
+    if not _same(signature, _signature(secret, purpose, encoded)):
         return None
     return base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode()
