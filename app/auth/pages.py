@@ -16,6 +16,7 @@ from app.auth.models import ResetRequest, User, UserCreate
 from app.auth.service import (
     SignInLimits,
     attempt_sign_in,
+    count_mail_request,
     create_user,
     has_users,
     issue_token,
@@ -446,9 +447,34 @@ def signup(request: Request, session: SessionDep, form: FormDep) -> Response:
         }
         refused = {"values": values, "errors": errors}
         raise FormError(anonymous_form(request, "auth/signup.html", refused, 422))
+    try:
+        count_mail_request(
+            session=session,
+            settings=settings,
+            kind="signup",
+            email=email,
+            address=client_address(request),
+        )
+    except TooManyRequests as exc:
+        held = {"values": values, "errors": {"": exc.message}}
+        response = anonymous_form(request, "auth/signup.html", held, exc.status)
+        response.headers.update(exc.headers)
+        return response
     made = invitations.request_signup(session=session, settings=settings, email=email)
-    delivery = None
-    if made is not None:
+    if made is None:
+        # The email has an account: it hears so, so a mail arrives (or fails) either way.
+        delivery = send_mail(
+            settings=settings,
+            to=email,
+            subject="Your Evident account",
+            body=(
+                "Someone (we hope you) asked to sign up to Evident with this address, which "
+                "already has an account. Sign in, or choose a new password if you forgot it:\n"
+                f"{public_url(request, '/forgot')}\n\nIf you did not ask, ignore this message.\n"
+            ),
+            link=public_url(request, "/signin"),
+        )
+    else:
         invitation, token = made
         workspace = session.get(Workspace, invitation.workspace_id)
         assert workspace is not None

@@ -258,22 +258,9 @@ def request_password_reset(
     has an account, so the answer (and its 429) tells nothing about who has one.
     """
     now = now or utcnow()
-    limits = SignInLimits.of(settings)
-    counters = [
-        (_counter_key("reset-account", normalise_email(email)), limits.per_account),
-        (_counter_key("reset-address", address), limits.per_address),
-    ]
-    _take_turns(session, [key for key, _ in counters])
-    wait = max(
-        _seconds_until_allowed(session, key, limit, limits.window, now) for key, limit in counters
+    count_mail_request(
+        session=session, settings=settings, kind="reset", email=email, address=address, now=now
     )
-    if wait:
-        raise TooManyRequests(
-            "Too many password resets asked for this email or from your network. "
-            f"Try again in {_in_words(wait)}.",
-            retry_after=wait,
-        )
-    _record_failure(session, [key for key, _ in counters], limits.window, now)
     user = session.exec(select(User).where(User.email == normalise_email(email))).first()
     if user is None or not user.is_active:
         return None, None
@@ -289,6 +276,36 @@ def request_password_reset(
     )
     session.flush()
     return user, token
+
+
+def count_mail_request(
+    *,
+    session: Session,
+    settings: Settings,
+    kind: str,
+    email: str,
+    address: str,
+    now: datetime | None = None,
+) -> None:
+    """Count a request that mails a link ("reset", "signup") against its email and address,
+    with the sign-in limits; TooManyRequests once either has asked too often lately."""
+    now = now or utcnow()
+    limits = SignInLimits.of(settings)
+    counters = [
+        (_counter_key(f"{kind}-account", normalise_email(email)), limits.per_account),
+        (_counter_key(f"{kind}-address", address), limits.per_address),
+    ]
+    _take_turns(session, [key for key, _ in counters])
+    wait = max(
+        _seconds_until_allowed(session, key, limit, limits.window, now) for key, limit in counters
+    )
+    if wait:
+        raise TooManyRequests(
+            "Too many emails asked for this address or from your network. "
+            f"Try again in {_in_words(wait)}.",
+            retry_after=wait,
+        )
+    _record_failure(session, [key for key, _ in counters], limits.window, now)
 
 
 def open_reset(

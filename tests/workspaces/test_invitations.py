@@ -12,7 +12,7 @@ from app.workspaces import invitations
 from tests.factories import PASSWORD, Api
 from tests.helpers import assert_error
 from tests.mailbox import Mailbox, free_port
-from tests.pages import HTML, csrf_of
+from tests.pages import HTML, csrf_of, soup
 
 NEW_PASSWORD = "violet kettle harbour"
 
@@ -147,6 +147,15 @@ def test_an_allowed_domain_signs_up_without_an_invitation(api: Api, mailbox: Mai
     answer = accept(api, token, name="Hal", password=NEW_PASSWORD).json()
     me = api.client.get("/api/v1/me", headers={"Authorization": f"Bearer {answer['access_token']}"})
     assert [(w["slug"], w["role"]) for w in me.json()["workspaces"]] == [("acme", "contributor")]
+    # Again, now that the address has an account: the same answer, and a mail saying so.
+    again = api.client.post(
+        "/signup", data={"email": "hal@example.org", "csrf_token": csrf_of(form)}, headers=HTML
+    )
+    assert (
+        soup(again).find(id="signup-notice").get_text()
+        == soup(sent).find(id="signup-notice").get_text()
+    )
+    assert "already has an account" in mailbox.body(mailbox.last_to("hal@example.org"))
     refused = api.client.post(
         "/signup", data={"email": "ivy@elsewhere.com", "csrf_token": csrf_of(form)}, headers=HTML
     )
@@ -160,3 +169,17 @@ def test_a_new_account_needs_a_password_that_is_hard_to_guess(api: Api, mailbox:
     weak = assert_error(accept(api, token, name="Jo", password="password1"), 422, "invalid_input")
     assert weak["message"].startswith("password: Too easy to guess"), weak
     assert accept(api, token, name="Jo", password=NEW_PASSWORD).status_code == 200
+
+
+def test_sign_up_mail_is_throttled_like_sign_in(api: Api, mailbox: Mailbox) -> None:
+    api.ok(api.patch("settings/signup", json={"version": 1, "signup_domain": "example.org"}))
+    form = api.client.get("/signup", headers=HTML)
+    answers = [
+        api.client.post(
+            "/signup", data={"email": "max@example.org", "csrf_token": csrf_of(form)}, headers=HTML
+        )
+        for _ in range(6)
+    ]
+    assert [a.status_code for a in answers] == [200] * 5 + [429]
+    assert "Too many emails asked for this address" in answers[-1].text
+    assert len(mailbox.to("max@example.org")) == 5
