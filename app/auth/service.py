@@ -101,16 +101,7 @@ def attempt_sign_in(
         (account, limits.per_account),
         (_counter_key("address", address), limits.per_address),
     ]
-    _take_turns(session, [key for key, _ in counters])
-    wait = max(
-        _seconds_until_allowed(session, key, limit, limits.window, now) for key, limit in counters
-    )
-    if wait:
-        raise TooManyRequests(
-            "Too many failed sign-ins for this account or from your network. "
-            f"Try again in {_in_words(wait)}.",
-            retry_after=wait,
-        )
+    _hold_back(session, counters, limits.window, now, "failed sign-ins for this account")
     try:
         user = authenticate(session=session, email=email, password=password)
     except NotAuthenticated:
@@ -118,6 +109,23 @@ def attempt_sign_in(
         raise
     session.exec(delete(SignInFailure).where(col(SignInFailure.key_hash) == account[1]))
     return user
+
+
+def _hold_back(
+    session: Session,
+    counters: list[tuple[tuple[str, str], int]],
+    window: timedelta,
+    now: datetime,
+    what: str,
+) -> None:
+    """TooManyRequests when any counter (key, limit) is used up, saying when to try again."""
+    _take_turns(session, [key for key, _ in counters])
+    wait = max(_seconds_until_allowed(session, key, limit, window, now) for key, limit in counters)
+    if wait:
+        raise TooManyRequests(
+            f"Too many {what} or from your network. Try again in {_in_words(wait)}.",
+            retry_after=wait,
+        )
 
 
 def _counter_key(scope: str, value: str) -> tuple[str, str]:
@@ -295,16 +303,7 @@ def count_mail_request(
         (_counter_key(f"{kind}-account", normalise_email(email)), limits.per_account),
         (_counter_key(f"{kind}-address", address), limits.per_address),
     ]
-    _take_turns(session, [key for key, _ in counters])
-    wait = max(
-        _seconds_until_allowed(session, key, limit, limits.window, now) for key, limit in counters
-    )
-    if wait:
-        raise TooManyRequests(
-            "Too many emails asked for this address or from your network. "
-            f"Try again in {_in_words(wait)}.",
-            retry_after=wait,
-        )
+    _hold_back(session, counters, limits.window, now, "emails asked for this address")
     _record_failure(session, [key for key, _ in counters], limits.window, now)
 
 
