@@ -69,6 +69,50 @@ class Settings(BaseSettings):
         ge=1,
         description="Failed sign-ins from one client address, within the window, before 429.",
     )
+    base_url: str = Field(
+        default="",
+        description=(
+            "The address people open Evident at (e.g. `https://evident.example.com`); links in "
+            "emails and the single sign-on callback start with it. Empty: the request's address."
+        ),
+    )
+    smtp_url: str = Field(
+        default="",
+        description=(
+            "Mail server for invitations and password resets: `smtp://user:password@host:587` "
+            "(STARTTLS) or `smtps://user:password@host:465` (TLS). Empty: no mail is sent; an "
+            "invitation link is shown to the admin to copy, and every link is written to the log."
+        ),
+    )
+    mail_from: str = Field(
+        default="Evident <evident@localhost>",
+        description="The From address of the mail Evident sends.",
+    )
+    invitation_days: int = Field(
+        default=7, ge=1, le=90, description="How long an invitation link can be accepted."
+    )
+    reset_minutes: int = Field(
+        default=60, ge=5, le=1440, description="How long a password-reset link works."
+    )
+    share_days: int = Field(
+        default=30,
+        ge=1,
+        le=365,
+        description="How long a read-only share link works unless its creator picks a date.",
+    )
+    oidc_issuer: str = Field(
+        default="",
+        description=(
+            "Single sign-on: the OpenID Connect provider's issuer URL (its discovery document is "
+            "read from `<issuer>/.well-known/openid-configuration`). Empty: no single sign-on."
+        ),
+    )
+    oidc_client_id: str = Field(default="", description="Single sign-on: the client id.")
+    oidc_client_secret: str = Field(default="", description="Single sign-on: the client secret.")
+    oidc_name: str = Field(
+        default="single sign-on",
+        description='How the sign-in page names the provider ("Sign in with …").',
+    )
     page_size: int = Field(default=50, ge=1, le=500, description="Default page size of lists.")
     max_page_size: int = Field(default=200, ge=1, le=1000, description="Largest page size allowed.")
     log_sql: bool = Field(default=False, description="Echo every SQL statement (debugging).")
@@ -88,6 +132,10 @@ class Settings(BaseSettings):
                 "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
             )
         return self
+
+    @property
+    def oidc_enabled(self) -> bool:
+        return bool(self.oidc_issuer and self.oidc_client_id)
 
     @property
     def is_sqlite(self) -> bool:

@@ -32,6 +32,8 @@ from app.scorecards import pages as scorecards_pages
 from app.scorecards.api import router as scorecards_router
 from app.search import pages as search_pages
 from app.search.api import router as search_router
+from app.sharing import pages as sharing_pages
+from app.sharing.api import router as sharing_router
 from app.validation import refuse_unreadable_input
 from app.web import STATIC_DIR, render_error_page
 from app.workspaces import pages as workspaces_pages
@@ -141,6 +143,7 @@ def api_router() -> APIRouter:
     api.include_router(audit_router)
     api.include_router(dataio_router)
     api.include_router(search_router)
+    api.include_router(sharing_router)
     return api
 
 
@@ -188,6 +191,7 @@ PAGE_ROUTERS = (
     workspaces_pages.router,
     search_pages.router,
     dataio_pages.router,
+    sharing_pages.router,
 )
 
 

@@ -1,6 +1,6 @@
 """Every table, imported once so the metadata (and Alembic) sees the whole schema."""
 
-from app.auth.models import ApiToken, SignInFailure, User
+from app.auth.models import ApiToken, PasswordReset, SignInFailure, User
 from app.dataio.models import CsvImportRun, ImportedRow
 from app.decisions.models import Decision
 from app.experiments.models import Assumption, AssumptionTest
@@ -8,7 +8,8 @@ from app.kit.audit import AuditEvent
 from app.problems.models import KillCriteriaChange, Problem, ProblemTag
 from app.research.models import EvidenceItem, Interview, InterviewProblem, Participant, Segment
 from app.scorecards.models import ProblemScorecard
-from app.workspaces.models import Membership, Workspace
+from app.sharing.models import ShareLink
+from app.workspaces.models import Invitation, Membership, Workspace
 
 __all__ = [
     "ApiToken",
@@ -21,13 +22,16 @@ __all__ = [
     "ImportedRow",
     "Interview",
     "InterviewProblem",
+    "Invitation",
     "KillCriteriaChange",
     "Membership",
     "Participant",
+    "PasswordReset",
     "Problem",
     "ProblemScorecard",
     "ProblemTag",
     "Segment",
+    "ShareLink",
     "SignInFailure",
     "User",
     "Workspace",

@@ -55,6 +55,13 @@ def hx_redirect(request: Request, url: str) -> Response:
     return Response(status_code=303, headers={"Location": url})
 
 
+def public_url(request: Request, path: str) -> str:
+    """An absolute link to a path of this site, for mail and other sites: EVIDENT_BASE_URL
+    when set (behind a proxy), else the address the request came to."""
+    base = request.app.state.settings.base_url or str(request.base_url)
+    return base.rstrip("/") + path
+
+
 # ---- pages: templates, rendering and the CSRF field of forms ---------------------------------
 
 ANON_COOKIE = "evident_anon"

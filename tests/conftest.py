@@ -251,3 +251,13 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     clock = Clock()
     monkeypatch.setattr(service, "utcnow", clock)
     return clock
+
+
+@pytest.fixture
+def mailbox(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """A real SMTP server in this process, set as the app's mail server."""
+    from tests.mailbox import smtp_server
+
+    with smtp_server() as (url, received):
+        monkeypatch.setattr(settings, "smtp_url", url)
+        yield received

@@ -8,6 +8,7 @@ from pydantic import BaseModel
 from sqlmodel import col, select
 
 from app.audit.models import AuditRead
+from app.auth.models import User
 from app.db import SessionDep
 from app.kit.audit import AuditEvent
 from app.kit.rows import PageDep, paginate
@@ -44,4 +45,12 @@ def list_audit(
     if since is not None:
         stmt = stmt.where(AuditEvent.at >= since)
     rows, total = paginate(session, stmt, page, order_by=(col(AuditEvent.id).desc(),))
-    return {"items": rows, "total": total, "limit": page.limit, "offset": page.offset}
+    actor_ids = {row.actor_id for row in rows if row.actor_id is not None}
+    names = dict(session.exec(select(User.id, User.name).where(col(User.id).in_(actor_ids))).all())
+    items = [
+        AuditRead.model_validate(row, from_attributes=True).model_copy(
+            update={"actor_name": names.get(row.actor_id or 0)}
+        )
+        for row in rows
+    ]
+    return {"items": items, "total": total, "limit": page.limit, "offset": page.offset}

@@ -3,12 +3,16 @@
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import SQLModel
+from sqlmodel import Field, SQLModel
 
 
 class AuditRead(SQLModel):
     id: int
     actor_id: int | None
+    actor_name: str | None = Field(
+        default=None,
+        description="Who acted, by name: kept after they leave the workspace.",
+    )
     action: str
     entity: str
     entity_id: int | None

@@ -49,6 +49,19 @@ class SignInFailure(SQLModel, table=True):
     failed_at: datetime = Field(sa_type=UTCDateTime, index=True)
 
 
+class PasswordReset(SQLModel, table=True):
+    """A password-reset link: single use, expiring, stored as a hash like API tokens."""
+
+    __tablename__ = "password_reset"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
 class UserCreate(Input):
     email: EmailStr
     name: str = Field(default="", max_length=200)
@@ -85,6 +98,21 @@ class TokenRead(SQLModel):
 
 class TokenCreated(TokenRead):
     token: str = Field(description="Shown once; only its hash is stored.")
+
+
+class ResetRequest(Input):
+    email: EmailStr
+
+
+class ResetConfirm(Input):
+    token: str = Field(min_length=1, max_length=200)
+    password: str = Field(min_length=8, max_length=200)
+
+
+class ResetRequested(SQLModel):
+    message: str
+    emailed: bool = Field(description="Whether a mail went out (always, with a mail server).")
+    mail_error: str | None = None
 
 
 class AccessToken(SQLModel):

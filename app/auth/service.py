@@ -9,13 +9,14 @@ from datetime import datetime, timedelta
 
 from pwdlib import PasswordHash
 from sqlalchemy import text
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session, col, delete, select, update
 
-from app.auth.models import ApiToken, SignInFailure, User
+from app.auth.links import new_link_token, verified_link_hash
+from app.auth.models import ApiToken, PasswordReset, SignInFailure, User
 from app.auth.passwords import password_weakness
 from app.config import Settings
 from app.db import utcnow
-from app.errors import Conflict, InvalidInput, NotAuthenticated, TooManyRequests
+from app.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, TooManyRequests
 
 password_hash = PasswordHash.recommended()
 TOKEN_PREFIX = "evd_"
@@ -100,16 +101,7 @@ def attempt_sign_in(
         (account, limits.per_account),
         (_counter_key("address", address), limits.per_address),
     ]
-    _take_turns(session, [key for key, _ in counters])
-    wait = max(
-        _seconds_until_allowed(session, key, limit, limits.window, now) for key, limit in counters
-    )
-    if wait:
-        raise TooManyRequests(
-            "Too many failed sign-ins for this account or from your network. "
-            f"Try again in {_in_words(wait)}.",
-            retry_after=wait,
-        )
+    _hold_back(session, counters, limits.window, now, "failed sign-ins for this account")
     try:
         user = authenticate(session=session, email=email, password=password)
     except NotAuthenticated:
@@ -117,6 +109,23 @@ def attempt_sign_in(
         raise
     session.exec(delete(SignInFailure).where(col(SignInFailure.key_hash) == account[1]))
     return user
+
+
+def _hold_back(
+    session: Session,
+    counters: list[tuple[tuple[str, str], int]],
+    window: timedelta,
+    now: datetime,
+    what: str,
+) -> None:
+    """TooManyRequests when any counter (key, limit) is used up, saying when to try again."""
+    _take_turns(session, [key for key, _ in counters])
+    wait = max(_seconds_until_allowed(session, key, limit, window, now) for key, limit in counters)
+    if wait:
+        raise TooManyRequests(
+            f"Too many {what} or from your network. Try again in {_in_words(wait)}.",
+            retry_after=wait,
+        )
 
 
 def _counter_key(scope: str, value: str) -> tuple[str, str]:
@@ -232,3 +241,125 @@ def personal_tokens(*, session: Session, user_id: int) -> list[ApiToken]:
             .order_by(col(ApiToken.id))
         ).all()
     )
+
+
+# ---- password reset --------------------------------------------------------------------------
+
+RESET_PURPOSE = "password-reset"
+
+
+def reset_path(token: str) -> str:
+    return f"/reset/{token}"
+
+
+def request_password_reset(
+    *,
+    session: Session,
+    settings: Settings,
+    email: str,
+    address: str,
+    now: datetime | None = None,
+) -> tuple[User | None, str | None]:
+    """A reset link for the account with this email, if there is one: (user, token).
+
+    Requests are throttled like sign-ins, per email and per address, whether or not the email
+    has an account, so the answer (and its 429) tells nothing about who has one.
+    """
+    now = now or utcnow()
+    count_mail_request(
+        session=session, settings=settings, kind="reset", email=email, address=address, now=now
+    )
+    user = session.exec(select(User).where(User.email == normalise_email(email))).first()
+    if user is None or not user.is_active:
+        return None, None
+    assert user.id is not None
+    token, token_hash = new_link_token(settings.secret_key, RESET_PURPOSE)
+    session.add(
+        PasswordReset(
+            user_id=user.id,
+            token_hash=token_hash,
+            created_at=now,
+            expires_at=now + timedelta(minutes=settings.reset_minutes),
+        )
+    )
+    session.flush()
+    return user, token
+
+
+def count_mail_request(
+    *,
+    session: Session,
+    settings: Settings,
+    kind: str,
+    email: str,
+    address: str,
+    now: datetime | None = None,
+) -> None:
+    """Count a request that mails a link ("reset", "signup") against its email and address,
+    with the sign-in limits; TooManyRequests once either has asked too often lately."""
+    now = now or utcnow()
+    limits = SignInLimits.of(settings)
+    counters = [
+        (_counter_key(f"{kind}-account", normalise_email(email)), limits.per_account),
+        (_counter_key(f"{kind}-address", address), limits.per_address),
+    ]
+    _hold_back(session, counters, limits.window, now, "emails asked for this address")
+    _record_failure(session, [key for key, _ in counters], limits.window, now)
+
+
+def open_reset(
+    *, session: Session, settings: Settings, token: str, now: datetime | None = None
+) -> PasswordReset:
+    """The reset of a link that still works; otherwise 404 saying what to do."""
+    token_hash = verified_link_hash(settings.secret_key, RESET_PURPOSE, token)
+    reset = (
+        session.exec(select(PasswordReset).where(PasswordReset.token_hash == token_hash)).first()
+        if token_hash
+        else None
+    )
+    if reset is None or reset.used_at is not None or reset.expires_at <= (now or utcnow()):
+        raise NotFound(
+            "This password-reset link does not work any more: links work once, for a short "
+            "while. Ask for a new one.",
+            code="reset_invalid",
+        )
+    return reset
+
+
+def reset_password(*, session: Session, reset: PasswordReset, password: str) -> User:
+    """Set a new password; the link and every other reset link are used up, and every
+    session of the account is signed out (the caller signs this one in afresh)."""
+    user = session.get(User, reset.user_id)
+    assert user is not None
+    if weakness := password_weakness(password, user_inputs=[user.email, user.name]):
+        raise InvalidInput(
+            f"password: {weakness}", details=[{"field": "password", "message": weakness}]
+        )
+    now = utcnow()
+    user.password_hash = password_hash.hash(password)
+    session.exec(
+        update(PasswordReset)
+        .where(col(PasswordReset.user_id) == user.id, col(PasswordReset.used_at).is_(None))
+        .values(used_at=now)
+    )
+    revoke_sessions(session=session, user_id=reset.user_id, now=now)
+    session.flush()
+    return user
+
+
+def revoke_sessions(*, session: Session, user_id: int, now: datetime | None = None) -> None:
+    """Sign a user out everywhere (their personal API tokens stay: they revoke those)."""
+    session.exec(
+        update(ApiToken)
+        .where(
+            col(ApiToken.user_id) == user_id,
+            col(ApiToken.kind) == "session",
+            col(ApiToken.revoked_at).is_(None),
+        )
+        .values(revoked_at=now or utcnow())
+    )
+
+
+def unusable_password_hash() -> str:
+    """For accounts made by single sign-on: no password opens them until one is reset."""
+    return password_hash.hash(secrets.token_urlsafe(32))

@@ -2,21 +2,27 @@
 
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from app.auth.deps import CurrentUser
 from app.auth.service import normalise_email
 from app.db import SessionDep
 from app.validation import Id
-from app.workspaces import service
+from app.web import public_url
+from app.workspaces import invitations, service
 from app.workspaces.deps import AdminDep, WorkspaceDep
 from app.workspaces.models import (
+    InvitationCreate,
+    InvitationRead,
+    InvitationSent,
     MemberAdd,
     MemberAdded,
     MemberRead,
     MemberUpdate,
     ScoringSettings,
     ScoringSettingsUpdate,
+    SignupSettings,
+    SignupSettingsUpdate,
     WorkspaceCreate,
     WorkspaceRead,
     WorkspaceUpdate,
@@ -59,10 +65,12 @@ def list_members(ctx: WorkspaceDep, session: SessionDep) -> Any:
     "/{ws}/members",
     response_model=MemberAdded,
     status_code=202,
-    summary="Add a member (admin)",
-    description="Gives the user with this email a role. The answer is the same whether or not "
-    "the email has an account, so it cannot be used to find out who has one; the member list "
-    "shows who has access.",
+    summary="Add a member (admin; prefer invitations)",
+    description="Gives the user with this email a role at once. The answer is the same whether "
+    "or not the email has an account, but the member list then shows who has one: invite "
+    "instead (`POST /workspaces/{ws}/invitations`), which tells nothing until the person "
+    "accepts. Kept for scripts.",
+    deprecated=True,
 )
 def add_member(ctx: AdminDep, session: SessionDep, payload: MemberAdd) -> Any:
     service.add_member(session=session, ctx=ctx, email=payload.email, role=payload.role)
@@ -104,3 +112,74 @@ def update_scoring_settings(
     ctx: AdminDep, session: SessionDep, payload: ScoringSettingsUpdate
 ) -> Any:
     return service.update_scoring_settings(session=session, ctx=ctx, payload=payload)
+
+
+# ---- invitations -----------------------------------------------------------------------------
+
+
+@router.get("/{ws}/invitations", response_model=list[InvitationRead], summary="Pending invitations")
+def list_invitations(ctx: AdminDep, session: SessionDep) -> Any:
+    return invitations.pending(session=session, ctx=ctx)
+
+
+@router.post(
+    "/{ws}/invitations",
+    response_model=InvitationSent,
+    status_code=201,
+    summary="Invite someone by email (admin)",
+    description="Emails a single-use link that expires. The answer is the same whether or not "
+    "the email has an account; the link is in the answer only when no mail went out.",
+)
+def create_invitation(
+    request: Request, ctx: AdminDep, session: SessionDep, payload: InvitationCreate
+) -> Any:
+    settings = request.app.state.settings
+    invitation, token = invitations.invite(
+        session=session, ctx=ctx, email=payload.email, role=payload.role, settings=settings
+    )
+    link = public_url(request, invitations.invitation_path(token))
+    return invitations.send_invitation(
+        session=session, settings=settings, ctx=ctx, invitation=invitation, link=link
+    )
+
+
+@router.post(
+    "/{ws}/invitations/{invitation_id}/resend",
+    response_model=InvitationSent,
+    summary="Send a pending invitation again, with a new link (admin)",
+)
+def resend_invitation(
+    request: Request, ctx: AdminDep, session: SessionDep, invitation_id: Id
+) -> Any:
+    settings = request.app.state.settings
+    invitation, token = invitations.resend(
+        session=session, ctx=ctx, invitation_id=invitation_id, settings=settings
+    )
+    link = public_url(request, invitations.invitation_path(token))
+    return invitations.send_invitation(
+        session=session, settings=settings, ctx=ctx, invitation=invitation, link=link
+    )
+
+
+@router.delete(
+    "/{ws}/invitations/{invitation_id}", status_code=204, summary="Revoke an invitation (admin)"
+)
+def revoke_invitation(ctx: AdminDep, session: SessionDep, invitation_id: Id) -> Response:
+    invitations.revoke(session=session, ctx=ctx, invitation_id=invitation_id)
+    return Response(status_code=204)
+
+
+@router.get("/{ws}/settings/signup", response_model=SignupSettings, summary="Sign-up by domain")
+def get_signup_settings(ctx: AdminDep) -> Any:
+    return SignupSettings.model_validate(ctx.workspace, from_attributes=True)
+
+
+@router.patch(
+    "/{ws}/settings/signup",
+    response_model=SignupSettings,
+    summary="Let an email domain join without an invitation (admin)",
+)
+def update_signup_settings(
+    ctx: AdminDep, session: SessionDep, payload: SignupSettingsUpdate
+) -> Any:
+    return service.update_signup_settings(session=session, ctx=ctx, payload=payload)

@@ -17,6 +17,7 @@ from app.kit.rows import get_for_update, get_row, restore, soft_delete, update_r
 from app.research import repository as research_repository
 from app.research.models import Segment, SegmentCreate, SegmentUpdate
 from app.research.service import create_segment
+from app.sharing import service as sharing
 from app.validation import Id, whole_number
 from app.web import (
     PAGE_SIZE,
@@ -24,15 +25,23 @@ from app.web import (
     Pager,
     app_errors,
     hx_redirect,
+    is_htmx,
     offset_param,
     page_router,
+    public_url,
     render,
     validation_errors,
     values_of,
 )
+from app.workspaces import invitations
 from app.workspaces import service as workspaces
 from app.workspaces.deps import AdminDep, WorkspaceContext, WorkspaceDep
-from app.workspaces.models import MemberAdd, ScoringSettingsUpdate
+from app.workspaces.models import (
+    InvitationCreate,
+    InvitationSent,
+    ScoringSettingsUpdate,
+    SignupSettingsUpdate,
+)
 from app.workspaces.service import update_scoring_settings
 
 router = page_router()
@@ -46,7 +55,8 @@ def _settings_page(
     errors: dict[str, str] | None = None,
     values: dict[str, str] | None = None,
     new_token: str | None = None,
-    member_notice: str | None = None,
+    invitation_sent: InvitationSent | None = None,
+    share_created: tuple[Any, str] | None = None,
     status: int = 200,
 ) -> Response:
     members = list(workspaces.members(session=session, ctx=ctx))
@@ -71,7 +81,14 @@ def _settings_page(
         "segments_pager": segments_pager,
         "tokens": tokens,
         "new_token": new_token,
-        "member_notice": member_notice,
+        "invitation_sent": invitation_sent,
+        "invitations": invitations.pending(session=session, ctx=ctx) if ctx.can(Role.admin) else [],
+        "former_members": workspaces.former_members(session=session, ctx=ctx),
+        "now": utcnow(),
+        "share_created": share_created,
+        "share_links": sharing.live_links(session=session, ctx=ctx),
+        "shareable": sharing.shareable(session=session, ctx=ctx) if ctx.can(Role.decider) else [],
+        "is_decider": ctx.can(Role.decider),
         "deleted_segment": deleted_segment,
         "roles": list(Role),
         "errors": errors or {},
@@ -80,6 +97,9 @@ def _settings_page(
         "workspace": ctx.workspace,
     }
     return render(request, "workspaces/index.html", context, status=status)
+
+
+settings_page_response = _settings_page
 
 
 def _back(request: Request, ctx: WorkspaceContext, anchor: str, query: str = "") -> Response:
@@ -94,24 +114,85 @@ def settings_page(request: Request, ctx: WorkspaceDep, session: SessionDep) -> R
 # ---- members ---------------------------------------------------------------------------------
 
 
-@router.post("/w/{ws}/settings/members")
-def add_member(request: Request, ctx: AdminDep, session: SessionDep, form: FormDep) -> Response:
+@router.post("/w/{ws}/settings/invitations")
+def invite(request: Request, ctx: AdminDep, session: SessionDep, form: FormDep) -> Response:
+    """Invite an email with a role; the answer is the same whether or not it has an account."""
+    values = values_of(form)
+    settings = request.app.state.settings
+    try:
+        payload = InvitationCreate.model_validate(
+            {"email": values.get("invite_email", ""), "role": values.get("invite_role") or "viewer"}
+        )
+        invitation, token = invitations.invite(
+            session=session, ctx=ctx, email=payload.email, role=payload.role, settings=settings
+        )
+    except ValidationError as exc:
+        errors = validation_errors(exc, lambda f: f"invite_{f}")
+        if "invite_email" in errors:
+            errors["invite_email"] = "Enter an email address, like name@example.com."
+    except AppError as exc:
+        errors = {"invite_email": exc.message}
+    else:
+        sent = invitations.send_invitation(
+            session=session,
+            settings=settings,
+            ctx=ctx,
+            invitation=invitation,
+            link=public_url(request, invitations.invitation_path(token)),
+        )
+        return _settings_page(request, session, ctx, invitation_sent=sent)
+    raise FormError(_settings_page(request, session, ctx, errors=errors, values=values, status=422))
+
+
+@router.post("/w/{ws}/settings/invitations/{invitation_id}/resend")
+def resend_invitation(
+    request: Request, ctx: AdminDep, session: SessionDep, invitation_id: Id
+) -> Response:
+    settings = request.app.state.settings
+    invitation, token = invitations.resend(
+        session=session, ctx=ctx, invitation_id=invitation_id, settings=settings
+    )
+    sent = invitations.send_invitation(
+        session=session,
+        settings=settings,
+        ctx=ctx,
+        invitation=invitation,
+        link=public_url(request, invitations.invitation_path(token)),
+    )
+    return _settings_page(request, session, ctx, invitation_sent=sent)
+
+
+@router.post("/w/{ws}/settings/invitations/{invitation_id}/revoke")
+def revoke_invitation(
+    request: Request, ctx: AdminDep, session: SessionDep, invitation_id: Id
+) -> Response:
+    invitations.revoke(session=session, ctx=ctx, invitation_id=invitation_id)
+    return _back(request, ctx, "invitations")
+
+
+@router.post("/w/{ws}/settings/signup")
+def update_signup(request: Request, ctx: AdminDep, session: SessionDep, form: FormDep) -> Response:
+    """Let people with an email at one domain join without an invitation, or stop it."""
     values = values_of(form)
     try:
-        role = Role(values.get("member_role", "viewer"))
-        email = MemberAdd(email=values.get("member_email", ""), role=role).email
-        workspaces.add_member(session=session, ctx=ctx, email=email, role=role)
-    except ValidationError:
-        errors = {"member_email": "Enter an email address, like name@example.com."}
-    except ValueError:
-        errors = {"member_role": "Choose a role."}
+        payload = SignupSettingsUpdate.model_validate(
+            {
+                "version": values.get("version"),
+                "signup_domain": values.get("signup_domain", ""),
+                "signup_role": values.get("signup_role") or "viewer",
+            }
+        )
+        workspaces.update_signup_settings(session=session, ctx=ctx, payload=payload)
+    except ValidationError as exc:
+        errors, status = validation_errors(exc), 422
     except AppError as exc:
-        errors = {"member_email": exc.message}
+        errors, status = app_errors(exc), exc.status
+        errors.setdefault("signup_domain", errors.pop("", exc.message))
     else:
-        # The same notice whether or not the email has an account (no one learns who has one).
-        notice = workspaces.access_message(ctx=ctx, email=email, role=role)
-        return _settings_page(request, session, ctx, member_notice=notice)
-    raise FormError(_settings_page(request, session, ctx, errors=errors, values=values, status=422))
+        return _back(request, ctx, "invitations")
+    raise FormError(
+        _settings_page(request, session, ctx, errors=errors, values=values, status=status)
+    )
 
 
 @router.post("/w/{ws}/settings/members/{user_id}/role")
@@ -124,9 +205,15 @@ def change_role(
         raise InvalidInput("role: choose one of viewer, contributor, decider, admin.")
     if not version.isdigit():
         raise InvalidInput("version: reload the page, then change the role again.")
-    workspaces.change_role(
+    membership, user = workspaces.change_role(
         session=session, ctx=ctx, user_id=user_id, role=Role(role), version=int(version)
     )
+    if is_htmx(request):
+        # Changed in place: the row comes back with the new version and says so.
+        context = {"ctx": ctx, "membership": membership, "user": user, "roles": list(Role)}
+        return render(
+            request, "workspaces/_member_row.html", context | {"is_admin": True, "saved": True}
+        )
     return _back(request, ctx, "members")
 
 

@@ -1,6 +1,7 @@
 """Rules of workspaces and memberships."""
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, col, func, select
@@ -9,7 +10,7 @@ from app.auth.models import User, UserRead
 from app.auth.service import normalise_email
 from app.enums import Role
 from app.errors import Conflict, InvalidInput, NotFound
-from app.kit.audit import record, record_change, snapshot
+from app.kit.audit import AuditEvent, record, record_change, snapshot
 from app.kit.rows import check_version, update_row
 from app.workspaces.deps import WorkspaceContext
 from app.workspaces.models import (
@@ -17,6 +18,8 @@ from app.workspaces.models import (
     Membership,
     ScoringSettings,
     ScoringSettingsUpdate,
+    SignupSettings,
+    SignupSettingsUpdate,
     Workspace,
     WorkspaceCreate,
     WorkspaceRead,
@@ -243,3 +246,42 @@ def ensure_member(
             f"{field}: user {user_id} is not a member of this workspace.",
             details=[{"field": field, "message": "not a member of this workspace"}],
         )
+
+
+def update_signup_settings(
+    *, session: Session, ctx: WorkspaceContext, payload: SignupSettingsUpdate
+) -> SignupSettings:
+    """Let people with an email at one domain join without an invitation (or stop it)."""
+    workspace = lock_workspace(session=session, ctx=ctx)
+    changes = payload.model_dump(exclude={"version"})
+    current = SignupSettings.model_validate(workspace, from_attributes=True).model_dump
+    update_row(session, ctx, workspace, changes, version=payload.version, current=current)
+    return SignupSettings.model_validate(workspace, from_attributes=True)
+
+
+def former_members(*, session: Session, ctx: WorkspaceContext) -> list[tuple[User, datetime]]:
+    """People who were members and are no longer, with when they left, newest first: their
+    name stays on what they did (the audit trail keeps their user id)."""
+    removals = session.exec(
+        select(AuditEvent)
+        .where(
+            AuditEvent.workspace_id == ctx.id,
+            AuditEvent.entity == "membership",
+            AuditEvent.action == "delete",
+        )
+        .order_by(col(AuditEvent.at).desc())
+    ).all()
+    left: dict[int, datetime] = {}
+    for event in removals:
+        user_id = (event.before or {}).get("user_id")
+        if isinstance(user_id, int):
+            left.setdefault(user_id, event.at)
+    current = set(
+        session.exec(select(Membership.user_id).where(Membership.workspace_id == ctx.id)).all()
+    )
+    people = session.exec(
+        select(User).where(col(User.id).in_([uid for uid in left if uid not in current]))
+    ).all()
+    return sorted(
+        ((user, left[user.id or 0]) for user in people), key=lambda pair: pair[1], reverse=True
+    )

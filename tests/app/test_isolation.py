@@ -51,6 +51,15 @@ EXPECTED: dict[str, Role] = {
     "GET /export/{table}.csv": VIEWER,
     "GET /search": VIEWER,
     "POST /interviews/{row_id}/highlights": CONTRIBUTOR,
+    "GET /invitations": ADMIN,
+    "POST /invitations": ADMIN,
+    "POST /invitations/{invitation_id}/resend": ADMIN,
+    "DELETE /invitations/{invitation_id}": ADMIN,
+    "GET /settings/signup": ADMIN,
+    "PATCH /settings/signup": ADMIN,
+    "GET /share-links": VIEWER,
+    "POST /share-links": DECIDER,
+    "DELETE /share-links/{share_link_id}": DECIDER,
 }
 WRITERS = {
     "segments": ADMIN,
@@ -91,6 +100,7 @@ CHANGE: dict[str, Row] = {
     "tests": {"metric": "exports that succeed"},
     "decisions": {"review_on": "2027-01-15"},
     "settings/scoring": {"pain_threshold": 55},
+    "settings/signup": {"signup_domain": "example.org", "signup_role": "viewer"},
 }
 
 
@@ -107,6 +117,8 @@ class World:
         r = self.rows
         bodies: dict[str, Row] = {
             "members": {"email": self.newcomer, "role": "viewer"},
+            "invitations": {"email": "invitee@example.com", "role": "viewer"},
+            "share-links": {"kind": "scorecard", "target_id": r["problems"]["id"]},
             "segments": {"name": "Enterprise", "size": 40},
             "participants": {"name": "Ravi", "segment_id": r["segments"]["id"]},
             "interviews": {
@@ -139,6 +151,7 @@ class World:
             return self.bystander_id
         # "/tests/{row_id}" -> "tests"; "{problem_id}" -> "problems"
         collection = route.split("/")[1] if name == "row_id" else name.removesuffix("_id") + "s"
+        collection = collection.replace("share_links", "share-links")
         return int(self.rows[collection]["id"])
 
 
@@ -170,6 +183,12 @@ def build_world(client: TestClient) -> World:
             201,
         ),
     }
+    world.rows["share-links"] = admin.ok(
+        admin.post("share-links", json={"kind": "scorecard", "target_id": problem["id"]}), 201
+    )
+    world.rows["invitations"] = admin.ok(
+        admin.post("invitations", json={"email": "pending@example.com"}), 201
+    )
     world.bystander_id = admin.as_member("bystander@example.com", "viewer").user_id
     Api.register(client, world.newcomer)
     return world
@@ -224,7 +243,7 @@ def request_for(world: World, method: str, route: str, url: str) -> dict[str, An
         return {"json": {"version": version, "role": "contributor"}}
     if method == "PATCH":
         current = admin.ok(admin.get(url))
-        key = "settings/scoring" if route == "/settings/scoring" else collection
+        key = route.lstrip("/") if route.startswith("/settings/") else collection
         return {"json": {"version": current["version"]} | CHANGE[key]}
     if f"{method} {route}" in QUERIES:
         return {"params": QUERIES[f"{method} {route}"]}
@@ -239,6 +258,12 @@ def repair(world: World, method: str, route: str, url: str) -> None:
     if route.startswith("/members/"):
         body = {"email": "bystander@example.com", "role": "viewer"}
         admin.ok(admin.post("members", json=body), 202)
+    elif route.startswith("/share-links/"):
+        body = {"kind": "scorecard", "target_id": world.rows["problems"]["id"]}
+        world.rows["share-links"] = admin.ok(admin.post("share-links", json=body), 201)
+    elif route.startswith("/invitations/"):  # revoked: a new one for the routes after
+        body = {"email": "pending@example.com"}
+        world.rows["invitations"] = admin.ok(admin.post("invitations", json=body), 201)
     else:
         admin.ok(admin.post(f"{url}/restore"))
 

@@ -6,6 +6,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,12 +28,9 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[str]:
-    """The app on a fresh migrated SQLite file, served in a background thread."""
-    url = f"sqlite:///{tmp_path / 'browser.db'}"
-    migrate(url)
-    settings = Settings(data_dir=tmp_path / "data", database_url=url, secret_key="browser-test")
+@contextmanager
+def serving(settings: Settings) -> Iterator[str]:
+    """The app with these settings, served by uvicorn in a background thread: its address."""
     port = _free_port()
     server = uvicorn.Server(
         uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
@@ -44,9 +42,27 @@ def live_server(tmp_path: Path) -> Iterator[str]:
         if time.monotonic() > deadline:
             raise RuntimeError("the server did not start within 10 s")
         time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def browser_settings(tmp_path: Path, **overrides: Any) -> Settings:
+    """Settings on a fresh migrated SQLite file."""
+    url = f"sqlite:///{tmp_path / 'browser.db'}"
+    migrate(url)
+    return Settings(
+        data_dir=tmp_path / "data", database_url=url, secret_key="browser-test", **overrides
+    )
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[str]:
+    """The app on a fresh migrated SQLite file, served in a background thread."""
+    with serving(browser_settings(tmp_path)) as address:
+        yield address
 
 
 @pytest.fixture

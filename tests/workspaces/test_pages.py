@@ -1,7 +1,9 @@
 """Settings: members, segments, thresholds and tokens."""
 
+from fastapi.testclient import TestClient
+
 from tests.factories import Api
-from tests.pages import Web, member_browser, soup
+from tests.pages import Web, csrf_of, member_browser, soup
 
 
 def test_token_is_shown_once(web: Web) -> None:
@@ -39,32 +41,33 @@ def test_thresholds_and_members(api: Api, web: Web) -> None:
     assert api.ok(api.get("settings/scoring"))["pain_threshold"] == 55
     api.register(api.client, "carol@example.com")
     known = web.post(
-        "settings/members", {"member_email": "carol@example.com", "member_role": "contributor"}
+        "settings/invitations", {"invite_email": "carol@example.com", "invite_role": "contributor"}
     )
     unknown = web.post(
-        "settings/members", {"member_email": "cecil@example.com", "member_role": "contributor"}
+        "settings/invitations", {"invite_email": "cecil@example.com", "invite_role": "contributor"}
     )
     # The same answer either way, so the page cannot tell who has an account.
     assert known.status_code == unknown.status_code == 200
-    notices = [soup(r).find(id="member-notice").get_text().strip() for r in (known, unknown)]
+    notices = [soup(r).find(id="invitation-notice").find("p").get_text() for r in (known, unknown)]
     assert notices[0] == (
-        "If carol@example.com has an Evident account, they now have access to Acme as "
-        "contributor. If not, nothing changed: ask whoever runs Evident to create their "
-        "account (`evident create-user`), then add them again."
+        "Invitation for carol@example.com as contributor is ready. This server sends no email, "
+        "so copy the link and send it yourself. It works once, until "
+        + notices[0].rsplit("until ", 1)[1]
     )
     assert notices[1] == notices[0].replace("carol", "cecil")
-    # The admin sees who has access in the member list.
-    rows = soup(unknown).select("#members tbody tr")
-    assert [tr.find_all("td")[1].get_text() for tr in rows] == [
-        "ada@example.com",
-        "carol@example.com",
+    # Neither is a member before accepting; both are pending.
+    page = soup(unknown)
+    assert [tr.find_all("td")[1].get_text() for tr in page.select("#members tbody tr")] == [
+        "ada@example.com"
     ]
-    bad = web.post("settings/members", {"member_email": "not an email", "member_role": "viewer"})
+    pending = [li.find("strong").get_text() for li in page.select("#invitations ul.invitations li")]
+    assert pending == ["cecil@example.com", "carol@example.com"]
+    bad = web.post("settings/invitations", {"invite_email": "not an email"})
     assert bad.status_code == 422
-    assert "Enter an email address" in soup(bad).find(id="member_email-error").get_text()
-    again = web.post("settings/members", {"member_email": "carol@example.com"})
+    assert "Enter an email address" in soup(bad).find(id="invite_email-error").get_text()
+    again = web.post("settings/invitations", {"invite_email": "ada@example.com"})
     assert again.status_code == 422
-    assert "already a member" in soup(again).find(id="member_email-error").get_text()
+    assert "already a member" in soup(again).find(id="invite_email-error").get_text()
 
 
 def test_viewer_sees_settings_but_cannot_change_them(api: Api) -> None:
@@ -137,3 +140,47 @@ def test_thresholds_saved_from_an_old_page_are_refused_then_can_be_applied(
     assert current == str(int(shown) + 1)
     assert web.post("settings/scoring", thresholds(current, "70")).is_redirect
     assert api.ok(api.get("settings/scoring"))["pain_threshold"] == 70
+
+
+def test_an_invitation_is_accepted_on_its_page_and_signs_in(api: Api, web: Web) -> None:
+    sent = web.post(
+        "settings/invitations", {"invite_email": "kim@example.com", "invite_role": "decider"}
+    )
+    link = soup(sent).find(id="invitation-link")["value"].removeprefix("http://testserver")
+    invitee = Web(TestClient(api.client.app), api.ws)
+    page = invitee.get(link)
+    assert (
+        "ada (ada@example.com) invited kim@example.com to join as decider" in soup(page).get_text()
+    )
+    form = soup(page).find("form", action=link)
+    assert form.find(id="invited-email")["value"] == "kim@example.com"
+    weak = invitee.post(link, {"csrf_token": csrf_of(page), "name": "Kim", "password": "password1"})
+    assert weak.status_code == 422
+    assert "Too easy to guess" in soup(weak).find(id="password-error").get_text()
+    joined = invitee.post(
+        link, {"csrf_token": csrf_of(page), "name": "Kim", "password": "violet kettle harbour"}
+    )
+    assert joined.status_code == 303 and joined.headers["location"] == "/w/acme"
+    assert "Kim" in invitee.get("settings").text
+    used = invitee.get(link)
+    assert used.status_code == 404 and "already accepted" in used.text
+
+
+def test_roles_change_inline_and_people_who_left_keep_their_name(api: Api, web: Web) -> None:
+    carol = api.as_member("carol@example.com", "viewer")
+    version = role_form_version(web, carol.user_id)
+    row = web.post(
+        f"settings/members/{carol.user_id}/role",
+        {"role": "contributor", "version": version},
+        headers={"HX-Request": "true"},
+    )
+    assert row.status_code == 200
+    cells = soup(row).find("tr", id=f"member-{carol.user_id}")
+    assert "Saved: now contributor" in cells.get_text()
+    assert cells.find("input", attrs={"name": "version"})["value"] == str(int(version) + 1)
+    carol.ok(carol.post("problems", json={"title": "Carol's problem"}), 201)
+    assert web.post(f"settings/members/{carol.user_id}/remove").is_redirect
+    left = soup(web.get("settings")).find(id="former-members")
+    assert "carol (carol@example.com), left" in left.get_text()
+    made = api.ok(api.get("audit", params={"entity": "problem", "actor_id": carol.user_id}))
+    assert made["items"][0]["actor_name"] == "carol"
