@@ -91,7 +91,8 @@ class ConfidenceAssessment(_Frozen):
 class RecommendationAdvice(_Frozen):
     value: Recommendation
     reasons: list[str]
-    would_change_call: list[str]  # filled when the call is investigate
+    # Each change of evidence that would move the call, either way, with the call it leads to.
+    would_change_call: list[str]
 
 
 class BiasCode(StrEnum):
@@ -175,3 +176,6 @@ class Scorecard(_Frozen):
     thresholds: ThresholdsInForce
     counts: Counts
     critical_assumptions: list[CriticalAssumption]
+    # What the card does not know (no severity, no segment sizes...); cards frozen before
+    # this was kept have none.
+    missing: list[str] = []

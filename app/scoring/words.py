@@ -1,0 +1,191 @@
+"""The words a person reads for each concept of the scorecard: one wording per concept.
+
+Pages, the memo, exports and API labels all take their words from here, so "one loud source" on
+the page is "one loud source" in the memo. Pure: imports nothing of the app but enums.
+"""
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Final
+
+from app.enums import (
+    AssumptionCategory,
+    Confidence,
+    CriterionOperator,
+    DecisionKind,
+    Frequency,
+    InterviewKind,
+    ProblemStatus,
+    Recommendation,
+    Signal,
+    TestMethod,
+    TestOutcome,
+    TestStatus,
+)
+
+# What a participant did or said, as a sentence about them ("Ana pays for it").
+SIGNAL_DEEDS: Final = MappingProxyType(
+    {
+        Signal.paid: "pays for it",
+        Signal.switched: "switched vendor or left over it",
+        Signal.workaround: "keeps a workaround",
+        Signal.searching: "is looking for a solution",
+        Signal.stated: "says it hurts",
+        Signal.mentioned: "mentioned it",
+        Signal.no_action: "has it but does nothing about it",
+        Signal.not_a_priority: "has it but ranks it low",
+        Signal.not_experienced: "does not have it",
+    }
+)
+
+# The short name of a signal, in lists and forms.
+SIGNAL_NAMES: Final = MappingProxyType(
+    {
+        Signal.paid: "paid",
+        Signal.switched: "switched",
+        Signal.workaround: "workaround",
+        Signal.searching: "searching",
+        Signal.stated: "stated pain",
+        Signal.mentioned: "mentioned",
+        Signal.no_action: "no action",
+        Signal.not_a_priority: "not a priority",
+        Signal.not_experienced: "not experienced",
+    }
+)
+
+METHOD_NAMES: Final = MappingProxyType(
+    {
+        TestMethod.interview: "interview",
+        TestMethod.survey: "survey",
+        TestMethod.prototype: "prototype",
+        TestMethod.usability_test: "usability test",
+        TestMethod.technical_spike: "technical spike",
+        TestMethod.pre_sale: "pre-sale",
+        TestMethod.letter_of_intent: "letter of intent",
+        TestMethod.pilot: "pilot",
+        TestMethod.concierge: "concierge test",
+        TestMethod.production_data: "production data",
+    }
+)
+
+# How much a test method proves, by its strength (see constants.METHOD_STRENGTHS).
+STRENGTH_WORDS: Final = MappingProxyType(
+    {
+        0.25: "what people say: weak evidence",
+        0.5: "what people do in a test: fair evidence",
+        0.75: "a built slice: strong evidence",
+        1.0: "a real commitment: the strongest evidence",
+    }
+)
+
+FLAG_NAMES: Final = MappingProxyType(
+    {
+        "single_source": "one loud source",
+        "owner_only": "only the owner's evidence",
+        "no_disconfirming": "no disconfirming evidence",
+        "opinions_only": "opinions, no behaviour",
+        "narrow_segment": "one segment only",
+        "stale": "evidence is getting old",
+        "unsegmented": "participants without a segment",
+        "goalposts_moved": "kill criteria moved",
+        "against_evidence": "decided against the evidence",
+    }
+)
+
+RECOMMENDATION_MEANINGS: Final = MappingProxyType(
+    {
+        Recommendation.pursue: "the pain is deep and wide enough, the way is open, and enough"
+        " people were asked: build it",
+        Recommendation.pivot: "the pain is real but too narrow, or the way is blocked: change the"
+        " segment or the solution",
+        Recommendation.halt: "the evidence says stop: it does not hurt enough, too few have it,"
+        " or a critical assumption failed",
+        Recommendation.investigate: "the evidence cannot decide yet: gather what would change"
+        " the call",
+    }
+)
+
+PARK_MEANING: Final = (
+    "park is a decision, not a recommendation: set the problem aside for now without judging"
+    " it, and look again on the review date. It never counts as going against the evidence."
+)
+
+OPERATOR_WORDS: Final = MappingProxyType(
+    {
+        CriterionOperator.gte: "at least",
+        CriterionOperator.gt: "more than",
+        CriterionOperator.lte: "at most",
+        CriterionOperator.lt: "less than",
+        CriterionOperator.yes: "yes",
+        CriterionOperator.no: "no",
+    }
+)
+
+# Every enum a person may read, value -> words; what is not listed reads as its value.
+_ENUM_WORDS: Final[Mapping[object, str]] = MappingProxyType(
+    {key: text for table in (SIGNAL_NAMES, METHOD_NAMES) for key, text in table.items()}
+    | {
+        InterviewKind.support_ticket: "support ticket",
+        InterviewKind.churn_interview: "churn interview",
+        InterviewKind.sales_call: "sales call",
+        InterviewKind.usability_test: "usability test",
+    }
+)
+
+
+def words(value: object) -> str:
+    """The words for an enum value or a code; underscores never reach a reader."""
+    if value is None:
+        return ""
+    found = _ENUM_WORDS.get(value)
+    if found is not None:
+        return found
+    text = str(getattr(value, "value", value))
+    return FLAG_NAMES.get(text, text.replace("_", " "))
+
+
+def flag_name(code: object) -> str:
+    return FLAG_NAMES.get(str(getattr(code, "value", code)), words(code))
+
+
+def points(value: float, threshold: float | None = None) -> str:
+    """A score in whole points, with a decimal only where rounding would hide which side of
+    its threshold it is on (59.6 is not "60" when the bar is 60)."""
+    for digits in (0, 1, 2):
+        shown = round(value, digits) + 0.0
+        if threshold is None or (shown >= threshold) == (value >= threshold):
+            return f"{shown:.{digits}f}"
+    return format(round(value, 2) + 0.0, "g")
+
+
+def percent(share: float) -> str:
+    """A share of 0..1 as whole per cent."""
+    return f"{100 * share:.0f} %"
+
+
+__all__ = [
+    "FLAG_NAMES",
+    "METHOD_NAMES",
+    "OPERATOR_WORDS",
+    "PARK_MEANING",
+    "RECOMMENDATION_MEANINGS",
+    "SIGNAL_DEEDS",
+    "SIGNAL_NAMES",
+    "STRENGTH_WORDS",
+    "flag_name",
+    "percent",
+    "points",
+    "words",
+]
+
+# Enums whose values are plain words already; listed so a reader of this module sees them.
+PLAIN_WORD_ENUMS: Final = (
+    AssumptionCategory,
+    Confidence,
+    DecisionKind,
+    Frequency,
+    ProblemStatus,
+    Recommendation,
+    TestOutcome,
+    TestStatus,
+)
