@@ -16,6 +16,7 @@ from starlette.datastructures import FormData
 
 from app.enums import Recommendation, Role
 from app.errors import AppError, Forbidden
+from app.scoring.words import capitalize_first, criteria_words, flag_name, points, words
 from app.validation import whole_number
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -276,31 +277,22 @@ RECOMMENDATION_MARKERS = {
     Recommendation.investigate: "?",
 }
 
-FLAG_WORDS = {
-    "single_source": "one loud source",
-    "owner_only": "only the owner's evidence",
-    "no_disconfirming": "no disconfirming evidence",
-    "opinions_only": "opinions, no behaviour",
-    "narrow_segment": "one segment only",
-    "stale": "evidence is getting old",
-    "unsegmented": "participants without a segment",
-    "goalposts_moved": "kill criteria moved",
-    "against_evidence": "decided against the evidence",
-}
-
 
 def _marker(recommendation: str) -> str:
     return RECOMMENDATION_MARKERS.get(Recommendation(recommendation), "?")
 
 
 def _humanise(value: Any) -> str:
-    return str(value).replace("_", " ")
+    return words(value)
 
 
 templates.env.globals.update(url_with=url_with, Role=Role)
 templates.env.filters.update(
     marker=_marker,
-    flag_words=lambda code: FLAG_WORDS.get(str(code), _humanise(code)),
+    flag_words=flag_name,
+    points=points,
+    criteria_words=criteria_words,
+    capitalize_first=capitalize_first,
     humanise=_humanise,
     choices=lambda rows, text="name": [(row.id, getattr(row, text)) for row in rows],
     options=lambda values: [

@@ -45,6 +45,7 @@ from app.scoring.scorecard import (
     Counts,
     CriticalAssumption,
     Feasibility,
+    MissingNote,
     ParticipantValue,
     Reach,
     RecommendationAdvice,
@@ -235,7 +236,7 @@ def pain_depth(participants: Iterable[_Participant]) -> Score:
     contributions += [
         Contribution(
             kind=ContributionKind.participant,
-            label=f"{p.name} {p.describe()}; weighs {_pct(p.x)}",
+            label=f"{p.name}: {p.describe()}; weighs {_pct(p.x)}",
             amount=_round(100 * p.x / denominator),
             participant_id=p.id,
             evidence_id=p.strongest.id if p.strongest else None,
@@ -1256,37 +1257,44 @@ def missing_evidence(
     evidence: Sequence[EvidenceIn],
     participants: Sequence[_Participant],
     segments: Sequence[SegmentIn],
-) -> list[str]:
+) -> list[MissingNote]:
     """What the card does not know, said plainly, with the weight the model gives instead."""
-    missing: list[str] = []
+    missing: list[MissingNote] = []
     if not evidence and not participants:
-        missing.append("no evidence yet: the scores are starting points, not measurements")
+        missing.append(
+            MissingNote(label="no evidence yet: the scores are starting points, not measurements")
+        )
     unrated = [e for e in evidence if e.signal is Signal.stated and e.severity is None]
     if unrated:
-        weight = signal_weight(Signal.stated)
         missing.append(
-            f"{_plural(len(unrated), 'stated pain')} without a severity: each counts as the"
-            f" mildest stated pain (weighs {_pct(weight)}); record a severity to weigh"
-            f" {'it' if len(unrated) == 1 else 'them'} properly"
+            MissingNote(
+                label=f"{_plural(len(unrated), 'stated pain')} without a severity: each counts"
+                f" as the mildest stated pain (weighs {_pct(signal_weight(Signal.stated))});"
+                f" record a severity to weigh {'it' if len(unrated) == 1 else 'them'} properly",
+                evidence_ids=[e.id for e in unrated],
+            )
         )
     unsized = [s for s in segments if s.size is None or s.size <= 0]
     if unsized and len(segments) > 1:
         if len(unsized) == len(segments):
-            missing.append(
-                f"{len(unsized)} segments have no size, so they weigh equally: set sizes"
-            )
+            label = f"{len(unsized)} segments have no size, so they weigh equally: set sizes"
         else:
-            names = ", ".join(s.name for s in unsized)
-            missing.append(
-                f"{_plural(len(unsized), 'segment')} without a size ({names}) weigh nothing"
-                " beside the segments with one: set sizes"
+            label = (
+                f"{_plural(len(unsized), 'segment')} without a size"
+                f" ({', '.join(s.name for s in unsized)}) weigh nothing beside the segments"
+                " with one: set sizes"
             )
+        missing.append(MissingNote(label=label))
     for p in participants:
         if p.strongest is not None and p.cap_item is not None and not p.affected:
             missing.append(
-                f"{p.name}'s support “{_short(p.strongest.quote)}” is cancelled by their own"
-                f" contradicting item “{_short(p.cap_item.quote)}”"
-                f" ({SIGNAL_DEEDS[p.cap_item.signal]})"
+                MissingNote(
+                    label=f"{p.name}: their support “{_short(p.strongest.quote)}” is cancelled"
+                    f" by their own contradicting item “{_short(p.cap_item.quote)}”"
+                    f" ({SIGNAL_DEEDS[p.cap_item.signal]})",
+                    participant_id=p.id,
+                    evidence_ids=[p.strongest.id, p.cap_item.id],
+                )
             )
     return missing
 

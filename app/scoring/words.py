@@ -189,3 +189,23 @@ PLAIN_WORD_ENUMS: Final = (
     TestOutcome,
     TestStatus,
 )
+
+
+def criteria_words(criteria: Mapping[str, object] | None) -> str:
+    """Kill criteria as a sentence: 'pain 80, reach 20 %, feasibility 50, 5 participants'."""
+    if not criteria:
+        return "the workspace's thresholds"
+    parts = []
+    for key, unit in (("pain", ""), ("reach", " %"), ("feasibility", "")):
+        value = criteria.get(key)
+        if isinstance(value, int | float):
+            parts.append(f"{key} {points(value)}{unit}")
+    people = criteria.get("min_participants")
+    if isinstance(people, int | float):
+        parts.append(f"{int(people)} participants")
+    return ", ".join(parts) or "the workspace's thresholds"
+
+
+def capitalize_first(text: str) -> str:
+    """The first letter up, the rest as written (names and quotes keep their case)."""
+    return text[:1].upper() + text[1:]
