@@ -61,6 +61,7 @@ from app.scoring.words import (
     STRENGTH_WORDS,
     percent,
     points,
+    unsized_segments_note,
 )
 
 # Feasibility and viability tests move feasibility; desirability is what pain and reach measure.
@@ -1274,17 +1275,11 @@ def missing_evidence(
                 evidence_ids=[e.id for e in unrated],
             )
         )
-    unsized = [s for s in segments if s.size is None or s.size <= 0]
-    if unsized and len(segments) > 1:
-        if len(unsized) == len(segments):
-            label = f"{len(unsized)} segments have no size, so they weigh equally: set sizes"
-        else:
-            label = (
-                f"{_plural(len(unsized), 'segment')} without a size"
-                f" ({', '.join(s.name for s in unsized)}) weigh nothing beside the segments"
-                " with one: set sizes"
-            )
-        missing.append(MissingNote(label=label))
+    note = unsized_segments_note(
+        [s.name for s in segments if s.size is None or s.size <= 0], len(segments)
+    )
+    if note is not None:
+        missing.append(MissingNote(label=note))
     for p in participants:
         if p.strongest is not None and p.cap_item is not None and not p.affected:
             missing.append(

@@ -4,7 +4,7 @@ Pages, the memo, exports and API labels all take their words from here, so "one 
 the page is "one loud source" in the memo. Pure: imports nothing of the app but enums.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import Final
 
@@ -209,3 +209,18 @@ def criteria_words(criteria: Mapping[str, object] | None) -> str:
 def capitalize_first(text: str) -> str:
     """The first letter up, the rest as written (names and quotes keep their case)."""
     return text[:1].upper() + text[1:]
+
+
+def unsized_segments_note(unsized: Sequence[str], total: int) -> str | None:
+    """What segments without a size do to reach, or None when sizes are not in question."""
+    if not unsized or total <= 1:
+        return None
+    if len(unsized) == total:
+        return f"{total} segments have no size, so they weigh equally: set sizes"
+    names = ", ".join(unsized)
+    verb = "weighs" if len(unsized) == 1 else "weigh"
+    noun = "segment" if len(unsized) == 1 else "segments"
+    return (
+        f"{len(unsized)} {noun} without a size ({names}) {verb} nothing beside the segments"
+        " with one: set sizes"
+    )
