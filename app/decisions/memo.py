@@ -95,6 +95,8 @@ class MemoDecision(_Frozen):
     review_on: date | None
     recommendation: Recommendation | None
     against_evidence: bool
+    # Memos frozen before the reason was asked have none.
+    against_reason: str = ""
 
 
 class MemoContext(_Frozen):
@@ -413,6 +415,8 @@ def render_markdown(memo: Memo) -> str:
         if d.review_on is not None:
             out.append(f"Review on {d.review_on.isoformat()}.")
         out += ["", "Rationale:", "", *_quoted(d.rationale)]
+        if d.against_reason.strip():
+            out += ["", "Why against the evidence:", "", *_quoted(d.against_reason)]
         if d.dissent.strip():
             out += ["", "Dissent:", "", *_quoted(d.dissent)]
         if d.customer_advocate_notes.strip():

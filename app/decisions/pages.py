@@ -23,6 +23,7 @@ from app.errors import AppError, FormError
 from app.kit.rows import get_row
 from app.problems.models import Problem
 from app.scorecards import service as store
+from app.scoring.words import PARK_MEANING, RECOMMENDATION_MEANINGS
 from app.validation import Id
 from app.web import (
     PAGE_SIZE,
@@ -39,6 +40,14 @@ from app.web import (
 from app.workspaces.deps import DeciderDep, WorkspaceContext, WorkspaceDep
 
 router = page_router()
+
+# What each decision does, beside its radio button.
+KIND_MEANINGS = {
+    DecisionKind.pursue: "build it",
+    DecisionKind.pivot: "keep the pain, change the segment or the solution",
+    DecisionKind.halt: "stop working on it; the evidence is kept",
+    DecisionKind.park: PARK_MEANING,
+}
 
 
 @router.get("/w/{ws}/review")
@@ -72,6 +81,8 @@ def _decide_form(
         "values": values,
         "errors": errors,
         "kinds": list(DecisionKind),
+        "kind_meanings": KIND_MEANINGS,
+        "recommendation_meanings": RECOMMENDATION_MEANINGS,
         "earliest_review": earliest_today(),
     }
     return render(request, "decisions/decide.html", context, status=status)
@@ -98,10 +109,11 @@ def decide(
                 "rationale": values.get("rationale", ""),
                 "dissent": values.get("dissent", ""),
                 "customer_advocate_notes": values.get("customer_advocate_notes", ""),
+                "against_reason": values.get("against_reason", ""),
                 "review_on": values.get("review_on") or None,
             }
         )
-        create_decision(session=session, ctx=ctx, payload=payload)
+        create_decision(session=session, ctx=ctx, payload=payload, ask_why_against=True)
     except ValidationError as exc:
         errors = validation_errors(exc)
         if "rationale" in errors:
