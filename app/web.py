@@ -16,7 +16,14 @@ from starlette.datastructures import FormData
 
 from app.enums import Recommendation, Role
 from app.errors import AppError, Forbidden
-from app.scoring.words import capitalize_first, criteria_words, flag_name, points, words
+from app.scoring.words import (
+    capitalize_first,
+    criteria_words,
+    criterion_sentence,
+    flag_name,
+    points,
+    words,
+)
 from app.validation import whole_number
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -286,7 +293,7 @@ def _humanise(value: Any) -> str:
     return words(value)
 
 
-templates.env.globals.update(url_with=url_with, Role=Role)
+templates.env.globals.update(url_with=url_with, Role=Role, criterion_sentence=criterion_sentence)
 templates.env.filters.update(
     marker=_marker,
     flag_words=flag_name,

@@ -134,7 +134,10 @@ def criterion_text(operator: str, threshold: float | None) -> str:
         said = OPERATOR_WORDS[CriterionOperator(operator)]
     except ValueError:
         said = operator
-    return said if threshold is None else f"{said} {num(threshold)}"
+    if threshold is None:
+        return said
+    # a threshold between 0 and 1 is a share, as on the test card
+    return f"{said} {100 * threshold:g} %" if 0 < threshold < 1 else f"{said} {num(threshold)}"
 
 
 def num(value: float) -> str:

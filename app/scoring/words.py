@@ -224,3 +224,15 @@ def unsized_segments_note(unsized: Sequence[str], total: int) -> str | None:
         f"{len(unsized)} {noun} without a size ({names}) {verb} nothing beside the segments"
         " with one: set sizes"
     )
+
+
+def criterion_sentence(metric: str, operator: object, threshold: float | None) -> str:
+    """A test card's success criterion in words: 'at least 70 % of the 20 pilot users'.
+
+    A threshold strictly between 0 and 1 is a share of the metric's population."""
+    said = OPERATOR_WORDS.get(CriterionOperator(str(getattr(operator, "value", operator))), "")
+    if threshold is None or said in ("yes", "no"):
+        return f"the answer to “{metric}” is {said}"
+    if 0 < threshold < 1:
+        return f"{said} {100 * threshold:g} % of {metric}"
+    return f"{metric}: {said} {threshold:g}"

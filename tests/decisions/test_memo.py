@@ -104,7 +104,7 @@ def test_the_problem_memo_as_markdown(api: Api) -> None:
     assert "- Exports can be fixed in a sprint (feasibility): validated" in tests
     assert "- IT will allow the add-in (viability): untested" in tests
     assert (
-        "| technical spike | exports that pass | at least 0.9 | concluded | 0.95 | validated |"
+        "| technical spike | exports that pass | at least 90 % | concluded | 0.95 | validated |"
         in tests
     )
     assert "The \\| bug is in CSV quoting." in tests  # table-safe
