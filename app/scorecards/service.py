@@ -30,6 +30,7 @@ from app.scorecards.models import HistoryPoint, PortfolioRow, ProblemScorecard, 
 from app.scorecards.repository import load_inputs
 from app.scoring.engine import compute_scorecard
 from app.scoring.scorecard import Scorecard
+from app.scoring.trend import MonthPoint, research_trend
 from app.workspaces.deps import WorkspaceContext
 from app.workspaces.models import Workspace
 
@@ -399,3 +400,10 @@ def portfolio_rows(
     }[sort]
     rows.sort(key=key, reverse=descending)
     return rows
+
+
+def research_trend_of(
+    *, session: Session, workspace: Workspace, problem: Problem
+) -> list[MonthPoint]:
+    """The problem's scores month by month, by the date its evidence was gathered."""
+    return research_trend(load_inputs(session, workspace, [problem])[problem.id or 0])

@@ -60,7 +60,9 @@ def test_problem_page_explains_scores_and_groups_evidence(api: Api, web: Web) ->
     assert evidence.h3.get_text() == "Finance teams"
     assert evidence.h4.get_text().startswith("Bea")
     assert "We pay a contractor" in evidence.blockquote.get_text()
-    assert page.find("svg", class_="spark").find_all("polyline")
+    # one month of research: one mark per score, and the values in the table
+    assert len(page.find("svg", class_="trend-chart").find_all("circle")) == 3
+    assert len(page.select("table.trend-table tbody tr")) == 1
 
 
 def test_viewer_sees_no_edit_or_decide_controls(api: Api) -> None:

@@ -49,3 +49,25 @@ def test_missing_severity_and_a_cancelled_supporter_are_listed(api: Api, web: We
         "Bea: their support “We pay for it.” is cancelled by their own contradicting item"
         " “Actually we never had it.” (does not have it)" in missing
     )
+
+
+def test_the_trend_follows_the_research_month_by_month(api: Api, web: Web) -> None:
+    problem = api.problem()
+    for day, signal in (("2026-03-10", "mentioned"), ("2026-05-20", "paid")):
+        api.interview(
+            participant_id=api.participant()["id"],
+            occurred_on=day,
+            highlights=[{"problem_id": problem["id"], "quote": "Q", "signal": signal}],
+        )
+    page = soup(web.get(f"problems/{problem['id']}"))
+    rows = [
+        [cell.get_text(strip=True) for cell in row.find_all(["th", "td"])]
+        for row in page.select("table.trend-table tbody tr")
+    ]
+    # March, April (nothing new) and May, by interview date, not by when they were typed in
+    assert [row[0] for row in rows] == ["Mar 2026", "Apr 2026", "May 2026"]
+    assert [row[1] for row in rows] == ["1", "1", "2"]
+    assert rows[0][2] == rows[1][2] and int(rows[2][2]) > int(rows[1][2])
+    chart = page.find("svg", class_="trend-chart")
+    assert chart.title.get_text().startswith("Scores by month of research, March 2026 to May 2026")
+    assert {t.get_text() for t in chart.find_all("text", class_="tick")} >= {"0", "100", "Mar 2026"}
