@@ -232,7 +232,8 @@ def add_assumption(
 # The trend chart's plot area inside its viewBox (room for the axes' labels).
 TREND_W, TREND_H = 640.0, 240.0
 TREND_LEFT, TREND_RIGHT, TREND_TOP, TREND_BOTTOM = 44.0, 560.0, 12.0, 200.0
-TREND_LINES = (("pain", "Pain depth"), ("reach", "Segment reach %"), ("feasibility", "Feasibility"))
+# (score, its name at the end of its line, its unit)
+TREND_LINES = (("pain", "Pain", ""), ("reach", "Reach", "%"), ("feasibility", "Feasibility", ""))
 
 
 def trend_chart(points: list[MonthPoint]) -> dict[str, Any]:
@@ -248,12 +249,13 @@ def trend_chart(points: list[MonthPoint]) -> dict[str, Any]:
         return TREND_BOTTOM - max(0.0, min(value, 100.0)) / 100 * (TREND_BOTTOM - TREND_TOP)
 
     lines: list[dict[str, Any]] = []
-    for key, label in TREND_LINES:
+    for key, label, unit in TREND_LINES:
         marks = [(x(i), y(getattr(p, key)), round(getattr(p, key))) for i, p in enumerate(points)]
         lines.append(
             {
                 "key": key,
                 "label": label,
+                "unit": unit,
                 "points": " ".join(f"{mx:.1f},{my:.1f}" for mx, my, _ in marks),
                 "marks": marks,
                 "last": marks[-1] if marks else None,
@@ -268,7 +270,7 @@ def trend_chart(points: list[MonthPoint]) -> dict[str, Any]:
         placed.append(label_y)
         line["label_y"] = label_y
     # A label every few months, so they never collide.
-    every = max(1, -(-len(points) // 8))
+    every = max(1, -(-len(points) // 5))
     months = [
         (x(i), p.month.strftime("%b %Y"))
         for i, p in enumerate(points)
