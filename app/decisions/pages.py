@@ -116,7 +116,7 @@ def decide(
         create_decision(session=session, ctx=ctx, payload=payload, ask_why_against=True)
     except ValidationError as exc:
         errors = validation_errors(exc)
-        if "rationale" in errors:
+        if "rationale" in errors and not values.get("rationale"):
             errors["rationale"] = "Say why: the rationale is what the next review reads first."
     except AppError as exc:
         errors = app_errors(exc)
