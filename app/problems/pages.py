@@ -172,7 +172,11 @@ def update(
     except Conflict as exc:
         # Keep what was typed; saving again applies it over the newer version on purpose.
         current = (exc.details or {}).get("current")
-        errors, status = {"": exc.message}, 409
+        errors = {
+            "": "Someone else changed this problem while you were editing it. Compare the two"
+            " versions, then save yours or take theirs."
+        }
+        status = 409
         values["version"] = str(problem.version)
     except AppError as exc:
         errors, status = app_errors(exc, _field_name), exc.status

@@ -37,7 +37,12 @@ def test_stale_edit_is_refused_and_keeps_what_was_typed(api: Api, web: Web) -> N
     page = soup(response)
     assert "Someone else changed this" in page.find(class_="form-error").get_text()
     assert page.find(id="title")["value"] == "Mine"
-    assert "Theirs" in page.find("aside").get_text()
+    # both versions side by side, and a choice
+    compare = page.find("aside", class_="stale-compare")
+    row = compare.find("th", string="Title").parent
+    assert [td.get_text() for td in row.find_all("td")] == ["Mine", "Theirs"]
+    assert page.find("button", string="Save my version") is not None
+    assert page.find("a", string="Take theirs")["href"] == f"/w/acme/problems/{problem['id']}/edit"
     again = web.post(f"problems/{problem['id']}", {"version": "2", "title": "Mine"})
     assert again.status_code == 303
 
