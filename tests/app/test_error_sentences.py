@@ -1,5 +1,7 @@
 """One mapping from validation errors to sentences that name the field as the form labels it."""
 
+from typing import Any
+
 from tests.factories import Api
 from tests.pages import Web, soup
 
@@ -45,3 +47,27 @@ def test_a_word_for_a_number_asks_for_a_number(web: Web) -> None:
     assert soup(response).find(id="feasibility_estimate-error").get_text() == (
         "Enter the team's feasibility estimate as a number."
     )
+
+
+def test_an_oversized_form_goes_back_to_its_page_saying_why(
+    api: Api, web: Web, settings: Any
+) -> None:
+    problem = api.problem()
+    page = f"/w/acme/problems/{problem['id']}/decide"
+    response = web.post(
+        f"problems/{problem['id']}/decide",
+        {"kind": "park", "rationale": "x" * (settings.max_body_bytes + 1)},
+        headers={"Referer": f"http://testserver{page}"},
+    )
+    assert (response.status_code, response.headers["location"]) == (303, page + "?too_large=1")
+    again = soup(web.get(response.headers["location"]))
+    assert "larger than this app accepts" in again.find(id="too-large").get_text()
+    assert again.find("form", attrs={"method": "post"}) is not None  # the form, to fill again
+    assert api.ok(api.get("decisions"))["total"] == 0
+    # another site's page is never a destination: the usual 413
+    elsewhere = web.post(
+        f"problems/{problem['id']}/decide",
+        {"kind": "park", "rationale": "x" * (settings.max_body_bytes + 1)},
+        headers={"Referer": "http://evil.example/phish"},
+    )
+    assert elsewhere.status_code == 413
