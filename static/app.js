@@ -28,7 +28,8 @@ const DRAFT = "evident-draft:";
 
 document.addEventListener("submit", function (event) {
   const form = event.target instanceof HTMLFormElement ? event.target : null;
-  if (!form || form.method.toLowerCase() !== "post") {
+  // getAttribute: a field named "method" would shadow form.method
+  if (!form || (form.getAttribute("method") || "").toLowerCase() !== "post") {
     return;
   }
   const fields = {};
