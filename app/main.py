@@ -3,6 +3,7 @@
 import json
 import re
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -68,7 +69,7 @@ class BodySizeLimit:
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            await _too_large(send, limit)
+            await _too_large(send, limit, scope)
             return
         received = 0
 
@@ -84,7 +85,7 @@ class BodySizeLimit:
         try:
             await self.app(scope, limited_receive, send)
         except _BodyTooLarge:
-            await _too_large(send, limit)
+            await _too_large(send, limit, scope)
 
 
 def is_import_path(path: str) -> bool:
@@ -116,7 +117,37 @@ def _too_large_message(limit: int) -> str:
     return f"The request body is larger than the limit of {limit:,} bytes."
 
 
-async def _too_large(send: Send, limit: int) -> None:
+def _form_page_behind(scope: Scope) -> str | None:
+    """The page a browser posted an oversized form from (same site only), or None."""
+    path = str(scope.get("path", ""))
+    headers = dict(scope.get("headers") or [])
+    content_type = headers.get(b"content-type", b"").decode("latin-1")
+    if path.startswith(API_PREFIX) or not content_type.startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        return None
+    referer = urlsplit(headers.get(b"referer", b"").decode("latin-1"))
+    host = headers.get(b"host", b"").decode("latin-1")
+    if not referer.path.startswith("/") or (referer.netloc and referer.netloc != host):
+        return None
+    query = [(k, v) for k, v in parse_qsl(referer.query) if k != "too_large"]
+    return referer.path + "?" + urlencode([*query, ("too_large", "1")])
+
+
+async def _too_large(send: Send, limit: int, scope: Scope | None = None) -> None:
+    """413 in the error shape; a form posted from a page goes back to that page instead, which
+    says what happened and puts the typed text back (static/app.js kept a copy)."""
+    page = _form_page_behind(scope) if scope is not None else None
+    if page is not None:
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 303,
+                "headers": [(b"location", page.encode()), (b"content-length", b"0")],
+            }
+        )
+        await send({"type": "http.response.body", "body": b""})
+        return
 
     body = json.dumps(error_body("too_large", _too_large_message(limit))).encode()
     await send(

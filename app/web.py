@@ -2,8 +2,10 @@
 
 import hashlib
 import hmac
-from collections.abc import Callable, Iterable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
@@ -16,6 +18,14 @@ from starlette.datastructures import FormData
 
 from app.enums import Recommendation, Role
 from app.errors import AppError, Forbidden
+from app.scoring.words import (
+    capitalize_first,
+    criteria_words,
+    criterion_sentence,
+    flag_name,
+    points,
+    words,
+)
 from app.validation import FORM_FIELD_MAX_BYTES, whole_number
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -252,13 +262,90 @@ def none_if_blank(values: Mapping[str, str], keys: Iterable[str]) -> dict[str, A
     return {key: (values.get(key) or None) for key in keys}
 
 
+# The label a person reads for each field a form can get wrong; the rest read as their name.
+FIELD_LABELS = {
+    "kind": "a decision",
+    "problem_id": "a problem",
+    "participant_id": "a participant",
+    "assumption_id": "an assumption",
+    "segment_id": "a segment",
+    "signal": "a signal",
+    "method": "a method",
+    "operator": "a success criterion",
+    "category": "a category",
+    "status": "a status",
+    "frequency": "a frequency",
+    "occurred_on": "the date",
+    "review_on": "the review date",
+    "review_by": "the review date",
+    "feasibility_estimate": "the team's feasibility estimate",
+    "customer_advocate_notes": "the customer advocate notes",
+    "against_reason": "why you go against the evidence",
+    "observed_value": "the observed value",
+    "inconclusive_reason": "why the test is inconclusive",
+    "min_participants": "the minimum of participants",
+}
+# Fields chosen from a list: "Choose ...", where typed ones read "Enter ...".
+CHOSEN = {"kind", "signal", "method", "operator", "category", "status", "frequency"}
+
+
+def field_label(loc: Sequence[Any]) -> str:
+    """'highlights.1.problem_id' -> 'a problem for highlight 2'; 'rationale' -> 'the rationale'."""
+    parts = [str(p) for p in loc if str(p) not in ("body", "query", "path")]
+    name = parts[-1] if parts else "value"
+    label = FIELD_LABELS.get(name) or f"the {name.removesuffix('_id').replace('_', ' ')}"
+    for outer, index in pairwise(parts):
+        if index.isdigit():
+            label += f" for {outer.removesuffix('s').replace('_', ' ')} {int(index) + 1}"
+    return label
+
+
+def error_sentence(err: Mapping[str, Any]) -> str:
+    """One sentence for one validation error, naming the field as the form labels it."""
+    loc = err.get("loc", ())
+    name = str(loc[-1]) if loc else ""
+    label = field_label(loc)
+    bare = label.removeprefix("a ").removeprefix("an ").removeprefix("the ")
+    kind = str(err.get("type", ""))
+    context = err.get("ctx") or {}
+    given = err.get("input")
+    blank = given is None or (isinstance(given, str) and not given.strip())
+    chosen = name in CHOSEN or name.endswith("_id")
+    if kind == "missing" or (blank and kind not in ("value_error",)):
+        return f"Choose {label}." if chosen else f"Enter {label}."
+    if kind == "enum":
+        options = re.findall(r"'([^']*)'", str(context.get("expected", "")))
+        said = ", ".join(words(o) for o in options)
+        return f"Choose {label} from the list ({said})." if said else f"Choose {label}."
+    if kind in ("int_parsing", "int_from_float"):
+        return f"Enter {label} as a whole number."
+    if kind in ("float_parsing", "finite_number"):
+        return f"Enter {label} as a number."
+    if kind in ("date_parsing", "date_from_datetime_parsing", "date_type"):
+        return f"Enter {label} as a date."
+    if kind == "string_too_long":
+        length = len(given) if isinstance(given, str) else 0
+        return f"Shorten {label}: at most {context.get('max_length')} characters" + (
+            f" (it has {length:,})." if length else "."
+        )
+    if kind == "string_too_short":
+        return f"Enter {label}."
+    if kind in ("greater_than_equal", "greater_than"):
+        bound = context.get("ge", context.get("gt"))
+        return f"{capitalize_first(bare)} must be at least {bound}."
+    if kind in ("less_than_equal", "less_than"):
+        bound = context.get("le", context.get("lt"))
+        return f"{capitalize_first(bare)} must be at most {bound}."
+    message = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+    return capitalize_first(message)
+
+
 def validation_errors(exc: ValidationError, rename: Callable[[str], str] = str) -> dict[str, str]:
-    """Field name -> message, for showing next to each field."""
+    """Field name -> a sentence naming the field, for showing next to each field."""
     errors: dict[str, str] = {}
     for err in exc.errors():
         loc = ".".join(str(part) for part in err.get("loc", ()))
-        message = str(err.get("msg", "invalid")).removeprefix("Value error, ")
-        errors.setdefault(rename(loc), message)
+        errors.setdefault(rename(loc), error_sentence(err))
     return errors
 
 
@@ -283,31 +370,22 @@ RECOMMENDATION_MARKERS = {
     Recommendation.investigate: "?",
 }
 
-FLAG_WORDS = {
-    "single_source": "one loud source",
-    "owner_only": "only the owner's evidence",
-    "no_disconfirming": "no disconfirming evidence",
-    "opinions_only": "opinions, no behaviour",
-    "narrow_segment": "one segment only",
-    "stale": "evidence is getting old",
-    "unsegmented": "participants without a segment",
-    "goalposts_moved": "kill criteria moved",
-    "against_evidence": "decided against the evidence",
-}
-
 
 def _marker(recommendation: str) -> str:
     return RECOMMENDATION_MARKERS.get(Recommendation(recommendation), "?")
 
 
 def _humanise(value: Any) -> str:
-    return str(value).replace("_", " ")
+    return words(value)
 
 
-templates.env.globals.update(url_with=url_with, Role=Role)
+templates.env.globals.update(url_with=url_with, Role=Role, criterion_sentence=criterion_sentence)
 templates.env.filters.update(
     marker=_marker,
-    flag_words=lambda code: FLAG_WORDS.get(str(code), _humanise(code)),
+    flag_words=flag_name,
+    points=points,
+    criteria_words=criteria_words,
+    capitalize_first=capitalize_first,
     humanise=_humanise,
     choices=lambda rows, text="name": [(row.id, getattr(row, text)) for row in rows],
     options=lambda values: [

@@ -21,3 +21,45 @@ document.addEventListener("click", function (event) {
     window.print();
   }
 });
+
+// An oversized form comes back to its page with ?too_large=1: put back the text typed into it.
+// A copy of each posted form's text fields is kept for this tab only (sessionStorage).
+const DRAFT = "evident-draft:";
+
+document.addEventListener("submit", function (event) {
+  const form = event.target instanceof HTMLFormElement ? event.target : null;
+  // getAttribute: a field named "method" would shadow form.method
+  if (!form || (form.getAttribute("method") || "").toLowerCase() !== "post") {
+    return;
+  }
+  const fields = {};
+  for (const field of form.querySelectorAll("textarea[name], input[type=text][name]")) {
+    fields[field.name] = field.value;
+  }
+  try {
+    sessionStorage.setItem(DRAFT + form.getAttribute("action"), JSON.stringify(fields));
+  } catch (error) {
+    // Too big even for the browser's storage: nothing to put back later.
+  }
+});
+
+document.addEventListener("DOMContentLoaded", function () {
+  if (!new URLSearchParams(window.location.search).has("too_large")) {
+    return;
+  }
+  for (const form of document.querySelectorAll("form[method=post]")) {
+    const key = DRAFT + form.getAttribute("action");
+    const saved = sessionStorage.getItem(key);
+    if (!saved) {
+      continue;
+    }
+    const fields = JSON.parse(saved);
+    for (const [name, value] of Object.entries(fields)) {
+      const field = form.querySelector(`[name="${CSS.escape(name)}"]`);
+      if (field && "value" in field) {
+        field.value = value;
+      }
+    }
+    sessionStorage.removeItem(key);
+  }
+});

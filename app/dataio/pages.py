@@ -12,6 +12,8 @@ from app.dataio import csv_import, service
 from app.dataio.models import CsvImportRun
 from app.db import SessionDep
 from app.errors import AppError, FormError, InvalidInput
+from app.research import repository as research_repository
+from app.scoring.words import unsized_segments_note
 from app.validation import Id
 from app.web import FormDep, hx_redirect, is_htmx, page_router, render
 from app.workspaces.deps import ContributorDep, WorkspaceContext, WorkspaceDep
@@ -78,6 +80,7 @@ def run_page(request: Request, ctx: WorkspaceDep, session: SessionDep, run_id: I
         "nav": "import",
         "run": run,
         "stalled": service.stalled(run),
+        "sizes_note": _sizes_note(session, ctx),
     }
     if run.status in ("checked", "failed") or service.stalled(run):
         checked = csv_import.check_file(session=session, ctx=ctx, data=run.content.encode())
@@ -88,11 +91,22 @@ def run_page(request: Request, ctx: WorkspaceDep, session: SessionDep, run_id: I
     return render(request, "dataio/run.html", context)
 
 
+def _sizes_note(session: SessionDep, ctx: WorkspaceDep) -> str | None:
+    """An import may create segments it cannot size: say what that does to reach."""
+    segments = research_repository.segments_by_name(session, ctx)
+    return unsized_segments_note([s.name for s in segments if not s.size], len(segments))
+
+
 @router.get("/w/{ws}/import/{run_id}/progress")
 def progress(request: Request, ctx: WorkspaceDep, session: SessionDep, run_id: Id) -> Response:
     """The progress bar alone, for htmx to poll until the import ends."""
     run = service.run_of(session=session, ctx=ctx, run_id=run_id)
-    context = {"ctx": ctx, "run": run, "stalled": service.stalled(run)}
+    context = {
+        "ctx": ctx,
+        "run": run,
+        "stalled": service.stalled(run),
+        "sizes_note": _sizes_note(session, ctx),
+    }
     if not is_htmx(request):
         return hx_redirect(request, f"/w/{ctx.workspace.slug}/import/{run.id}")
     return render(request, "dataio/run.html", context, block="progress")

@@ -139,6 +139,7 @@ def load_demo(
                 rationale=entry["rationale"].strip(),
                 dissent=entry.get("dissent", ""),
                 customer_advocate_notes=entry.get("customer_advocate_notes", ""),
+                against_reason=entry.get("against_reason", "").strip(),
                 review_on=today + timedelta(days=entry["review_in_days"])
                 if entry.get("review_in_days")
                 else None,

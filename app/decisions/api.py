@@ -38,7 +38,7 @@ decisions = CollectionSpec(
 
 extra = APIRouter(prefix="/workspaces/{ws}")
 
-MemoFormat = Literal["markdown", "html"]
+MemoFormat = Literal["markdown", "html", "print"]
 MEMO_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "The memo as Markdown, or as a printable HTML page with `format=html`.",
@@ -47,11 +47,22 @@ MEMO_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _memo_response(
-    request: Request, ctx: WorkspaceContext, memo: Memo, fmt: MemoFormat, name: str
+def memo_response(
+    request: Request,
+    ctx: WorkspaceContext,
+    memo: Memo,
+    fmt: MemoFormat,
+    name: str,
+    links: dict[str, str] | None = None,
 ) -> Response:
-    if fmt == "html":
-        return render(request, "decisions/memo.html", memo_template_context(memo) | {"ctx": ctx})
+    """The memo as a page (with links to its other versions) or as Markdown."""
+    if fmt in ("html", "print"):
+        context = memo_template_context(memo) | {
+            "ctx": ctx,
+            "printable": fmt == "print",
+            "links": links or {},
+        }
+        return render(request, "decisions/memo.html", context)
     # Titles and quotes are people's words, Markdown passes them through as typed: a browser
     # must show this as text, never render it (nosniff, and a sandbox in case it tried).
     return Response(
@@ -91,7 +102,7 @@ def problem_memo(
     format: MemoFormat = Query("markdown", description="markdown, or html to print"),
 ) -> Response:
     memo = service.problem_memo(session=session, ctx=ctx, problem=problem)
-    return _memo_response(request, ctx, memo, format, f"problem-{problem.id}-memo")
+    return memo_response(request, ctx, memo, format, f"problem-{problem.id}-memo")
 
 
 @extra.get(
@@ -110,7 +121,7 @@ def decision_memo(
 ) -> Response:
     decision = get_row(session, Decision, ctx, decision_id)
     memo = service.decision_memo(session=session, ctx=ctx, decision=decision)
-    return _memo_response(request, ctx, memo, format, f"decision-{decision_id}-memo")
+    return memo_response(request, ctx, memo, format, f"decision-{decision_id}-memo")
 
 
 router = APIRouter()

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict
 from app.enums import (
     AssumptionCategory,
     Confidence,
+    CriterionOperator,
     DecisionKind,
     Frequency,
     ProblemStatus,
@@ -26,6 +27,7 @@ from app.enums import (
 )
 from app.scoring.engine import frequency_multiplier, signal_weight
 from app.scoring.scorecard import AssumptionState, Contribution, Scorecard
+from app.scoring.words import METHOD_NAMES, OPERATOR_WORDS, flag_name, points, words
 
 # The key under which a decision keeps its memo context, beside the frozen scorecard.
 MEMO_KEY = "memo_context"
@@ -93,6 +95,8 @@ class MemoDecision(_Frozen):
     review_on: date | None
     recommendation: Recommendation | None
     against_evidence: bool
+    # Memos frozen before the reason was asked have none.
+    against_reason: str = ""
 
 
 class MemoContext(_Frozen):
@@ -125,7 +129,15 @@ def is_against_evidence(kind: DecisionKind, recommendation: Recommendation | Non
 
 
 def criterion_text(operator: str, threshold: float | None) -> str:
-    return operator if threshold is None else f"{operator} {num(threshold)}"
+    """A success criterion in words: 'at least 3', 'yes'."""
+    try:
+        said = OPERATOR_WORDS[CriterionOperator(operator)]
+    except ValueError:
+        said = operator
+    if threshold is None:
+        return said
+    # a threshold between 0 and 1 is a share, as on the test card
+    return f"{said} {100 * threshold:g} %" if 0 < threshold < 1 else f"{said} {num(threshold)}"
 
 
 def num(value: float) -> str:
@@ -133,8 +145,13 @@ def num(value: float) -> str:
     return format(round(value, 2) + 0.0, "g")
 
 
+def detail(value: float) -> str:
+    """A score in the memo's detail table: one decimal, the same everywhere in the memo."""
+    return f"{round(value, 1) + 0.0:.1f}"
+
+
 def signed(value: float) -> str:
-    text = num(value)
+    text = detail(value)
     return text if text.startswith("-") else f"+{text}"
 
 
@@ -170,9 +187,11 @@ def what_would_change(card: Scorecard) -> list[str]:
     invalidated = [a for a in card.critical_assumptions if a.state is AssumptionState.invalidated]
     wanted: list[str] = []
     if advice.value is Recommendation.pursue:
-        wanted.append(f"pain depth falling below {num(t.pain)} (now {num(pain)})")
-        wanted.append(f"segment reach falling below {num(t.reach)} (now {num(reach.value)})")
-        wanted.append(f"feasibility falling below {num(t.feasibility)} (now {num(feasibility)})")
+        wanted.append(f"pain depth falling below {points(t.pain)} (now {points(pain)})")
+        wanted.append(f"segment reach falling below {points(t.reach)} (now {points(reach.value)})")
+        wanted.append(
+            f"feasibility falling below {points(t.feasibility)} (now {points(feasibility)})"
+        )
         wanted.append("a test that invalidates a critical assumption")
     elif advice.value is Recommendation.halt:
         wanted += [
@@ -181,22 +200,24 @@ def what_would_change(card: Scorecard) -> list[str]:
         ]
         if pain < t.pain / 2:
             wanted.append(
-                f"evidence of deeper pain: pain depth of at least {num(t.pain / 2)} "
-                f"(now {num(pain)}), from people who pay, switch, keep a workaround or search"
+                f"evidence of deeper pain: pain depth of at least {points(t.pain / 2)} "
+                f"(now {points(pain)}), from people who pay, switch, keep a workaround or search"
             )
         elif card.confidence.level is Confidence.high and pain < t.pain:
-            wanted.append(f"pain depth of at least {num(t.pain)} (now {num(pain)})")
+            wanted.append(f"pain depth of at least {points(t.pain)} (now {points(pain)})")
         if reach.upper < t.reach:
             wanted.append(
                 f"evidence that more of the base has it: the upper bound of reach at "
-                f"{num(t.reach)} or more (now {num(reach.upper)})"
+                f"{points(t.reach)} or more (now {points(reach.upper)})"
             )
     elif advice.value is Recommendation.pivot:
         if reach.value < t.reach:
-            wanted.append(f"segment reach of at least {num(t.reach)} (now {num(reach.value)})")
+            wanted.append(
+                f"segment reach of at least {points(t.reach)} (now {points(reach.value)})"
+            )
         if feasibility < t.feasibility:
             wanted.append(
-                f"feasibility of at least {num(t.feasibility)} (now {num(feasibility)}): "
+                f"feasibility of at least {points(t.feasibility)} (now {points(feasibility)}): "
                 "a test that validates the blocking assumption"
             )
     for segment in reach.unasked_segments:
@@ -226,7 +247,7 @@ def quote_source(q: MemoQuote) -> str:
     who = q.participant or "no participant"
     if q.segment:
         who += f" ({q.segment})"
-    signal = q.signal.value.replace("_", " ")
+    signal = words(q.signal)
     if q.severity is not None:
         signal += f", severity {q.severity}"
     if q.frequency is not None:
@@ -268,7 +289,7 @@ def render_markdown(memo: Memo) -> str:
     p = ctx.problem
     out: list[str] = [f"# {title_of(memo)}", ""]
     out.append(
-        f"{ctx.workspace} · problem {p.id} · status {p.status.value} · owner {p.owner or '-'}"
+        f"{ctx.workspace} · problem {p.id} · status {words(p.status)} · owner {p.owner or '-'}"
     )
     out.append(f"Scorecard as of {when(card.as_of)}")
     decision = decision_of(memo)
@@ -297,11 +318,11 @@ def render_markdown(memo: Memo) -> str:
         "",
         "| score | value | threshold | |",
         "| --- | ---: | ---: | --- |",
-        f"| pain depth | {num(card.pain.value)} | {num(t.pain)} "
+        f"| pain depth | {detail(card.pain.value)} | {num(t.pain)} "
         f"| {meets(card.pain.value, t.pain)} |",
-        f"| segment reach | {num(card.reach.value)} | {num(t.reach)} "
+        f"| segment reach | {detail(card.reach.value)} % | {num(t.reach)} % "
         f"| {meets(card.reach.value, t.reach)} |",
-        f"| feasibility | {num(card.feasibility.value)} | {num(t.feasibility)} "
+        f"| feasibility | {detail(card.feasibility.value)} | {num(t.feasibility)} "
         f"| {meets(card.feasibility.value, t.feasibility)} |",
         "",
         f"Thresholds from {source}; at least {t.min_participants} participants for medium "
@@ -309,15 +330,15 @@ def render_markdown(memo: Memo) -> str:
         f"Participants: {card.counts.participants} ({card.counts.affected} affected); evidence "
         f"items: {card.counts.evidence_items} ({card.counts.supporting} supporting, "
         f"{card.counts.contradicting} contradicting).",
-        f"Reach: {num(card.reach.value)} cautious lower bound, {num(card.reach.point)} point "
-        f"estimate, {num(card.reach.upper)} upper bound.",
+        f"Reach: {detail(card.reach.value)} % cautious estimate, {detail(card.reach.point)} % "
+        f"as asked, {detail(card.reach.upper)} % at most.",
         "",
         f"Confidence {card.confidence.level.value}: " + "; ".join(card.confidence.reasons),
     ]
     for heading, score in (
-        (f"Pain depth {num(card.pain.value)}", card.pain),
-        (f"Segment reach {num(card.reach.value)}", card.reach),
-        (f"Feasibility {num(card.feasibility.value)}", card.feasibility),
+        (f"Pain depth {detail(card.pain.value)}", card.pain),
+        (f"Segment reach {detail(card.reach.value)} %", card.reach),
+        (f"Feasibility {detail(card.feasibility.value)}", card.feasibility),
     ):
         out += ["", f"### {heading}", ""]
         out += [
@@ -328,13 +349,12 @@ def render_markdown(memo: Memo) -> str:
         out += ["", "Team's feasibility rationale:", "", *_quoted(card.feasibility.rationale)]
 
     out += ["", "## Bias flags", ""]
-    out += [f"- **{f.code.value.replace('_', ' ')}**: {f.message}" for f in card.flags] or [
-        "None raised."
-    ]
+    out += [f"- **{flag_name(f.code)}**: {f.message}" for f in card.flags] or ["None raised."]
     if decision is not None and decision.against_evidence:
         out.append(
-            f"- **against evidence**: this decision ({decision.kind.value}) went against the "
-            f"recommendation to {decision.recommendation.value if decision.recommendation else ''}"
+            f"- **{flag_name('against_evidence')}**: this decision ({decision.kind.value}) went"
+            " against the recommendation to"
+            f" {decision.recommendation.value if decision.recommendation else ''}"
         )
 
     for heading, quotes in (
@@ -369,7 +389,7 @@ def render_markdown(memo: Memo) -> str:
             critical = " (critical)" if test.critical else ""
             out.append(
                 f"| {test.test_id} | {_cell(test.assumption)}{critical} "
-                f"| {test.method.value.replace('_', ' ')} | {_cell(test.metric)} "
+                f"| {METHOD_NAMES[test.method]} | {_cell(test.metric)} "
                 f"| {_cell(test.criterion)} | {test.status.value} | {observed} | {outcome} |"
             )
         learnings = [test for test in ctx.tests if test.learning.strip()]
@@ -398,6 +418,8 @@ def render_markdown(memo: Memo) -> str:
         if d.review_on is not None:
             out.append(f"Review on {d.review_on.isoformat()}.")
         out += ["", "Rationale:", "", *_quoted(d.rationale)]
+        if d.against_reason.strip():
+            out += ["", "Why against the evidence:", "", *_quoted(d.against_reason)]
         if d.dissent.strip():
             out += ["", "Dissent:", "", *_quoted(d.dissent)]
         if d.customer_advocate_notes.strip():
@@ -420,6 +442,10 @@ def memo_template_context(memo: Memo) -> dict[str, Any]:
         "memo": memo,
         "card": memo.scorecard,
         "memo_title": title_of(memo),
+        "detail": detail,
+        "words": words,
+        "flag_name": flag_name,
+        "method_name": lambda method: METHOD_NAMES[method],
         "this_decision": decision_of(memo),
         "would_change": what_would_change(memo.scorecard),
         "num": num,

@@ -20,6 +20,8 @@ class Decision(DomainRow, table=True):
     decided_by: int | None = Field(default=None, foreign_key="user.id", index=True)
     dissent: str = Field(default="", sa_type=Text)
     customer_advocate_notes: str = Field(default="", sa_type=Text)
+    # Why the deciders went against the recommendation (empty when they did not).
+    against_reason: str = Field(default="", sa_type=Text)
     review_on: date | None = None
     recommendation: Recommendation | None = Field(
         default=None, sa_type=EnumText(Recommendation, 16)
@@ -33,6 +35,11 @@ class DecisionCreate(Input):
     rationale: str = Field(min_length=1, max_length=20_000)
     dissent: str = Field(default="", max_length=20_000)
     customer_advocate_notes: str = Field(default="", max_length=20_000)
+    against_reason: str = Field(
+        default="",
+        max_length=20_000,
+        description="Required when the decision differs from the recommendation (park never does).",
+    )
     review_on: date | None = None
 
 
@@ -53,6 +60,7 @@ class DecisionRead(RowRead):
     decided_by: int | None
     dissent: str
     customer_advocate_notes: str
+    against_reason: str = ""
     review_on: date | None
     recommendation: Recommendation | None
     scorecard: dict[str, Any] | None = Field(

@@ -8,14 +8,22 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from app.db import SessionDep, utcnow
-from app.decisions.models import DecisionCreate
+from app.decisions.api import MemoFormat, memo_response
+from app.decisions.memo import Memo
+from app.decisions.models import Decision, DecisionCreate
 from app.decisions.review import review_queue
-from app.decisions.service import create_decision, earliest_today
+from app.decisions.service import (
+    create_decision,
+    decision_memo,
+    earliest_today,
+    problem_memo,
+)
 from app.enums import DecisionKind
 from app.errors import AppError, FormError
 from app.kit.rows import Page, get_row
 from app.problems.models import Problem
 from app.scorecards import service as store
+from app.scoring.words import PARK_MEANING, RECOMMENDATION_MEANINGS
 from app.validation import Id
 from app.web import (
     PAGE_SIZE,
@@ -32,6 +40,14 @@ from app.web import (
 from app.workspaces.deps import DeciderDep, WorkspaceContext, WorkspaceDep
 
 router = page_router()
+
+# What each decision does, beside its radio button.
+KIND_MEANINGS = {
+    DecisionKind.pursue: "build it",
+    DecisionKind.pivot: "keep the pain, change the segment or the solution",
+    DecisionKind.halt: "stop working on it; the evidence is kept",
+    DecisionKind.park: PARK_MEANING,
+}
 
 
 @router.get("/w/{ws}/review")
@@ -65,6 +81,8 @@ def _decide_form(
         "values": values,
         "errors": errors,
         "kinds": list(DecisionKind),
+        "kind_meanings": KIND_MEANINGS,
+        "recommendation_meanings": RECOMMENDATION_MEANINGS,
         "earliest_review": earliest_today(),
     }
     return render(request, "decisions/decide.html", context, status=status)
@@ -91,16 +109,63 @@ def decide(
                 "rationale": values.get("rationale", ""),
                 "dissent": values.get("dissent", ""),
                 "customer_advocate_notes": values.get("customer_advocate_notes", ""),
+                "against_reason": values.get("against_reason", ""),
                 "review_on": values.get("review_on") or None,
             }
         )
-        create_decision(session=session, ctx=ctx, payload=payload)
+        create_decision(session=session, ctx=ctx, payload=payload, ask_why_against=True)
     except ValidationError as exc:
         errors = validation_errors(exc)
-        if "rationale" in errors:
+        if "rationale" in errors and not values.get("rationale"):
             errors["rationale"] = "Say why: the rationale is what the next review reads first."
     except AppError as exc:
         errors = app_errors(exc)
     else:
         return hx_redirect(request, f"/w/{ctx.workspace.slug}/problems/{problem_id}#decisions")
     raise FormError(_decide_form(request, session, ctx, problem, values, errors, status=422))
+
+
+# ---- memos: the frozen memo of each decision, and the memo of a problem as it stands ---------
+
+
+def _memo_links(base: str) -> dict[str, str]:
+    return {"page": base, "markdown": base + ".md", "print": base + "/print"}
+
+
+def _memo_page(
+    request: Request, ctx: WorkspaceContext, memo: Memo, base: str, fmt: MemoFormat, name: str
+) -> Response:
+    return memo_response(request, ctx, memo, fmt, name, links=_memo_links(base))
+
+
+@router.get("/w/{ws}/decisions/{decision_id}/memo")
+@router.get("/w/{ws}/decisions/{decision_id}/memo/print")
+@router.get("/w/{ws}/decisions/{decision_id}/memo.md")
+def frozen_memo(
+    request: Request, ctx: WorkspaceDep, session: SessionDep, decision_id: Id
+) -> Response:
+    """A decision's memo as it was frozen: in the app, printable, or as Markdown."""
+    decision = get_row(session, Decision, ctx, decision_id)
+    memo = decision_memo(session=session, ctx=ctx, decision=decision)
+    base = f"/w/{ctx.workspace.slug}/decisions/{decision_id}/memo"
+    return _memo_page(
+        request, ctx, memo, base, _memo_format(request), f"decision-{decision_id}-memo"
+    )
+
+
+@router.get("/w/{ws}/problems/{problem_id}/memo")
+@router.get("/w/{ws}/problems/{problem_id}/memo/print")
+@router.get("/w/{ws}/problems/{problem_id}/memo.md")
+def live_memo(request: Request, ctx: WorkspaceDep, session: SessionDep, problem_id: Id) -> Response:
+    """The memo of a problem as the evidence stands now."""
+    problem = get_row(session, Problem, ctx, problem_id)
+    memo = problem_memo(session=session, ctx=ctx, problem=problem)
+    base = f"/w/{ctx.workspace.slug}/problems/{problem_id}/memo"
+    return _memo_page(request, ctx, memo, base, _memo_format(request), f"problem-{problem_id}-memo")
+
+
+def _memo_format(request: Request) -> MemoFormat:
+    path = request.url.path
+    if path.endswith(".md"):
+        return "markdown"
+    return "print" if path.endswith("/print") else "html"

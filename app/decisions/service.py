@@ -77,13 +77,29 @@ def _check_review_on(review_on: date | None) -> None:
         )
 
 
+def _check_against_reason(payload: DecisionCreate, recommendation: Recommendation) -> None:
+    """Going against the evidence is allowed, and says why."""
+    if is_against_evidence(payload.kind, recommendation) and not payload.against_reason.strip():
+        raise InvalidInput(
+            f"against_reason: the evidence recommends {recommendation.value}; say why you"
+            f" decide to {payload.kind.value} anyway.",
+            details=[{"field": "against_reason", "message": "required"}],
+        )
+
+
 def create_decision(
-    *, session: Session, ctx: WorkspaceContext, payload: DecisionCreate
+    *,
+    session: Session,
+    ctx: WorkspaceContext,
+    payload: DecisionCreate,
+    ask_why_against: bool = False,
 ) -> Decision:
     """Record a decision with the scorecard as it is now, and its memo, frozen into it.
 
     Every decision leaves the problem `decided`, except that halting or parking an archived
-    problem leaves it archived; pursuing or pivoting reopens it.
+    problem leaves it archived; pursuing or pivoting reopens it. With `ask_why_against` (the
+    decide form), a decision against the recommendation must say why; an API client is not
+    asked, and the decision is flagged as going against the evidence all the same.
     """
 
     if not payload.rationale.strip():
@@ -96,6 +112,8 @@ def create_decision(
     assert problem is not None
     session.flush()
     scorecard = compute(session=session, workspace=ctx.workspace, problem=problem)
+    if ask_why_against:
+        _check_against_reason(payload, scorecard.recommendation.value)
     frozen = scorecard.model_dump(mode="json")
     decision = Decision.model_validate(
         payload.model_dump()
@@ -272,6 +290,7 @@ def memo_context(
                 rationale=d.rationale,
                 dissent=d.dissent,
                 customer_advocate_notes=d.customer_advocate_notes,
+                against_reason=d.against_reason,
                 review_on=d.review_on,
                 recommendation=Recommendation(d.recommendation) if d.recommendation else None,
                 against_evidence=is_against_evidence(

@@ -10,13 +10,14 @@ from sqlmodel import Session
 
 from app.db import SessionDep
 from app.enums import CriterionOperator, TestMethod, TestStatus
-from app.errors import AppError, FormError, InvalidInput
+from app.errors import AppError, Conflict, FormError, InvalidInput
 from app.experiments import repository
 from app.experiments.models import Assumption, AssumptionTest, TestCreate, TestUpdate
 from app.experiments.service import create_test, update_test
-from app.kit.rows import get_for_update, rows_by_id
+from app.kit.rows import get_for_update, get_row, rows_by_id
 from app.problems import repository as problems_repository
 from app.problems.models import Problem
+from app.scoring.words import OPERATOR_WORDS
 from app.validation import Id, whole_number
 from app.web import (
     PAGE_SIZE,
@@ -100,15 +101,17 @@ def _test_form(
     values: dict[str, Any],
     errors: dict[str, str],
     status: int = 200,
+    test: AssumptionTest | None = None,
 ) -> Response:
     context = {
         "ctx": ctx,
         "nav": "tests",
+        "test": test,
         "values": values,
         "errors": errors,
         "grouped": _assumptions(session, ctx),
         "methods": list(TestMethod),
-        "operators": [(o.value, o.value) for o in CriterionOperator],
+        "operators": [(o.value, OPERATOR_WORDS[o]) for o in CriterionOperator],
     }
     return render(request, "experiments/form.html", context, status=status)
 
@@ -194,3 +197,56 @@ def conclude(
         )
     concluding = {"test_id": test_id, "values": values, "errors": errors}
     raise FormError(_board(request, session, ctx, concluding=concluding, status=422))
+
+
+@router.get("/w/{ws}/tests/{test_id}/edit")
+def edit_test(request: Request, ctx: ContributorDep, session: SessionDep, test_id: Id) -> Response:
+    """A planned test card, to change before it starts (its criterion is fixed then)."""
+    test = get_row(session, AssumptionTest, ctx, test_id)
+    _check_planned(test)
+    values = {
+        "assumption_id": test.assumption_id,
+        "method": test.method,
+        "metric": test.metric,
+        "operator": CriterionOperator(test.operator).value,
+        "threshold": "" if test.threshold is None else format(test.threshold, "g"),
+        "version": test.version,
+    }
+    return _test_form(request, session, ctx, values, {}, test=test)
+
+
+@router.post("/w/{ws}/tests/{test_id}")
+def save_test(
+    request: Request, ctx: ContributorDep, session: SessionDep, test_id: Id, form: FormDep
+) -> Response:
+    """Save a planned card's method and criterion against the version it was edited on."""
+    values = values_of(form)
+    test = get_for_update(session, AssumptionTest, ctx, test_id)
+    _check_planned(test)
+    try:
+        payload = TestUpdate.model_validate(
+            {
+                "version": _version(values),
+                "method": values.get("method") or None,
+                "metric": values.get("metric", ""),
+                "operator": values.get("operator") or None,
+                "threshold": values.get("threshold") or None,
+            }
+        )
+        update_test(session=session, ctx=ctx, row=test, payload=payload, current=lambda: None)
+    except ValidationError as exc:
+        errors, status = validation_errors(exc), 422
+    except AppError as exc:
+        errors, status = app_errors(exc), exc.status
+    else:
+        return hx_redirect(request, f"/w/{ctx.workspace.slug}/tests#test-{test_id}")
+    raise FormError(_test_form(request, session, ctx, values, errors, status=status, test=test))
+
+
+def _check_planned(test: AssumptionTest) -> None:
+    if test.status != TestStatus.planned:
+        raise Conflict(
+            "This test has started: its success criterion is fixed. Plan a new test to measure"
+            " something else.",
+            code="test_started",
+        )

@@ -24,6 +24,7 @@ from app.research import repository as research_repository
 from app.research.models import EvidenceItem, Participant
 from app.scorecards import service as store
 from app.scoring.scorecard import Scorecard
+from app.scoring.trend import MonthPoint
 from app.validation import Id, whole_number
 from app.web import (
     FormDep,
@@ -171,7 +172,11 @@ def update(
     except Conflict as exc:
         # Keep what was typed; saving again applies it over the newer version on purpose.
         current = (exc.details or {}).get("current")
-        errors, status = {"": exc.message}, 409
+        errors = {
+            "": "Someone else changed this problem while you were editing it. Compare the two"
+            " versions, then save yours or take theirs."
+        }
+        status = 409
         values["version"] = str(problem.version)
     except AppError as exc:
         errors, status = app_errors(exc, _field_name), exc.status
@@ -228,15 +233,66 @@ def add_assumption(
 # ---- the problem page ------------------------------------------------------------------------
 
 
-def sparkline(values: list[float], width: float = 192, height: float = 44) -> str:
-    """SVG polyline points for values on a 0..100 scale."""
-    if not values:
-        return ""
-    step = width / max(len(values) - 1, 1)
-    return " ".join(
-        f"{i * step:.1f},{height - max(0.0, min(v, 100.0)) / 100 * height:.1f}"
-        for i, v in enumerate(values)
-    )
+# The trend chart's plot area inside its viewBox (room for the axes' labels).
+TREND_W, TREND_H = 640.0, 240.0
+TREND_LEFT, TREND_RIGHT, TREND_TOP, TREND_BOTTOM = 44.0, 560.0, 12.0, 200.0
+# (score, its name at the end of its line, its unit)
+TREND_LINES = (("pain", "Pain", ""), ("reach", "Reach", "%"), ("feasibility", "Feasibility", ""))
+
+
+def trend_chart(points: list[MonthPoint]) -> dict[str, Any]:
+    """Where each month's scores sit on the chart: x by month, y from 0 to 100."""
+    span = max(len(points) - 1, 1)
+
+    def x(i: int) -> float:
+        if len(points) == 1:
+            return (TREND_LEFT + TREND_RIGHT) / 2
+        return TREND_LEFT + i / span * (TREND_RIGHT - TREND_LEFT)
+
+    def y(value: float) -> float:
+        return TREND_BOTTOM - max(0.0, min(value, 100.0)) / 100 * (TREND_BOTTOM - TREND_TOP)
+
+    lines: list[dict[str, Any]] = []
+    for key, label, unit in TREND_LINES:
+        marks = [(x(i), y(getattr(p, key)), round(getattr(p, key))) for i, p in enumerate(points)]
+        lines.append(
+            {
+                "key": key,
+                "label": label,
+                "unit": unit,
+                "points": " ".join(f"{mx:.1f},{my:.1f}" for mx, my, _ in marks),
+                "marks": marks,
+                "last": marks[-1] if marks else None,
+            }
+        )
+    # End labels at least 13 px apart, so close values stay readable.
+    placed: list[float] = []
+    for line in sorted((ln for ln in lines if ln["last"]), key=lambda ln: ln["last"][1]):
+        label_y = line["last"][1] + 4
+        if placed and label_y - placed[-1] < 13:
+            label_y = placed[-1] + 13
+        placed.append(label_y)
+        line["label_y"] = label_y
+    # A label every few months, so they never collide.
+    every = max(1, -(-len(points) // 5))
+    months = [
+        (x(i), p.month.strftime("%b %Y"))
+        for i, p in enumerate(points)
+        if i % every == 0 or i == len(points) - 1
+    ]
+    return {
+        "width": TREND_W,
+        "height": TREND_H,
+        "plot": {
+            "left": TREND_LEFT,
+            "right": TREND_RIGHT,
+            "top": TREND_TOP,
+            "bottom": TREND_BOTTOM,
+        },
+        "ticks": [(v, y(v)) for v in (0, 25, 50, 75, 100)],
+        "months": months,
+        "lines": lines,
+    }
 
 
 def evidence_by_segment(
@@ -265,7 +321,7 @@ def detail(
     problem_id = problem.id or 0
     stored = store.stored_card(session=session, ctx=ctx, problem=problem)
     card = Scorecard.model_validate(stored.data)
-    history = store.trend_of(stored)
+    trend = store.research_trend_of(session=session, workspace=ctx.workspace, problem=problem)
 
     evidence_offset = offset_param(request)
     items, interviews, evidence_total = research_repository.evidence_page_of_problem(
@@ -303,12 +359,8 @@ def detail(
         "kill_history": repository.kill_criteria_history(session, ctx, problem_id),
         "owner": names.get(problem.owner_id or 0, ""),
         "card": card,
-        "history": history,
-        "spark": {
-            "pain": sparkline([h.pain for h in history]),
-            "reach": sparkline([h.reach for h in history]),
-            "feasibility": sparkline([h.feasibility for h in history]),
-        },
+        "trend": trend,
+        "trend_chart": trend_chart(trend),
         "evidence_groups": evidence_by_segment(people, segments, items),
         "evidence_pager": evidence_pager,
         "interviews": interviews,

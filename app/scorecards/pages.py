@@ -13,6 +13,7 @@ from app.kit.rows import Page, rows_by_id
 from app.problems.models import Problem
 from app.scorecards.models import PortfolioCell, PortfolioFilters, PortfolioRow
 from app.scorecards.service import portfolio_chart, portfolio_page
+from app.scoring.glossary import glossary_terms
 from app.validation import whole_number
 from app.web import PAGE_SIZE, Pager, is_htmx, offset_param, page_router, render, url_with
 from app.workspaces.deps import WorkspaceDep
@@ -179,3 +180,9 @@ def _deleted_problem(session: SessionDep, ctx: WorkspaceDep, raw: str | None) ->
         return None
     problem = rows_by_id(session, Problem, ctx, [problem_id]).get(problem_id)
     return problem if problem is not None and problem.deleted_at is not None else None
+
+
+@router.get("/w/{ws}/glossary")
+def glossary(request: Request, ctx: WorkspaceDep) -> Response:
+    """What each word of the scorecard means, with this workspace's thresholds."""
+    return render(request, "scorecards/glossary.html", {"ctx": ctx, **glossary_terms()})

@@ -45,6 +45,7 @@ from app.scorecards.repository import load_inputs
 from app.scoring.engine import compute_scorecard
 from app.scoring.inputs import DecisionIn, ScoringInput
 from app.scoring.scorecard import Scorecard
+from app.scoring.trend import MonthPoint, research_trend
 from app.workspaces.deps import WorkspaceContext
 from app.workspaces.models import Workspace
 
@@ -554,3 +555,10 @@ def portfolio_csv(
         result = session.execute(stmt.execution_options(yield_per=CSV_CHUNK))
         for chunk in result.partitions():
             yield csv_text([*row[:-1], ";".join(row[-1])] for row in chunk)
+
+
+def research_trend_of(
+    *, session: Session, workspace: Workspace, problem: Problem
+) -> list[MonthPoint]:
+    """The problem's scores month by month, by the date its evidence was gathered."""
+    return research_trend(load_inputs(session, workspace, [problem])[problem.id or 0])

@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import astuple, dataclass, field
 from datetime import datetime
+from typing import Any
 
 from app.enums import (
     AssumptionCategory,
@@ -44,6 +45,7 @@ from app.scoring.scorecard import (
     Counts,
     CriticalAssumption,
     Feasibility,
+    MissingNote,
     ParticipantValue,
     Reach,
     RecommendationAdvice,
@@ -52,6 +54,14 @@ from app.scoring.scorecard import (
     SegmentFigures,
     SegmentPain,
     ThresholdsInForce,
+)
+from app.scoring.words import (
+    METHOD_NAMES,
+    SIGNAL_DEEDS,
+    STRENGTH_WORDS,
+    percent,
+    points,
+    unsized_segments_note,
 )
 
 # Feasibility and viability tests move feasibility; desirability is what pain and reach measure.
@@ -77,7 +87,13 @@ def _num(value: float) -> str:
 
 
 def _pct(share: float) -> str:
-    return f"{100 * share:.0f} %"
+    return percent(share)
+
+
+def _short(quote: str, limit: int = 120) -> str:
+    """A quote short enough to sit in a sentence."""
+    text = " ".join(quote.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _plural(count: int, word: str) -> str:
@@ -163,14 +179,19 @@ class _Participant:
         if self.strongest is None:
             return "no supporting evidence"
         item = self.strongest
-        words = item.signal.value
+        words = SIGNAL_DEEDS[item.signal]
         if item.signal is Signal.stated:
-            words += f" severity {item.severity if item.severity is not None else c.SEVERITY_MIN}"
+            if item.severity is None:
+                words += " (severity not recorded: counted as the mildest)"
+            else:
+                words += f" (severity {item.severity} of {c.SEVERITY_MAX})"
         if item.frequency is not None:
             words += f", {item.frequency.value}"
         if self.cap_item is not None:
             cap = contradiction_cap(self.cap_item.signal)
-            words += f"; capped at {_num(cap)} by {self.cap_item.signal.value}"
+            words += (
+                f", but also {SIGNAL_DEEDS[self.cap_item.signal]}, which limits them to {_pct(cap)}"
+            )
         return words
 
 
@@ -206,14 +227,17 @@ def pain_depth(participants: Iterable[_Participant]) -> Score:
     contributions = [
         Contribution(
             kind=ContributionKind.prior,
-            label=f"prior: {_num(a)} pseudo-participants at {_num(m)}",
+            label=(
+                f"starting point: pain {points(100 * m)}, weighing as much as"
+                f" {_plural(round(a), 'person')}, so a few quotes cannot move it far"
+            ).replace("persons", "people"),
             amount=_round(100 * a * m / denominator),
         )
     ]
     contributions += [
         Contribution(
             kind=ContributionKind.participant,
-            label=f"{p.name}: x {p.x:.2f} ({p.describe()})",
+            label=f"{p.name}: {p.describe()}; weighs {_pct(p.x)}",
             amount=_round(100 * p.x / denominator),
             participant_id=p.id,
             evidence_id=p.strongest.id if p.strongest else None,
@@ -292,10 +316,10 @@ def reach_score(figures: Sequence[_SegmentReach], segment_pains: dict[int, Segme
         Contribution(
             kind=ContributionKind.segment,
             label=(
-                f"{f.segment.name}: {f.k} of {f.n} affected, lower bound {_pct(f.lower)}"
-                f" x weight {_pct(f.weight)}"
+                f"{f.segment.name}: {f.k} of {f.n} asked have it, so at least {_pct(f.lower)}"
+                f" of the segment (cautious estimate); the segment is {_pct(f.weight)} of the base"
                 if f.n
-                else f"{f.segment.name}: never asked, weight {_pct(f.weight)}"
+                else f"{f.segment.name}: nobody asked yet ({_pct(f.weight)} of the base)"
             ),
             amount=_round(100 * f.weight * f.lower),
             segment_id=f.segment.id,
@@ -401,10 +425,10 @@ def feasibility_score(
     relevant = {a.id: a for a in assumptions if a.category in FEASIBILITY_CATEGORIES}
     if problem.feasibility_estimate is None:
         estimate = c.DEFAULT_FEASIBILITY
-        label = f"no team estimate: default {_num(estimate)}"
+        label = f"no team estimate, so it starts at {points(estimate)}: neither easy nor hard"
     else:
         estimate = min(max(problem.feasibility_estimate, 0.0), 100.0)
-        label = f"team estimate {_num(estimate)}"
+        label = f"team estimate {points(estimate)}"
     contributions = [
         Contribution(kind=ContributionKind.estimate, label=label, amount=_round(estimate))
     ]
@@ -421,7 +445,10 @@ def feasibility_score(
         elif outcome is TestOutcome.invalidated:
             f = f * (1 - c.INVALIDATED_LOSS * strength)
             states[assumption.id] = AssumptionState.invalidated
-        words = f"{outcome.value} by {test.method.value} (strength {_num(strength)})"
+        words = (
+            f"{outcome.value} by a {METHOD_NAMES[test.method]}"
+            f" ({STRENGTH_WORDS.get(strength, 'strength ' + _num(strength))})"
+        )
         # The cap holds for as long as a critical assumption stays invalidated.
         blocking = [
             relevant[aid]
@@ -430,7 +457,10 @@ def feasibility_score(
         ]
         if blocking and f > c.CRITICAL_INVALIDATED_CAP:
             f = c.CRITICAL_INVALIDATED_CAP
-            words += f"; capped at {_num(f)}: critical assumption '{blocking[0].statement}'"
+            words += (
+                f"; held at {points(f)} at most while the critical assumption"
+                f" '{blocking[0].statement}' stays invalidated"
+            )
         contributions.append(
             Contribution(
                 kind=ContributionKind.test_step,
@@ -486,6 +516,21 @@ def covered_base_share(figures: Sequence[_SegmentReach]) -> float:
     return sum(f.weight for f in figures if f.n >= c.HIGH_CONFIDENCE_MIN_PER_SEGMENT)
 
 
+def _level(
+    *, participants: int, share: float, tested: int, critical: int, thresholds: Thresholds
+) -> Confidence:
+    if participants < thresholds.min_participants:
+        return Confidence.low
+    if (
+        participants >= c.HIGH_CONFIDENCE_MIN_PARTICIPANTS
+        # a hair of tolerance: float sums such as 1/3 + 1/6 may fall just short of one half
+        and share >= c.HIGH_CONFIDENCE_MIN_BASE_SHARE - 1e-9
+        and tested == critical
+    ):
+        return Confidence.high
+    return Confidence.medium
+
+
 def confidence_level(
     *,
     participants: int,
@@ -498,22 +543,17 @@ def confidence_level(
     reasons = [
         f"{_plural(participants, 'participant')} ({thresholds.min_participants} needed for"
         f" medium, {c.HIGH_CONFIDENCE_MIN_PARTICIPANTS} for high)",
-        f"{_pct(share)} of the base weight is in segments with"
-        f" {c.HIGH_CONFIDENCE_MIN_PER_SEGMENT} or more participants"
-        f" ({_pct(c.HIGH_CONFIDENCE_MIN_BASE_SHARE)} needed for high)",
+        f"segments with {c.HIGH_CONFIDENCE_MIN_PER_SEGMENT} or more participants make up"
+        f" {_pct(share)} of the base ({_pct(c.HIGH_CONFIDENCE_MIN_BASE_SHARE)} needed for high)",
         f"{tested} of {_plural(len(critical), 'critical assumption')} tested",
     ]
-    if participants < thresholds.min_participants:
-        level = Confidence.low
-    elif (
-        participants >= c.HIGH_CONFIDENCE_MIN_PARTICIPANTS
-        # a hair of tolerance: float sums such as 1/3 + 1/6 may fall just short of one half
-        and share >= c.HIGH_CONFIDENCE_MIN_BASE_SHARE - 1e-9
-        and tested == len(critical)
-    ):
-        level = Confidence.high
-    else:
-        level = Confidence.medium
+    level = _level(
+        participants=participants,
+        share=share,
+        tested=tested,
+        critical=len(critical),
+        thresholds=thresholds,
+    )
     return ConfidenceAssessment(level=level, reasons=reasons)
 
 
@@ -537,31 +577,37 @@ def recommend(
     assumptions: Sequence[AssumptionIn],
     states: dict[int, AssumptionState],
 ) -> RecommendationAdvice:
-    """Halt first, then pivot, pursue, and investigate when the evidence cannot decide yet."""
+    """Halt first, then pivot, pursue, and investigate when the evidence cannot decide yet.
+
+    `would_change_call` is left empty: `what_would_change_call` fills it, asking this function
+    again with each change it considers."""
     level = confidence.level
     critical = [a for a in assumptions if a.critical]
     invalidated_critical = [a for a in critical if states[a.id] is AssumptionState.invalidated]
     untested_critical = [a for a in critical if states[a.id] not in TESTED_STATES]
+    half = thresholds.pain * c.HALT_PAIN_FRACTION
 
     halts = [
-        f"critical assumption '{a.statement}' ({a.category.value}) was invalidated"
+        f"the critical assumption '{a.statement}' ({a.category.value}) was invalidated"
         for a in invalidated_critical
     ]
     if _at_least_medium(level):
-        if pain < thresholds.pain * c.HALT_PAIN_FRACTION:
+        if pain < half:
             halts.append(
-                f"pain {_num(pain)} is below half its threshold"
-                f" ({_num(thresholds.pain * c.HALT_PAIN_FRACTION)}) at {level.value} confidence"
+                f"pain {points(pain, half)} is below half its threshold ({points(half)}),"
+                f" with {level.value} confidence: enough people were asked to say it hurts"
+                " too little"
             )
         if reach.upper < thresholds.reach:
             halts.append(
-                f"even the reach upper bound {_num(reach.upper)} is below its threshold"
-                f" {_num(thresholds.reach)}"
+                f"even the most hopeful reach, {points(reach.upper, thresholds.reach)} %, is"
+                f" below its threshold {points(thresholds.reach)} %: too few have this problem"
             )
     if level is Confidence.high and pain < thresholds.pain:
         halts.append(
-            f"pain {_num(pain)} is below its threshold {_num(thresholds.pain)} at high"
-            " confidence: many people were asked, and it does not hurt enough"
+            f"pain {points(pain, thresholds.pain)} is below its threshold"
+            f" {points(thresholds.pain)} with high confidence: many people were asked, and it"
+            " does not hurt enough"
         )
     if halts:
         return RecommendationAdvice(value=Recommendation.halt, reasons=halts, would_change_call=[])
@@ -569,18 +615,21 @@ def recommend(
     pain_met = pain >= thresholds.pain
     reach_met = reach.value >= thresholds.reach
     feasibility_met = feasibility >= thresholds.feasibility
+    pain_words = f"pain {points(pain, thresholds.pain)}"
+    reach_words = f"reach {points(reach.value, thresholds.reach)} %"
+    feasibility_words = f"feasibility {points(feasibility, thresholds.feasibility)}"
 
     if _at_least_medium(level) and pain_met and not (reach_met and feasibility_met):
-        reasons = [f"pain {_num(pain)} meets its threshold {_num(thresholds.pain)}"]
+        reasons = [f"{pain_words} meets its threshold {points(thresholds.pain)}"]
         if not reach_met:
             reasons.append(
-                f"reach {_num(reach.value)} is below its threshold {_num(thresholds.reach)}: "
+                f"{reach_words} is below its threshold {points(thresholds.reach)} %: "
                 + _pain_concentration(segment_pains, figures)
             )
         if not feasibility_met:
             reasons.append(
-                f"feasibility {_num(feasibility)} is below its threshold"
-                f" {_num(thresholds.feasibility)}: " + _blocking_assumptions(assumptions, states)
+                f"{feasibility_words} is below its threshold {points(thresholds.feasibility)}: "
+                + _blocking_assumptions(assumptions, states)
             )
         return RecommendationAdvice(
             value=Recommendation.pivot, reasons=reasons, would_change_call=[]
@@ -594,10 +643,10 @@ def recommend(
         and not untested_critical
     ):
         reasons = [
-            f"pain {_num(pain)} meets its threshold {_num(thresholds.pain)}",
-            f"reach {_num(reach.value)} meets its threshold {_num(thresholds.reach)}",
-            f"feasibility {_num(feasibility)} meets its threshold {_num(thresholds.feasibility)}",
-            f"confidence is {level.value} and no critical assumption is untested",
+            f"{pain_words} meets its threshold {points(thresholds.pain)}",
+            f"{reach_words} meets its threshold {points(thresholds.reach)} %",
+            f"{feasibility_words} meets its threshold {points(thresholds.feasibility)}",
+            f"confidence is {level.value} and every critical assumption is tested",
         ]
         return RecommendationAdvice(
             value=Recommendation.pursue, reasons=reasons, would_change_call=[]
@@ -607,31 +656,32 @@ def recommend(
     if level is Confidence.low:
         reasons.append(
             f"confidence is low: {_plural(participants, 'participant')},"
-            f" {thresholds.min_participants} needed"
+            f" {thresholds.min_participants} needed before the evidence can decide"
         )
     if not pain_met:
-        reasons.append(
-            f"pain {_num(pain)} is below its threshold {_num(thresholds.pain)},"
-            f" but confidence is {level.value}"
-        )
+        if level is Confidence.low:
+            reasons.append(
+                f"{pain_words} is below its threshold {points(thresholds.pain)}, but with low"
+                " confidence that is not enough to halt"
+            )
+        else:
+            reasons.append(
+                f"{pain_words} is below its threshold {points(thresholds.pain)} but above half"
+                f" of it ({points(half)}): with medium confidence only pain below"
+                f" {points(half)} halts; pain below {points(thresholds.pain)} halts once"
+                " confidence is high"
+            )
     if not reach_met:
-        reasons.append(f"reach {_num(reach.value)} is below its threshold {_num(thresholds.reach)}")
+        reasons.append(f"{reach_words} is below its threshold {points(thresholds.reach)} %")
     if not feasibility_met:
         reasons.append(
-            f"feasibility {_num(feasibility)} is below its threshold {_num(thresholds.feasibility)}"
+            f"{feasibility_words} is below its threshold {points(thresholds.feasibility)}"
         )
-    reasons += [f"critical assumption '{a.statement}' is not tested yet" for a in untested_critical]
+    reasons += [
+        f"the critical assumption '{a.statement}' is not tested yet" for a in untested_critical
+    ]
     return RecommendationAdvice(
-        value=Recommendation.investigate,
-        reasons=reasons,
-        would_change_call=would_change_call(
-            participants=participants,
-            level=level,
-            thresholds=thresholds,
-            figures=figures,
-            untested_critical=untested_critical,
-            states=states,
-        ),
+        value=Recommendation.investigate, reasons=reasons, would_change_call=[]
     )
 
 
@@ -645,8 +695,8 @@ def _pain_concentration(
     best = max(candidates, key=lambda sp: (sp.value, sp.affected, -sp.segment_id))
     figure = next(f for f in figures if f.segment.id == best.segment_id)
     return (
-        f"pain is concentrated in {best.segment_name} (pain {_num(best.value)},"
-        f" {figure.k} of {figure.n} affected, {_pct(figure.weight)} of base)"
+        f"pain is concentrated in {best.segment_name} (pain {points(best.value)},"
+        f" {figure.k} of {figure.n} have it, {_pct(figure.weight)} of the base)"
     )
 
 
@@ -665,47 +715,256 @@ def _blocking_assumptions(
     )
 
 
-def would_change_call(
-    *,
-    participants: int,
-    level: Confidence,
-    thresholds: Thresholds,
-    figures: Sequence[_SegmentReach],
-    untested_critical: Sequence[AssumptionIn],
-    states: dict[int, AssumptionState],
-) -> list[str]:
-    """The evidence that would move an investigate call to pursue, pivot or halt."""
-    wanted: list[str] = []
-    if level is Confidence.low:
-        missing = thresholds.min_participants - participants
-        wanted.append(
-            f"{_plural(missing, 'more participant')}"
-            f" ({thresholds.min_participants} needed for medium confidence)"
+@dataclass(frozen=True)
+class _Situation:
+    """What the call is made from; `what_would_change_call` asks again with one thing changed."""
+
+    pain: float
+    reach: Reach
+    feasibility: float
+    level: Confidence
+    participants: int
+    share: float  # base weight in segments with enough participants
+    thresholds: Thresholds
+    figures: Sequence[_SegmentReach]
+    segment_pains: Sequence[SegmentPain]
+    assumptions: Sequence[AssumptionIn]
+    states: dict[int, AssumptionState]
+
+    def level_with(
+        self, *, participants: int = 0, share: float = 0.0, tested: Iterable[int] = ()
+    ) -> Confidence:
+        """Confidence with more participants, more covered base or more assumptions tested."""
+        critical = [a for a in self.assumptions if a.critical]
+        done = {a.id for a in critical if self.states[a.id] in TESTED_STATES} | set(tested)
+        return _level(
+            participants=self.participants + participants,
+            share=self.share + share,
+            tested=len(done),
+            critical=len(critical),
+            thresholds=self.thresholds,
         )
-    if level is not Confidence.high:
-        if participants < c.HIGH_CONFIDENCE_MIN_PARTICIPANTS and level is Confidence.medium:
-            missing = c.HIGH_CONFIDENCE_MIN_PARTICIPANTS - participants
+
+    def call(
+        self,
+        *,
+        pain: float | None = None,
+        reach_value: float | None = None,
+        reach_upper: float | None = None,
+        feasibility: float | None = None,
+        level: Confidence | None = None,
+        states: dict[int, AssumptionState] | None = None,
+    ) -> Recommendation:
+        """The call if these figures changed and everything else stayed as it is."""
+        reach = self.reach.model_copy(
+            update={
+                "value": self.reach.value if reach_value is None else reach_value,
+                "upper": self.reach.upper if reach_upper is None else reach_upper,
+            }
+        )
+        advice = recommend(
+            pain=self.pain if pain is None else pain,
+            reach=reach,
+            feasibility=self.feasibility if feasibility is None else feasibility,
+            confidence=ConfidenceAssessment(level=level or self.level, reasons=[]),
+            participants=self.participants,
+            thresholds=self.thresholds,
+            figures=self.figures,
+            segment_pains=self.segment_pains,
+            assumptions=self.assumptions,
+            states=self.states if states is None else states,
+        )
+        return advice.value
+
+    def consequence(self, level: Confidence, current: Recommendation) -> str:
+        """What the call would be at this confidence if the scores held, and what would stop it."""
+        new = self.call(level=level)
+        t = self.thresholds
+        if new is Recommendation.halt:
+            if level is Confidence.high and self.pain < t.pain:
+                return (
+                    f"with pain at {points(self.pain, t.pain)} the call would become halt"
+                    f" unless pain reaches {points(t.pain)}"
+                )
+            half = t.pain * c.HALT_PAIN_FRACTION
+            if self.pain < half:
+                return (
+                    f"with pain at {points(self.pain, half)} the call would become halt"
+                    f" unless pain reaches {points(half)}"
+                )
+            return (
+                f"with reach at most {points(self.reach.upper, t.reach)} % the call would become"
+                f" halt unless more of the base turns out to have it (at least {points(t.reach)}"
+                " % at best)"
+            )
+        if new is Recommendation.pursue:
+            return (
+                f"with pain at {points(self.pain)}, reach at {points(self.reach.value)} % and"
+                f" feasibility at {points(self.feasibility)} the call would become pursue"
+            )
+        if new is Recommendation.pivot:
+            short = [
+                f"{name} at {points(value, bar)}{unit} below its threshold {points(bar)}{unit}"
+                for name, value, bar, unit in (
+                    ("reach", self.reach.value, t.reach, " %"),
+                    ("feasibility", self.feasibility, t.feasibility, ""),
+                )
+                if value < bar
+            ]
+            return (
+                f"with pain at {points(self.pain, t.pain)} but {' and '.join(short)},"
+                " the call would become pivot"
+            )
+        if new is current:
+            return f"the call stays {current.value} if the scores hold"
+        return f"the call would become {new.value} if the scores hold"
+
+
+def what_would_change_call(situation: _Situation, current: Recommendation) -> list[str]:
+    """Each change of evidence that would move the call, in either direction, with the call it
+    leads to: the engine asks itself again with that one change."""
+    s, t = situation, situation.thresholds
+    wanted: list[str] = []
+    if s.level is not Confidence.high:
+        if s.level is Confidence.low:
+            missing = t.min_participants - s.participants
+        else:
+            missing = max(c.HIGH_CONFIDENCE_MIN_PARTICIPANTS - s.participants, 0)
+        if missing:
+            level = s.level_with(participants=missing)
+            change = (
+                f"confidence becomes {level.value}"
+                if level is not s.level
+                else f"confidence stays {level.value} (high also needs half the base in"
+                " well-covered segments and every critical assumption tested)"
+            )
             wanted.append(
-                f"{_plural(missing, 'more participant')}"
-                f" ({c.HIGH_CONFIDENCE_MIN_PARTICIPANTS} needed for high confidence)"
+                f"{_plural(missing, 'more participant')}: {change}; {s.consequence(level, current)}"
             )
         # Cover the heaviest thin segments until half the base is spoken for.
-        share = covered_base_share(figures)
+        share, added = s.share, 0
         thin = sorted(
-            (f for f in figures if f.n < c.HIGH_CONFIDENCE_MIN_PER_SEGMENT and f.weight > 0),
+            (f for f in s.figures if f.n < c.HIGH_CONFIDENCE_MIN_PER_SEGMENT and f.weight > 0),
             key=lambda f: (-f.weight, f.segment.id),
         )
         for f in thin:
             if share >= c.HIGH_CONFIDENCE_MIN_BASE_SHARE - 1e-9:
                 break
-            missing = c.HIGH_CONFIDENCE_MIN_PER_SEGMENT - f.n
-            wanted.append(f"{_plural(missing, 'more participant')} in {f.segment.name}")
+            more = c.HIGH_CONFIDENCE_MIN_PER_SEGMENT - f.n
             share += f.weight
-    for a in untested_critical:
-        if states[a.id] is AssumptionState.running:
-            wanted.append(f"conclude the running test of the critical assumption '{a.statement}'")
+            added += more
+            level = s.level_with(participants=added, share=share - s.share)
+            wanted.append(
+                f"{_plural(more, 'more participant')} in {f.segment.name}"
+                f" ({_pct(f.weight)} of the base): confidence becomes {level.value};"
+                f" {s.consequence(level, current)}"
+            )
+    for a in (x for x in s.assumptions if x.critical and s.states[x.id] not in TESTED_STATES):
+        level = s.level_with(tested=[a.id])
+        held = s.call(level=level, states=s.states | {a.id: AssumptionState.validated})
+        failed = s.call(level=level, states=s.states | {a.id: AssumptionState.invalidated})
+        verb = (
+            "conclude the running test of" if s.states[a.id] is AssumptionState.running else "test"
+        )
+        wanted.append(
+            f"{verb} the critical assumption '{a.statement}': if it holds, the call"
+            f" {_becomes(held, current)}; if it fails, it {_becomes(failed, current)}"
+        )
+    wanted += _score_changes(s, current)
+    return wanted
+
+
+def _becomes(new: Recommendation, current: Recommendation) -> str:
+    return f"stays {current.value}" if new is current else f"becomes {new.value}"
+
+
+def _score_changes(s: _Situation, current: Recommendation) -> list[str]:
+    """Each score crossing a threshold, up or down, that would move the call."""
+    t = s.thresholds
+    below = 0.01  # figures are kept to two decimals: this is just under the bar
+    candidates: list[tuple[str, dict[str, Any]]] = []
+    half = t.pain * c.HALT_PAIN_FRACTION
+    # The nearest bar first: crossing the farther one only counts when it leads elsewhere.
+    bars = (half, t.pain) if _at_least_medium(s.level) else (t.pain,)
+    for bar in sorted(bars, key=lambda b: abs(b - s.pain)):
+        if s.pain >= bar:
+            candidates.append(
+                (
+                    f"pain falling below {points(bar)} (now {points(s.pain, bar)})",
+                    {"pain": bar - below},
+                )
+            )
         else:
-            wanted.append(f"test the critical assumption '{a.statement}'")
+            candidates.append(
+                (f"pain rising to {points(bar)} (now {points(s.pain, bar)})", {"pain": bar})
+            )
+    if s.reach.value >= t.reach:
+        candidates.append(
+            (
+                f"reach falling below {points(t.reach)} % (now {points(s.reach.value, t.reach)} %)",
+                {"reach_value": t.reach - below},
+            )
+        )
+    else:
+        candidates.append(
+            (
+                f"reach rising to {points(t.reach)} % (now {points(s.reach.value, t.reach)} %)",
+                {"reach_value": t.reach, "reach_upper": max(s.reach.upper, t.reach)},
+            )
+        )
+    if s.reach.upper < t.reach:
+        candidates.append(
+            (
+                f"the most hopeful reach rising to {points(t.reach)} %"
+                f" (now {points(s.reach.upper, t.reach)} %)",
+                {"reach_upper": t.reach},
+            )
+        )
+    if s.feasibility >= t.feasibility:
+        candidates.append(
+            (
+                f"feasibility falling below {points(t.feasibility)}"
+                f" (now {points(s.feasibility, t.feasibility)})",
+                {"feasibility": t.feasibility - below},
+            )
+        )
+    else:
+        candidates.append(
+            (
+                f"feasibility rising to {points(t.feasibility)}"
+                f" (now {points(s.feasibility, t.feasibility)})",
+                {"feasibility": t.feasibility},
+            )
+        )
+    wanted = []
+    calls_seen: set[tuple[str, Recommendation]] = set()
+    for words, change in candidates:
+        new = s.call(**change)
+        if new is not current and (words.split()[0], new) not in calls_seen:
+            calls_seen.add((words.split()[0], new))
+            wanted.append(f"{words}: the call would become {new.value}")
+    # Several reasons may hold a call alone: then only together do the changes move it.
+    raising: list[tuple[str, dict[str, Any]]] = []
+    for words, change in candidates:
+        first = words.split(" (")[0].rsplit(" rising to", 1)[0]
+        # the nearest pain bar only; reach rising lifts its most hopeful figure too
+        lifted = first == "the most hopeful reach" and any("reach" in w for w, _ in raising)
+        if (
+            " rising to " in words
+            and not lifted
+            and not any(w.startswith(first) for w, _ in raising)
+        ):
+            raising.append((words, change))
+    if not wanted and len(raising) > 1:
+        together: dict[str, Any] = {}
+        for _, change in raising:
+            together |= change
+        new = s.call(**together)
+        if new is not current:
+            wanted.append(
+                " and ".join(w for w, _ in raising)
+                + f", together: the call would become {new.value}"
+            )
     return wanted
 
 
@@ -940,6 +1199,22 @@ def compute_scorecard(inp: ScoringInput) -> Scorecard:
         assumptions=assumptions,
         states=states,
     )
+    situation = _Situation(
+        pain=pain.value,
+        reach=reach,
+        feasibility=feasibility.value,
+        level=confidence.level,
+        participants=len(participants),
+        share=covered_base_share(figures),
+        thresholds=thresholds,
+        figures=figures,
+        segment_pains=list(segment_pains.values()),
+        assumptions=assumptions,
+        states=states,
+    )
+    recommendation = recommendation.model_copy(
+        update={"would_change_call": what_would_change_call(situation, recommendation.value)}
+    )
     return Scorecard(
         problem_id=inp.problem.id,
         as_of=inp.as_of,
@@ -974,7 +1249,49 @@ def compute_scorecard(inp: ScoringInput) -> Scorecard:
             contradicting=sum(1 for e in evidence if effective_stance(e) is Stance.contradicts),
         ),
         critical_assumptions=critical,
+        missing=missing_evidence(evidence=evidence, participants=participants, segments=segments),
     )
+
+
+def missing_evidence(
+    *,
+    evidence: Sequence[EvidenceIn],
+    participants: Sequence[_Participant],
+    segments: Sequence[SegmentIn],
+) -> list[MissingNote]:
+    """What the card does not know, said plainly, with the weight the model gives instead."""
+    missing: list[MissingNote] = []
+    if not evidence and not participants:
+        missing.append(
+            MissingNote(label="no evidence yet: the scores are starting points, not measurements")
+        )
+    unrated = [e for e in evidence if e.signal is Signal.stated and e.severity is None]
+    if unrated:
+        missing.append(
+            MissingNote(
+                label=f"{_plural(len(unrated), 'stated pain')} without a severity: each counts"
+                f" as the mildest stated pain (weighs {_pct(signal_weight(Signal.stated))});"
+                f" record a severity to weigh {'it' if len(unrated) == 1 else 'them'} properly",
+                evidence_ids=[e.id for e in unrated],
+            )
+        )
+    note = unsized_segments_note(
+        [s.name for s in segments if s.size is None or s.size <= 0], len(segments)
+    )
+    if note is not None:
+        missing.append(MissingNote(label=note))
+    for p in participants:
+        if p.strongest is not None and p.cap_item is not None and not p.affected:
+            missing.append(
+                MissingNote(
+                    label=f"{p.name}: their support “{_short(p.strongest.quote)}” is cancelled"
+                    f" by their own contradicting item “{_short(p.cap_item.quote)}”"
+                    f" ({SIGNAL_DEEDS[p.cap_item.signal]})",
+                    participant_id=p.id,
+                    evidence_ids=[p.strongest.id, p.cap_item.id],
+                )
+            )
+    return missing
 
 
 def _segment_pain(segment: SegmentIn, score: Score, affected: int) -> SegmentPain:

@@ -91,7 +91,8 @@ class ConfidenceAssessment(_Frozen):
 class RecommendationAdvice(_Frozen):
     value: Recommendation
     reasons: list[str]
-    would_change_call: list[str]  # filled when the call is investigate
+    # Each change of evidence that would move the call, either way, with the call it leads to.
+    would_change_call: list[str]
 
 
 class BiasCode(StrEnum):
@@ -161,6 +162,17 @@ class CriticalAssumption(_Frozen):
     state: AssumptionState  # latest decisive outcome, else inconclusive, running or untested
 
 
+class MissingNote(_Frozen):
+    """Something the card does not know, said plainly with the weight the model gives instead.
+
+    A note about one participant starts with "<name>: " and carries their id, like a score term,
+    so erasing the participant renames it."""
+
+    label: str
+    participant_id: int | None = None
+    evidence_ids: list[int] = []
+
+
 class Scorecard(_Frozen):
     problem_id: int
     as_of: datetime
@@ -175,3 +187,6 @@ class Scorecard(_Frozen):
     thresholds: ThresholdsInForce
     counts: Counts
     critical_assumptions: list[CriticalAssumption]
+    # What the card does not know (no severity, no segment sizes...); cards frozen before
+    # this was kept have none.
+    missing: list[MissingNote] = []

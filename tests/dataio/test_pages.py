@@ -58,6 +58,8 @@ def test_a_good_file_is_previewed_then_imported(api: Api, web: Web, engine: Engi
     done = finished(web, run_url)
     assert "Done: 4 highlights imported" in done.get_text()
     assert done.find("progress")["value"] == "4"
+    # the import created Enterprise and SMB without a size: the summary says what that does
+    assert "2 segments have no size, so they weigh equally: set sizes" in done.get_text()
     assert api.ok(api.get("evidence"))["total"] == 4
     assert web.post(f"{run_url}/start").status_code == 409  # one start per file
     run_id = int(run_url.rsplit("/", 1)[1])

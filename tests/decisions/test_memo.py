@@ -79,8 +79,9 @@ def test_the_problem_memo_as_markdown(api: Api) -> None:
     )
 
     scores = _section(memo, "Scorecard")
-    assert f"| pain depth | {card['pain']['value']:g} | 60 |" in scores
-    assert f"| feasibility | {card['feasibility']['value']:g} | 50 | meets |" in scores
+    # one decimal in the memo's detail table
+    assert f"| pain depth | {card['pain']['value']:.1f} | 60 |" in scores
+    assert f"| feasibility | {card['feasibility']['value']:.1f} | 50 | meets |" in scores
     # The explanation lists each contribution of each score.
     for contribution in card["pain"]["contributions"]:
         assert contribution["label"] in scores
@@ -103,7 +104,8 @@ def test_the_problem_memo_as_markdown(api: Api) -> None:
     assert "- Exports can be fixed in a sprint (feasibility): validated" in tests
     assert "- IT will allow the add-in (viability): untested" in tests
     assert (
-        "| technical spike | exports that pass | >= 0.9 | concluded | 0.95 | validated |" in tests
+        "| technical spike | exports that pass | at least 90 % | concluded | 0.95 | validated |"
+        in tests
     )
     assert "The \\| bug is in CSV quoting." in tests  # table-safe
 
@@ -158,7 +160,7 @@ def test_a_decisions_memo_is_byte_for_byte_the_same_after_new_evidence(api: Api)
     before = _markdown(api, path)
     html_before = api.get(path, params={"format": "html"}).text
     assert f"Memo of decision {decision['id']}: pivot" in before
-    assert "**against evidence**" in _section(before, "Bias flags")
+    assert "**decided against the evidence**" in _section(before, "Bias flags")
 
     # Everything moves on: evidence, tests, the problem, the people, further decisions.
     api.evidence(pid, quote="Brand new pain.", signal="switched")

@@ -115,7 +115,7 @@ def test_the_queue_lists_exactly_the_problems_that_changed(api: Api) -> None:
     assert (concluded["assumption"], concluded["outcome"], concluded["criterion"]) == (
         "IT will approve SSO",
         "invalidated",
-        ">= 0.9",
+        "at least 90 %",
     )
     assert item["feasibility"] == {
         "then": turned_decision["scorecard"]["feasibility"]["value"],

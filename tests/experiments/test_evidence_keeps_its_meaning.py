@@ -148,7 +148,7 @@ def test_inconclusive_with_a_reason_concludes_and_keeps_the_reason(
     assert concluded["inconclusive_reason"] == reason
     assert concluded["learning"] == "Ask again in March."
     card = " ".join(soup(web.get("tests")).find(id=f"test-{test['id']}").get_text().split())
-    assert "No observed value: inconclusive, because " + reason in card
+    assert "No observed value: ? inconclusive, because " + reason in card
     memo = api.get(f"problems/{test['problem_id']}/memo")
     assert f"- test {test['id']}: {reason}" in memo.text
 

@@ -37,7 +37,12 @@ def test_stale_edit_is_refused_and_keeps_what_was_typed(api: Api, web: Web) -> N
     page = soup(response)
     assert "Someone else changed this" in page.find(class_="form-error").get_text()
     assert page.find(id="title")["value"] == "Mine"
-    assert "Theirs" in page.find("aside").get_text()
+    # both versions side by side, and a choice
+    compare = page.find("aside", class_="stale-compare")
+    row = compare.find("th", string="Title").parent
+    assert [td.get_text() for td in row.find_all("td")] == ["Mine", "Theirs"]
+    assert page.find("button", string="Save my version") is not None
+    assert page.find("a", string="Take theirs")["href"] == f"/w/acme/problems/{problem['id']}/edit"
     again = web.post(f"problems/{problem['id']}", {"version": "2", "title": "Mine"})
     assert again.status_code == 303
 
@@ -60,7 +65,9 @@ def test_problem_page_explains_scores_and_groups_evidence(api: Api, web: Web) ->
     assert evidence.h3.get_text() == "Finance teams"
     assert evidence.h4.get_text().startswith("Bea")
     assert "We pay a contractor" in evidence.blockquote.get_text()
-    assert page.find("svg", class_="spark").find_all("polyline")
+    # one month of research: one mark per score, and the values in the table
+    assert len(page.find("svg", class_="trend-chart").find_all("circle")) == 3
+    assert len(page.select("table.trend-table tbody tr")) == 1
 
 
 def test_viewer_sees_no_edit_or_decide_controls(api: Api) -> None:

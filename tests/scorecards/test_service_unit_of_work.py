@@ -102,7 +102,7 @@ PAGE_WRITES: dict[str, Callable[[Web, dict[str, Any]], Any]] = {
     ),
     "decision recorded": lambda web, w: web.post(
         f"problems/{w['problems'][0]['id']}/decide",
-        {"kind": "halt", "rationale": "Too shallow for now"},
+        {"kind": "halt", "rationale": "Too shallow for now", "against_reason": "No budget."},
     ),
 }
 

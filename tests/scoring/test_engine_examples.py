@@ -535,7 +535,7 @@ def test_high_confidence_needs_half_the_base_covered() -> None:
     )
     assert card.counts.participants == 12
     assert card.confidence.level is Confidence.medium  # only 40 % of base has 3+ participants
-    assert "40 % of the base weight" in card.confidence.reasons[1]
+    assert "make up 40 % of the base (50 % needed for high)" in card.confidence.reasons[1]
 
 
 def test_min_participants_threshold_sets_low_confidence() -> None:
@@ -596,7 +596,8 @@ def test_halt_when_even_the_reach_upper_bound_is_short() -> None:
     assert card.confidence.level is Confidence.medium
     assert card.recommendation.value is Recommendation.halt
     assert card.recommendation.reasons == [
-        f"even the reach upper bound {card.reach.upper:g} is below its threshold 20"
+        f"even the most hopeful reach, {card.reach.upper:.1f} %, is below its threshold 20 %:"
+        " too few have this problem"
     ]
 
 
@@ -606,7 +607,7 @@ def test_halt_when_many_were_asked_and_it_does_not_hurt_enough() -> None:
     assert card.pain.value == pytest.approx(expected) == 30  # not under half of 60
     assert card.confidence.level is Confidence.high
     assert card.recommendation.value is Recommendation.halt
-    assert "at high confidence" in card.recommendation.reasons[0]
+    assert "with high confidence: many people were asked" in card.recommendation.reasons[0]
 
 
 def test_pivot_names_the_segment_where_pain_is_concentrated() -> None:
@@ -666,9 +667,13 @@ def test_investigate_lists_what_would_change_the_call() -> None:
     assert card.confidence.level is Confidence.low
     assert card.recommendation.value is Recommendation.investigate
     assert card.recommendation.would_change_call == [
-        "3 more participants (5 needed for medium confidence)",
-        "3 more participants in Enterprise",
-        "test the critical assumption 'IT will approve SSO'",
+        "3 more participants: confidence becomes medium; with pain at 65 but reach at 17 %"
+        " below its threshold 20 %, the call would become pivot",
+        "3 more participants in Enterprise (60 % of the base): confidence becomes medium;"
+        " with pain at 65 but reach at 17 % below its threshold 20 %, the call would become"
+        " pivot",
+        "test the critical assumption 'IT will approve SSO': if it holds, the call stays"
+        " investigate; if it fails, it becomes halt",
     ]
 
 
@@ -683,8 +688,15 @@ def test_investigate_when_a_critical_assumption_is_untested() -> None:
     assert card.recommendation.value is Recommendation.investigate
     assert card.critical_assumptions[0].state is AssumptionState.running
     assert card.recommendation.would_change_call == [
-        "7 more participants (12 needed for high confidence)",
-        "conclude the running test of the critical assumption 'IT will approve SSO'",
+        "7 more participants: confidence stays medium (high also needs half the base in"
+        " well-covered segments and every critical assumption tested); the call stays"
+        " investigate if the scores hold",
+        "conclude the running test of the critical assumption 'IT will approve SSO': if it"
+        " holds, the call becomes pursue; if it fails, it becomes halt",
+        # and the other way: what would turn it down
+        "pain falling below 30 (now 80): the call would become halt",
+        "reach falling below 20 % (now 65 %): the call would become pivot",
+        "feasibility falling below 50 (now 50): the call would become pivot",
     ]
 
 

@@ -1,0 +1,69 @@
+"""Test cards read as sentences, show their outcome by colour and symbol, and can be edited
+while planned; their criterion is said to be fixed only once they start."""
+
+from tests.factories import Api
+from tests.pages import Web, soup
+
+
+def card(web: Web, test_id: int) -> str:
+    return soup(web.get("tests")).find(id=f"test-{test_id}").get_text(" ", strip=True)
+
+
+def plan(api: Api, web: Web, **fields: str) -> int:
+    problem = api.problem()
+    assumption = api.assumption(problem["id"], statement="Pilots convert")
+    body = {"assumption_id": assumption["id"], "method": "pilot"} | fields
+    assert web.post("tests", body).status_code == 303
+    return int(api.ok(api.get("tests"))["items"][0]["id"])
+
+
+def test_a_share_reads_as_words_and_a_planned_card_is_not_fixed_yet(api: Api, web: Web) -> None:
+    test_id = plan(api, web, metric="the 20 pilot users", operator=">=", threshold="0.7")
+    text = card(web, test_id)
+    assert "Success when at least 70 % of the 20 pilot users" in text
+    assert "fixed" not in text.replace("then its criterion is fixed", "")
+    test = api.ok(api.get(f"tests/{test_id}"))
+    assert web.post(f"tests/{test_id}/start", {"version": test["version"]}).status_code == 303
+    assert "(criterion fixed on " in card(web, test_id)
+
+
+def test_a_planned_card_can_be_edited_and_a_started_one_cannot(api: Api, web: Web) -> None:
+    test_id = plan(api, web, metric="signed letters", operator=">=", threshold="3")
+    form = soup(web.get(f"tests/{test_id}/edit"))
+    assert form.find(id="metric")["value"] == "signed letters"
+    version = form.find("input", attrs={"name": "version"})["value"]
+    saved = web.post(
+        f"tests/{test_id}",
+        {
+            "version": version,
+            "method": "pilot",
+            "metric": "signed letters",
+            "operator": ">=",
+            "threshold": "5",
+        },
+    )
+    assert saved.status_code == 303
+    assert "Success when signed letters: at least 5" in card(web, test_id)
+    test = api.ok(api.get(f"tests/{test_id}"))
+    web.post(f"tests/{test_id}/start", {"version": test["version"]})
+    refused = web.get(f"tests/{test_id}/edit")
+    assert refused.status_code == 409
+    assert "its success criterion is fixed" in refused.text
+
+
+def test_outcomes_carry_a_colour_and_a_symbol(api: Api, web: Web) -> None:
+    test_id = plan(api, web, metric="signed letters", operator=">=", threshold="3", start_now="on")
+    test = api.ok(api.get(f"tests/{test_id}"))
+    concluded = web.post(
+        f"tests/{test_id}/conclude",
+        {
+            "version": test["version"],
+            "result": "observed",
+            "observed_value": "1",
+            "learning": "No.",
+        },
+    )
+    assert concluded.status_code == 303, concluded.text[-500:]
+    outcome = soup(web.get("tests")).find(id=f"test-{test_id}").find(class_="outcome")
+    assert "outcome-invalidated" in outcome["class"]
+    assert outcome.get_text(" ", strip=True) == "✗ invalidated"
