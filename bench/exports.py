@@ -28,7 +28,14 @@ class Measured:
 
 
 def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """This process's peak resident memory. Linux's VmHWM starts afresh with the program;
+    ru_maxrss would keep the parent's peak from before exec."""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    line = next(line for line in status.splitlines() if line.startswith("VmHWM:"))
+    return int(line.split()[1]) / 1024
 
 
 def run_one(kind: str, url: str, path: Path, slug: str) -> dict[str, float]:
