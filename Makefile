@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# make bench SCALE=3: the benchmark workspace three times as large.
+SCALE ?= 1
 
 # Stamps: the installs rerun only when pyproject.toml changes.
 INSTALLED := $(VENV)/.installed
@@ -18,7 +20,7 @@ help:
 	@echo "make test    install dev dependencies, then ruff, mypy and the whole pytest suite"
 	@echo "make lint    ruff check, ruff format --check and mypy"
 	@echo "make fmt     format the code and apply ruff's safe fixes"
-	@echo "make bench   run the benchmarks in bench/"
+	@echo "make bench   run the benchmarks in bench/ (SCALE=3: a workspace 3x as large)"
 	@echo "make clean   remove .venv and caches (keeps ./data/)"
 
 $(BIN)/python:
@@ -54,7 +56,7 @@ fmt: $(INSTALLED_DEV)
 	$(BIN)/ruff check --fix .
 
 bench: $(INSTALLED_DEV)
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench --scale $(SCALE)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis test-results

@@ -1,6 +1,13 @@
 """The `evident` command line, run against the test's database."""
 
+import http.client
+import os
+import signal
+import socket
 import stat
+import subprocess
+import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -11,6 +18,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from app.cli import app as cli_app
+from app.cli import listening_socket
 from app.config import get_settings
 from tests.conftest import alembic_config
 
@@ -205,3 +213,53 @@ def test_production_with_a_weak_secret_refuses_to_serve(
         "long, 32 are needed."
     )
     assert "Traceback" not in result.output
+
+
+# ---- serve -------------------------------------------------------------------------------------
+
+
+def test_the_workers_socket_sends_small_responses_without_waiting() -> None:
+    # Nagle's algorithm off on every accepted connection: a response written in two parts is
+    # not held back for the client's delayed acknowledgement (40 ms on each reused connection).
+    listener = listening_socket("127.0.0.1", 0)
+    listener.listen()
+    with listener, socket.create_connection(listener.getsockname()):
+        accepted, _ = listener.accept()
+        with accepted:
+            assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+            # The event loop also sets it on connections of a socket that names TCP.
+            assert accepted.proto == socket.IPPROTO_TCP
+
+
+def test_serve_with_two_workers_migrates_once_and_answers(tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = os.environ | {
+        "EVIDENT_DATABASE_URL": f"sqlite:///{tmp_path / 'served.db'}",
+        "EVIDENT_SECRET_KEY": "test-secret",
+        "EVIDENT_DATA_DIR": str(tmp_path),
+    }
+    command = [sys.executable, "-m", "app.cli", "serve", "--workers", "2", "--port", str(port)]
+    log = tmp_path / "serve.log"
+    with log.open("w") as out:
+        server = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        answers = []
+        deadline = time.monotonic() + 120  # starting three processes on a busy machine
+        while time.monotonic() < deadline and server.poll() is None:
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                for _ in range(3):  # one connection, reused
+                    connection.request("GET", "/healthz")
+                    response = connection.getresponse()
+                    answers.append((response.status, response.read()))
+                break
+            except OSError:
+                time.sleep(0.1)
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(30)
+    assert answers == [(200, b'{"status":"ok"}')] * 3
+    # The command migrated, once; the workers only served.
+    assert log.read_text().count("is at revision") == 1

@@ -3,7 +3,7 @@
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel
 
 from app.auth.deps import CurrentUser
@@ -24,11 +24,14 @@ CsvTable = Literal["problems", "interviews", "evidence"]
     summary="Export the whole workspace as one JSON document",
     description="Every row, soft-deleted ones and the audit log included; admins only.",
 )
-def export_workspace(ctx: AdminDep, session: SessionDep) -> Any:
-    document = export.export_workspace(session=session, workspace=ctx.workspace)
+def export_workspace(request: Request, ctx: AdminDep) -> Any:
+    # Streamed from a connection of its own: the request's session ends before sending starts.
+    chunks = export.stream_workspace(request.app.state.engine, ctx.id)
     filename = f"evident-{ctx.workspace.slug}.json"
-    return JSONResponse(
-        document, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    return StreamingResponse(
+        chunks,
+        media_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
 
@@ -38,11 +41,15 @@ def export_workspace(ctx: AdminDep, session: SessionDep) -> Any:
     response_class=Response,
     responses={200: {"content": {"text/csv": {}}}},
 )
-def export_table_csv(ctx: WorkspaceDep, session: SessionDep, table: CsvTable) -> Any:
-    content = csv_export.export_csv(session=session, ctx=ctx, table=table)
+def export_table_csv(
+    request: Request, ctx: WorkspaceDep, session: SessionDep, table: CsvTable
+) -> Any:
+    # Stored before sending: the stream reads on a connection of its own.
+    csv_export.prepare_csv(session=session, ctx=ctx, table=table)
+    chunks = csv_export.stream_csv(request.app.state.engine, ctx.id, table)
     filename = f"evident-{ctx.workspace.slug}-{table}.csv"
-    return Response(
-        content,
+    return StreamingResponse(
+        chunks,
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
@@ -58,7 +65,7 @@ def export_table_csv(ctx: WorkspaceDep, session: SessionDep, table: CsvTable) ->
     "`members`, and only those who already have an account here; nobody's account is created "
     "or changed.",
 )
-async def import_workspace(
+def import_workspace(
     user: CurrentUser,
     session: SessionDep,
     file: Annotated[UploadFile, File(description="A JSON document from the export.")],
@@ -68,10 +75,10 @@ async def import_workspace(
         Form(description="Also give the export's members (with an account here) their roles."),
     ] = False,
 ) -> Any:
-    document = export.load_document(await file.read())
-    return export.import_workspace(
-        session=session, document=document, importer=user, slug=slug, members=members
-    )
+    # Read a few rows at a time from the uploaded file (spooled to disk when large).
+    return export.import_file(
+        session=session, stream=file.file, importer=user, slug=slug, members=members
+    ).workspace
 
 
 @router.get(

@@ -1,6 +1,7 @@
 """Commands of data in and out: seed, import, export, backup, and participants' personal data."""
 
 import json
+import sys
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -25,10 +26,10 @@ from app.dataio import backup as backup_service
 from app.dataio import csv_import
 from app.dataio import export as export_service
 from app.dataio import participants as participant_service
-from app.dataio.csv_export import CSV_TABLES, export_csv
+from app.dataio.csv_export import CSV_TABLES, prepare_csv, write_csv
 from app.dataio.seed import load_demo
 from app.enums import InterviewKind, Role
-from app.errors import AppError
+from app.errors import AppError, InvalidInput
 from app.problems import repository as problems_repository
 from app.research import repository as research_repository
 from app.research import service as research_service
@@ -301,18 +302,17 @@ def import_workspace(
     ] = False,
 ) -> None:
     """Restore a workspace export, into an empty database or as a new workspace."""
-    try:
-        document = export_service.load_document(file.read_bytes())
-    except AppError as exc:
-        fail(f"{file} is not a JSON export: {exc.message}")
-    with session_scope() as session:
+    with session_scope() as session, file.open("rb") as stream:
         importer = acting_user(session, email) if email else None
-        restored = export_service.import_workspace(
-            session=session, document=document, importer=importer, slug=workspace, members=members
-        )
-        counts = {name: len(rows) for name, rows in document["tables"].items() if rows}
+        try:
+            imported = export_service.import_file(
+                session=session, stream=stream, importer=importer, slug=workspace, members=members
+            )
+        except InvalidInput as exc:
+            fail(f"{file} is not a JSON export it can import: {exc.message}")
+    counts = {name: n for name, n in imported.rows.items() if n}
     console.print(
-        f"Imported workspace [bold]{restored.slug}[/]: "
+        f"Imported workspace [bold]{imported.workspace.slug}[/]: "
         + ", ".join(f"{n} {name.replace('_', ' ')}" for name, n in counts.items()),
         highlight=False,
     )
@@ -327,20 +327,29 @@ def export(
         str, typer.Option(help="For CSV: problems, interviews or evidence.")
     ] = "problems",
 ) -> None:
-    """Export a workspace: the whole of it as JSON, or one table as CSV."""
+    """Export a workspace: the whole of it as JSON, or one table as CSV. Written as it is
+    read, a few thousand rows at a time, so a large workspace takes little memory."""
     if format not in ("json", "csv"):
         fail("--format is json or csv.")
+    if format == "csv" and table not in CSV_TABLES:
+        fail(f"--table is one of {', '.join(CSV_TABLES)}.")
     with session_scope() as session:
         ctx = workspace_context(session, workspace, "")
+        if format == "csv":  # the problems' scores first, in their own transaction
+            prepare_csv(session=session, ctx=ctx, table=table)
+    with engine_scope() as engine, export_service.reading(engine) as conn:
         if format == "json":
-            text = export_service.dump(
-                export_service.export_workspace(session=session, workspace=ctx.workspace)
-            )
+            chunks = export_service.write_workspace(conn, ctx.id)
         else:
-            if table not in CSV_TABLES:
-                fail(f"--table is one of {', '.join(CSV_TABLES)}.")
-            text = export_csv(session=session, ctx=ctx, table=table)
-    write_output(text, out, f"the {format.upper()} export")
+            chunks = write_csv(conn, ctx.id, table)
+        if out is None:
+            for chunk in chunks:
+                sys.stdout.write(chunk)
+            return
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with out.open("w", encoding="utf-8", newline="") as file:
+            file.writelines(chunks)
+    err_console.print(f"Wrote the {format.upper()} export to [bold]{out}[/].", highlight=False)
 
 
 @app.command("backup")

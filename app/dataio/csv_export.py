@@ -1,21 +1,23 @@
-"""CSV exports of a workspace's live rows: problems with their scores, interviews, evidence."""
+"""CSV exports of a workspace's live rows: problems with their scores, interviews, evidence.
+
+Each is written as it is read, a chunk of rows at a time (the tags and problems of a chunk are
+asked for with it), so a large workspace takes little memory."""
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlalchemy import Connection, Engine, Row, and_, select
+from sqlmodel import Session
 
-from app.auth.models import User
-from app.problems.models import Problem, ProblemTag
-from app.research.models import EvidenceItem, Interview, InterviewProblem, Participant, Segment
-from app.research.repository import with_notes
-from app.scorecards.models import ProblemScorecard
+from app.dataio.export import reading
+from app.dataio.tables import table as table_of
 from app.scorecards.service import store_missing_cards
 from app.workspaces.deps import WorkspaceContext
 
 CSV_TABLES = ("problems", "interviews", "evidence")
+CHUNK_ROWS = 2_000
 
 
 def _cell(value: Any) -> Any:
@@ -25,173 +27,241 @@ def _cell(value: Any) -> Any:
     return "" if value is None else value
 
 
-def _csv(header: list[str], rows: Iterable[list[Any]]) -> str:
+def _lines(rows: Iterable[Sequence[Any]]) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows([_cell(v) for v in row] for row in rows)
+    csv.writer(out, lineterminator="\n").writerows([_cell(v) for v in row] for row in rows)
     return out.getvalue()
 
 
-def _names(session: Session, model: Any, ids: set[int | None]) -> dict[int, str]:
-    ids.discard(None)
-    if not ids:
-        return {}
-    return {
-        row.id: row.name for row in session.exec(select(model).where(col(model.id).in_(ids))).all()
-    }
+def _chunks(conn: Connection, stmt: Any, size: int | None) -> Iterator[Sequence[Row[Any]]]:
+    yield from conn.execution_options(yield_per=size or CHUNK_ROWS).execute(stmt).partitions()
 
 
-def problems_csv(*, session: Session, ctx: WorkspaceContext) -> str:
+def problems_csv(conn: Connection, workspace_id: int, size: int | None = None) -> Iterator[str]:
     """Every live problem with its current scores, recommendation and flags."""
-    problems = session.exec(
-        select(Problem)
-        .where(Problem.workspace_id == ctx.id, col(Problem.deleted_at).is_(None))
-        .order_by(col(Problem.id))
-    ).all()
-    ids = [p.id or 0 for p in problems]
-    store_missing_cards(session=session, workspace=ctx.workspace, problem_ids=ids)
-    cards = {
-        c.problem_id: c
-        for c in session.exec(
-            select(ProblemScorecard).where(col(ProblemScorecard.problem_id).in_(ids))
-        ).all()
-    }
-    tags: dict[int, list[str]] = {}
-    for tag in session.exec(select(ProblemTag).where(col(ProblemTag.problem_id).in_(ids))).all():
-        tags.setdefault(tag.problem_id, []).append(tag.tag)
-    owners = _names(session, User, {p.owner_id for p in problems})
-    header = [
-        "id", "title", "statement", "status", "owner", "tags", "pain", "reach", "reach_upper",
-        "feasibility", "confidence", "recommendation", "participants", "evidence_items", "flags",
-        "updated_at",
-    ]  # fmt: skip
-    rows = []
-    for p in problems:
-        c = cards.get(p.id or 0)
-        rows.append(
-            [
-                p.id,
-                p.title,
-                p.statement,
-                p.status,
-                owners.get(p.owner_id or 0, ""),
-                "; ".join(sorted(tags.get(p.id or 0, []))),
-                c.pain if c else None,
-                c.reach if c else None,
-                c.reach_upper if c else None,
-                c.feasibility if c else None,
-                c.confidence if c else None,
-                c.recommendation if c else None,
-                c.participants if c else None,
-                c.evidence_items if c else None,
-                "; ".join(c.flags) if c else None,
-                p.updated_at.isoformat(),
-            ]
+    problem, card, user = table_of("problem"), table_of("problem_scorecard"), table_of("user")
+    tags = table_of("problem_tag")
+    yield _lines([PROBLEM_HEADER])
+    stmt = (
+        select(
+            problem.c.id,
+            problem.c.title,
+            problem.c.statement,
+            problem.c.status,
+            user.c.name,
+            card.c.problem_id.label("card"),
+            card.c.pain,
+            card.c.reach,
+            card.c.reach_upper,
+            card.c.feasibility,
+            card.c.confidence,
+            card.c.recommendation,
+            card.c.participants,
+            card.c.evidence_items,
+            card.c.flags,
+            problem.c.updated_at,
         )
-    return _csv(header, rows)
+        .outerjoin(card, card.c.problem_id == problem.c.id)
+        .outerjoin(user, user.c.id == problem.c.owner_id)
+        .where(problem.c.workspace_id == workspace_id, problem.c.deleted_at.is_(None))
+        .order_by(problem.c.id)
+    )
+    for chunk in _chunks(conn, stmt, size):
+        tagged: dict[int, list[str]] = {}
+        found = select(tags.c.problem_id, tags.c.tag).where(
+            tags.c.problem_id.in_([r.id for r in chunk])
+        )
+        for problem_id, tag in conn.execute(found):
+            tagged.setdefault(problem_id, []).append(tag)
+        yield _lines(
+            [
+                r.id,
+                r.title,
+                r.statement,
+                r.status,
+                r.name or "",
+                "; ".join(sorted(tagged.get(r.id, []))),
+                r.pain,
+                r.reach,
+                r.reach_upper,
+                r.feasibility,
+                r.confidence,
+                r.recommendation,
+                r.participants,
+                r.evidence_items,
+                "; ".join(r.flags or []) if r.card is not None else None,
+                r.updated_at.isoformat(),
+            ]
+            for r in chunk
+        )
 
 
-def interviews_csv(*, session: Session, ctx: WorkspaceContext) -> str:
+PROBLEM_HEADER = [
+    "id", "title", "statement", "status", "owner", "tags", "pain", "reach", "reach_upper",
+    "feasibility", "confidence", "recommendation", "participants", "evidence_items", "flags",
+    "updated_at",
+]  # fmt: skip
+
+
+def interviews_csv(conn: Connection, workspace_id: int, size: int | None = None) -> Iterator[str]:
     """Every live interview with its participant, segment, problems covered and notes."""
-    interviews = session.exec(
-        select(Interview)
-        .options(with_notes())  # the notes go out too, in the same query
-        .where(Interview.workspace_id == ctx.id, col(Interview.deleted_at).is_(None))
-        .order_by(col(Interview.occurred_on), col(Interview.id))
-    ).all()
-    participants = {
-        p.id: p
-        for p in session.exec(select(Participant).where(Participant.workspace_id == ctx.id)).all()
-    }
-    segments = _names(session, Segment, {p.segment_id for p in participants.values()})
-    users = _names(session, User, {i.conducted_by for i in interviews})
-    titles = dict(
-        session.exec(select(Problem.id, Problem.title).where(Problem.workspace_id == ctx.id)).all()
-    )
-    covered: dict[int, list[str]] = {}
-    for link in session.exec(
-        select(InterviewProblem)
-        .join(Interview, col(Interview.id) == col(InterviewProblem.interview_id))
-        .where(Interview.workspace_id == ctx.id)
-    ).all():
-        covered.setdefault(link.interview_id, []).append(titles.get(link.problem_id, ""))
-    header = [
-        "id", "occurred_on", "kind", "title", "participant", "organisation", "segment",
-        "conducted_by", "problems_covered", "notes",
-    ]  # fmt: skip
-    rows = []
-    for i in interviews:
-        person = participants.get(i.participant_id)
-        rows.append(
-            [
-                i.id,
-                i.occurred_on.isoformat(),
-                i.kind,
-                i.title,
-                person.name if person else "",
-                person.organisation if person else "",
-                segments.get(person.segment_id or 0, "") if person else "",
-                users.get(i.conducted_by or 0, ""),
-                "; ".join(sorted(covered.get(i.id or 0, []))),
-                i.notes,
-            ]
+    interview, person, segment, user = (
+        table_of("interview"), table_of("participant"), table_of("segment"), table_of("user")
+    )  # fmt: skip
+    links, problem = table_of("interview_problem"), table_of("problem")
+    yield _lines([INTERVIEW_HEADER])
+    stmt = (
+        select(
+            interview.c.id,
+            interview.c.occurred_on,
+            interview.c.kind,
+            interview.c.title,
+            person.c.name.label("participant"),
+            person.c.organisation,
+            segment.c.name.label("segment"),
+            user.c.name.label("conducted_by"),
+            interview.c.notes,
         )
-    return _csv(header, rows)
+        .outerjoin(
+            person,
+            and_(person.c.id == interview.c.participant_id, person.c.workspace_id == workspace_id),
+        )
+        .outerjoin(segment, segment.c.id == person.c.segment_id)
+        .outerjoin(user, user.c.id == interview.c.conducted_by)
+        .where(interview.c.workspace_id == workspace_id, interview.c.deleted_at.is_(None))
+        .order_by(interview.c.occurred_on, interview.c.id)
+    )
+    for chunk in _chunks(conn, stmt, size):
+        covered: dict[int, list[str]] = {}
+        found = (
+            select(links.c.interview_id, problem.c.title)
+            .join(problem, problem.c.id == links.c.problem_id)
+            .where(
+                links.c.interview_id.in_([r.id for r in chunk]),
+                problem.c.workspace_id == workspace_id,
+            )
+        )
+        for interview_id, title in conn.execute(found):
+            covered.setdefault(interview_id, []).append(title)
+        yield _lines(
+            [
+                r.id,
+                r.occurred_on.isoformat(),
+                r.kind,
+                r.title,
+                r.participant or "",
+                r.organisation or "",
+                r.segment or "",
+                r.conducted_by or "",
+                "; ".join(sorted(covered.get(r.id, []))),
+                r.notes,
+            ]
+            for r in chunk
+        )
 
 
-def evidence_csv(*, session: Session, ctx: WorkspaceContext) -> str:
+INTERVIEW_HEADER = [
+    "id", "occurred_on", "kind", "title", "participant", "organisation", "segment",
+    "conducted_by", "problems_covered", "notes",
+]  # fmt: skip
+
+
+def evidence_csv(conn: Connection, workspace_id: int, size: int | None = None) -> Iterator[str]:
     """Every live evidence item, in the same columns the CSV import reads (plus ids)."""
-    items = session.exec(
-        select(EvidenceItem)
-        .where(EvidenceItem.workspace_id == ctx.id, col(EvidenceItem.deleted_at).is_(None))
-        .order_by(col(EvidenceItem.id))
-    ).all()
-    interviews = {
-        i.id: i
-        for i in session.exec(select(Interview).where(Interview.workspace_id == ctx.id)).all()
-    }
-    participants = {
-        p.id: p
-        for p in session.exec(select(Participant).where(Participant.workspace_id == ctx.id)).all()
-    }
-    segments = _names(session, Segment, {p.segment_id for p in participants.values()})
-    titles = dict(
-        session.exec(select(Problem.id, Problem.title).where(Problem.workspace_id == ctx.id)).all()
+    item, interview, person = (
+        table_of("evidence_item"),
+        table_of("interview"),
+        table_of("participant"),
     )
-    users = _names(session, User, {e.created_by for e in items})
-    header = [
-        "id", "participant", "segment", "interview_date", "interview_kind", "quote", "problem",
-        "stance", "signal", "severity", "frequency", "problem_id", "interview_id", "logged_by",
-        "logged_at",
-    ]  # fmt: skip
-    rows = []
-    for e in items:
-        interview = interviews.get(e.interview_id)
-        person = participants.get(e.participant_id)
-        rows.append(
-            [
-                e.id,
-                person.name if person else "",
-                segments.get(person.segment_id or 0, "") if person else "",
-                interview.occurred_on.isoformat() if interview else "",
-                interview.kind if interview else "",
-                e.quote,
-                titles.get(e.problem_id, ""),
-                e.stance,
-                e.signal,
-                e.severity,
-                e.frequency,
-                e.problem_id,
-                e.interview_id,
-                users.get(e.created_by or 0, ""),
-                e.created_at.isoformat(),
-            ]
+    segment, problem, user = table_of("segment"), table_of("problem"), table_of("user")
+    yield _lines([EVIDENCE_HEADER])
+    ours = workspace_id
+    stmt = (
+        select(
+            item.c.id,
+            person.c.name.label("participant"),
+            segment.c.name.label("segment"),
+            interview.c.occurred_on,
+            interview.c.kind,
+            item.c.quote,
+            problem.c.title.label("problem"),
+            item.c.stance,
+            item.c.signal,
+            item.c.severity,
+            item.c.frequency,
+            item.c.problem_id,
+            item.c.interview_id,
+            user.c.name.label("logged_by"),
+            item.c.created_at,
         )
-    return _csv(header, rows)
+        .outerjoin(
+            interview,
+            and_(interview.c.id == item.c.interview_id, interview.c.workspace_id == ours),
+        )
+        .outerjoin(
+            person, and_(person.c.id == item.c.participant_id, person.c.workspace_id == ours)
+        )
+        .outerjoin(segment, segment.c.id == person.c.segment_id)
+        .outerjoin(problem, and_(problem.c.id == item.c.problem_id, problem.c.workspace_id == ours))
+        .outerjoin(user, user.c.id == item.c.created_by)
+        .where(item.c.workspace_id == ours, item.c.deleted_at.is_(None))
+        .order_by(item.c.id)
+    )
+    for chunk in _chunks(conn, stmt, size):
+        yield _lines(
+            [
+                r.id,
+                r.participant or "",
+                r.segment or "",
+                r.occurred_on.isoformat() if r.occurred_on else "",
+                r.kind or "",
+                r.quote,
+                r.problem or "",
+                r.stance,
+                r.signal,
+                r.severity,
+                r.frequency,
+                r.problem_id,
+                r.interview_id,
+                r.logged_by or "",
+                r.created_at.isoformat(),
+            ]
+            for r in chunk
+        )
 
 
-def export_csv(*, session: Session, ctx: WorkspaceContext, table: str) -> str:
-    """One of the CSV exports, by name."""
-    exporters = {"problems": problems_csv, "interviews": interviews_csv, "evidence": evidence_csv}
-    return exporters[table](session=session, ctx=ctx)
+EVIDENCE_HEADER = [
+    "id", "participant", "segment", "interview_date", "interview_kind", "quote", "problem",
+    "stance", "signal", "severity", "frequency", "problem_id", "interview_id", "logged_by",
+    "logged_at",
+]  # fmt: skip
+
+WRITERS: dict[str, Callable[[Connection, int, int | None], Iterator[str]]] = {
+    "problems": problems_csv,
+    "interviews": interviews_csv,
+    "evidence": evidence_csv,
+}
+
+
+def prepare_csv(*, session: Session, ctx: WorkspaceContext, table: str) -> None:
+    """What an export needs stored before it is read: every live problem's scorecard."""
+    if table != "problems":
+        return
+    problem = table_of("problem")
+    ids = session.execute(
+        select(problem.c.id).where(problem.c.workspace_id == ctx.id, problem.c.deleted_at.is_(None))
+    ).scalars()
+    store_missing_cards(session=session, workspace=ctx.workspace, problem_ids=list(ids))
+
+
+def write_csv(
+    conn: Connection, workspace_id: int, name: str, size: int | None = None
+) -> Iterator[str]:
+    """One of the CSV exports, by name, as text pieces."""
+    return WRITERS[name](conn, workspace_id, size)
+
+
+def stream_csv(engine: Engine, workspace_id: int, name: str) -> Iterator[str]:
+    """A CSV export for a streamed response: its own connection, opened when sending begins."""
+    with reading(engine) as conn:
+        yield from write_csv(conn, workspace_id, name)

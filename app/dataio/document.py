@@ -1,7 +1,6 @@
 """A workspace export read back as untrusted input: its shape, one row model per table built
 from the table's own columns, and the limits every value keeps before anything is written."""
 
-import json
 import math
 import re
 from dataclasses import dataclass
@@ -73,68 +72,56 @@ DOMAIN_RANGES: dict[tuple[str, str], tuple[float, float]] = {
 IGNORED = "workspace_id"
 
 
+KNOWN_SECTIONS = ("format", "version", "exported_at", "workspace", "users", "tables")
+
+
 @dataclass
-class Parsed:
-    """A checked document: rows as the columns take them, only the fields the file gave."""
+class Header:
+    """The checked sections before an export's tables: rows as the columns take them, only
+    the fields the file gave."""
 
     workspace: dict[str, Any]
     users: list[dict[str, Any]]
-    tables: dict[str, list[dict[str, Any]]]
 
 
-def load(data: bytes | str) -> Any:
-    """The JSON value of an uploaded file, or a 422 that says in words what is wrong with it."""
-
-    def refuse_constant(name: str) -> Any:
-        raise ValueError(f"{name} is not a number a workspace can hold")
-
-    try:
-        return json.loads(data, parse_constant=refuse_constant)
-    except UnicodeDecodeError as exc:
-        raise InvalidInput("The file is not valid JSON: it is not UTF-8 text.") from exc
-    except RecursionError as exc:
-        raise InvalidInput(_too_deep("the file")) from exc
-    except ValueError as exc:  # JSONDecodeError, a constant above, an integer of 4,300 digits
-        raise InvalidInput(f"The file is not valid JSON: {exc}.") from exc
-
-
-def parse(document: Any) -> Parsed:
-    """The document checked from top to bottom, or a 422 naming the table, row and field."""
-    check_values(document)
-    if not isinstance(document, dict) or document.get("format") != FORMAT:
+def check_header(header: dict[str, Any], *, has_tables: bool) -> Header:
+    """The sections before the tables, checked, or a 422 naming the section, row and field."""
+    if header.get("format") != FORMAT:
         raise InvalidInput("This file is not an Evident workspace export.")
-    if document.get("version") != FORMAT_VERSION:
+    if header.get("version") != FORMAT_VERSION:
         raise InvalidInput(
-            f"This export has format version {document.get('version')}; this Evident reads "
+            f"This export has format version {header.get('version')}; this Evident reads "
             f"version {FORMAT_VERSION}."
         )
-    for key in ("workspace", "users", "tables"):
-        if key not in document:
+    for key in ("workspace", "users"):
+        if key not in header and has_tables:
+            raise InvalidInput(
+                f"The export has no '{key}' section before its tables, where an Evident "
+                "export writes it."
+            )
+        if key not in header:
             raise InvalidInput(f"The export has no '{key}' section; is the file complete?")
-    unknown = sorted(set(document) - {"format", "version", "exported_at", *Parsed.__annotations__})
+    if not has_tables:
+        raise InvalidInput("The export has no 'tables' section; is the file complete?")
+    unknown = sorted(set(header) - set(KNOWN_SECTIONS))
     if unknown:
         raise InvalidInput(f"The export has a section this Evident does not know: {unknown[0]}.")
-    tables = _section(document, "tables", dict)
-    strange = sorted(set(tables) - set(WORKSPACE_TABLES))
-    if strange:
-        raise InvalidInput(
-            f"The export has a table a workspace does not have: '{strange[0]}'.",
-            details=[{"table": name} for name in strange],
-        )
-    workspace = _row(_section(document, "workspace", dict), "workspace", "workspace")
-    users = _section(document, "users", list)
-    return Parsed(
+    workspace = _row(_section(header, "workspace", dict), "workspace", "workspace")
+    users = _section(header, "users", list)
+    return Header(
         workspace=workspace,
         users=[_row(user, "user", f"users[{i}]") for i, user in enumerate(users)],
-        tables={
-            name: [
-                _row(row, name, f"tables.{name}[{i}]")
-                for i, row in enumerate(_section(tables, name, list, f"tables.{name}"))
-            ]
-            for name in WORKSPACE_TABLES
-            if name in tables
-        },
     )
+
+
+def check_row(name: str, index: int, row: Any) -> dict[str, Any]:
+    """One row of a table, checked against the table's columns."""
+    if name not in WORKSPACE_TABLES:
+        raise InvalidInput(
+            f"The export has a table a workspace does not have: '{name}'.",
+            details=[{"table": name}],
+        )
+    return _row(row, name, f"tables.{name}[{index}]")
 
 
 def check_slug(slug: Any) -> str:
@@ -160,15 +147,15 @@ def where(name: str, index: int, row: dict[str, Any]) -> str:
 # ---- values anywhere in the document ---------------------------------------------------------
 
 
-def check_values(document: Any) -> None:
+def check_values(document: Any, path: str = "", depth: int = 0) -> None:
     """Refuse, wherever it sits, what no column can hold: nesting deeper than any export, NUL
     characters, numbers that are not finite or do not fit 64 bits, values JSON does not have.
     Walks with its own stack, so a deep document cannot exhaust Python's."""
-    stack: list[tuple[Any, str, int]] = [(document, "", 0)]
+    stack: list[tuple[Any, str, int]] = [(document, path, depth)]
     while stack:
         value, path, depth = stack.pop()
         if depth > MAX_DEPTH:
-            raise InvalidInput(_too_deep(path))
+            raise InvalidInput(too_deep(path))
         if isinstance(value, dict):
             for key, item in value.items():
                 if not isinstance(key, str) or "\x00" in key:
@@ -193,7 +180,7 @@ def check_values(document: Any) -> None:
             raise InvalidInput(f"{path} holds a value JSON does not have ({type(value).__name__}).")
 
 
-def _too_deep(where: str) -> str:
+def too_deep(where: str) -> str:
     return (
         f"The export is nested more than {MAX_DEPTH} levels deep (at {where or 'its top'}); "
         "an Evident export never is, so it was not read."
