@@ -12,8 +12,7 @@ from app.dataio import csv_import, service
 from app.dataio.models import CsvImportRun
 from app.db import SessionDep
 from app.errors import AppError, FormError, InvalidInput
-from app.research import repository as research_repository
-from app.scoring.words import unsized_segments_note
+from app.research.service import segment_sizes_note
 from app.validation import Id
 from app.web import FormDep, hx_redirect, is_htmx, page_router, render
 from app.workspaces.deps import ContributorDep, WorkspaceContext, WorkspaceDep
@@ -93,8 +92,7 @@ def run_page(request: Request, ctx: WorkspaceDep, session: SessionDep, run_id: I
 
 def _sizes_note(session: SessionDep, ctx: WorkspaceDep) -> str | None:
     """An import may create segments it cannot size: say what that does to reach."""
-    segments = research_repository.segments_by_name(session, ctx)
-    return unsized_segments_note([s.name for s in segments if not s.size], len(segments))
+    return segment_sizes_note(session, ctx)
 
 
 @router.get("/w/{ws}/import/{run_id}/progress")

@@ -35,6 +35,7 @@ from app.research.models import (
     SegmentCreate,
 )
 from app.research.transcript import Mark
+from app.scoring.words import unsized_segments_note
 from app.workspaces.deps import WorkspaceContext
 from app.workspaces.service import ensure_member
 
@@ -466,3 +467,9 @@ def transcript_view(
         view.placed.append((item, start))
     view.placed.sort(key=lambda pair: (pair[1], pair[0].id or 0))
     return view
+
+
+def segment_sizes_note(session: Session, ctx: WorkspaceContext) -> str | None:
+    """What segments without a size do to reach, or None when every segment has one."""
+    segments = repository.segments_by_name(session, ctx)
+    return unsized_segments_note([s.name for s in segments if not s.size], len(segments))

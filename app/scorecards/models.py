@@ -122,6 +122,12 @@ class PortfolioRow(BaseModel):
     recommendation: Recommendation
     participants: int
     evidence_items: int
+    kill_pain: float | None = Described(
+        default=None, description="The problem's own pain threshold, when it has one."
+    )
+    kill_reach: float | None = Described(
+        default=None, description="The problem's own reach threshold, when it has one."
+    )
     flags: list[str]
 
 

@@ -11,6 +11,7 @@ from app.db import SessionDep
 from app.enums import ProblemStatus, Recommendation
 from app.kit.rows import Page, rows_by_id
 from app.problems.models import Problem
+from app.research.service import segment_sizes_note
 from app.scorecards.models import PortfolioCell, PortfolioFilters, PortfolioRow
 from app.scorecards.service import portfolio_chart, portfolio_page
 from app.scoring.glossary import glossary_terms
@@ -22,8 +23,12 @@ router = page_router()
 
 SORTS = ("pain", "reach", "feasibility", "participants", "title")
 
-# The chart's plot area inside a 640 x 420 viewBox.
+# The chart's plot area inside a 640 x 420 viewBox; a score of 0 sits PAD inside the axes, so
+# a reach of 1 % reads as 1 %, not as a mark on the axis line.
 LEFT, RIGHT, TOP, BOTTOM = 56.0, 620.0, 16.0, 368.0
+PAD = 14.0
+# A number label's box: about 7.5 px per digit at the chart's font size, 14 px high.
+DIGIT_WIDTH, LABEL_HEIGHT = 7.5, 14.0
 
 
 @dataclass(frozen=True)
@@ -32,6 +37,10 @@ class Bubble:
     cx: float
     cy: float
     r: float
+    number: int = 0  # its line in the chart's key
+    label_x: float = 0.0
+    label_y: float = 0.0
+    label_anchor: str = "start"
 
 
 @dataclass(frozen=True)
@@ -48,23 +57,76 @@ class Cell:
 
 
 def chart_x(pain: float) -> float:
-    return LEFT + max(0.0, min(pain, 100.0)) / 100 * (RIGHT - LEFT)
+    return LEFT + PAD + max(0.0, min(pain, 100.0)) / 100 * (RIGHT - LEFT - PAD)
 
 
 def chart_y(reach: float) -> float:
-    return BOTTOM - max(0.0, min(reach, 100.0)) / 100 * (BOTTOM - TOP)
+    return BOTTOM - PAD - max(0.0, min(reach, 100.0)) / 100 * (BOTTOM - TOP - PAD)
+
+
+Box = tuple[float, float, float, float]  # left, top, right, bottom
+
+
+def _overlaps(a: Box, b: Box) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _place_label(bubble: Bubble, taken: list[Box]) -> Bubble:
+    """Put the bubble's number beside it where it hides no other number or bubble: right,
+    left, above, below or on a diagonal, else where it overlaps least."""
+    width = DIGIT_WIDTH * len(str(bubble.number)) + 2
+    gap = bubble.r + 3
+    spots = [
+        (bubble.cx + gap, bubble.cy, "start"),
+        (bubble.cx - gap, bubble.cy, "end"),
+        (bubble.cx, bubble.cy - gap - LABEL_HEIGHT / 2, "middle"),
+        (bubble.cx, bubble.cy + gap + LABEL_HEIGHT / 2, "middle"),
+        (bubble.cx + gap, bubble.cy - gap - LABEL_HEIGHT / 2, "start"),
+        (bubble.cx - gap, bubble.cy - gap - LABEL_HEIGHT / 2, "end"),
+        (bubble.cx + gap, bubble.cy + gap + LABEL_HEIGHT / 2, "start"),
+        (bubble.cx - gap, bubble.cy + gap + LABEL_HEIGHT / 2, "end"),
+    ]
+
+    def box(x: float, y: float, anchor: str) -> Box:
+        left = {"start": x, "end": x - width, "middle": x - width / 2}[anchor]
+        return (left, y - LABEL_HEIGHT / 2, left + width, y + LABEL_HEIGHT / 2)
+
+    def clashes(spot: tuple[float, float, str]) -> int:
+        b = box(*spot)
+        outside = b[0] < LEFT or b[2] > RIGHT + 16 or b[1] < 0 or b[3] > BOTTOM
+        return sum(_overlaps(b, t) for t in taken) + (100 if outside else 0)
+
+    x, y, anchor = min(spots, key=clashes)  # the first of the least clashing
+    taken.append(box(x, y, anchor))
+    return Bubble(bubble.row, bubble.cx, bubble.cy, bubble.r, bubble.number, x, y, anchor)
 
 
 def bubbles(rows: list[PortfolioRow]) -> list[Bubble]:
-    """One bubble per problem: x pain, y reach, radius from feasibility (8 to 22 px).
+    """One bubble per problem: x pain, y reach, radius from feasibility (8 to 22 px), numbered
+    as in the chart's key (deepest pain first), each number placed where it stays readable.
 
     The largest are drawn first so small bubbles stay on top and reachable.
     """
+    ordered = sorted(rows, key=lambda r: (-r.pain, -r.reach, r.problem_id))
     placed = [
-        Bubble(row=r, cx=chart_x(r.pain), cy=chart_y(r.reach), r=8 + r.feasibility / 100 * 14)
-        for r in rows
+        Bubble(
+            row=r,
+            cx=chart_x(r.pain),
+            cy=chart_y(r.reach),
+            r=8 + r.feasibility / 100 * 14,
+            number=n,
+        )
+        for n, r in enumerate(ordered, start=1)
     ]
-    return sorted(placed, key=lambda b: -b.r)
+    # Every bubble is an obstacle; numbers are placed biggest bubble first.
+    taken: list[Box] = [(b.cx - b.r, b.cy - b.r, b.cx + b.r, b.cy + b.r) for b in placed]
+    labelled = [_place_label(b, taken) for b in sorted(placed, key=lambda b: -b.r)]
+    return labelled
+
+
+def chart_key(drawn: list[Bubble]) -> list[Bubble]:
+    """The chart's key, in the order of its numbers."""
+    return sorted(drawn, key=lambda b: b.number)
 
 
 def cell_filters(cell: PortfolioCell) -> dict[str, Any]:
@@ -153,9 +215,12 @@ def portfolio(request: Request, ctx: WorkspaceDep, session: SessionDep) -> Respo
         return render(request, "scorecards/index.html", context, block="rows")
     chart = portfolio_chart(session=session, ctx=ctx, filters=PortfolioFilters())
     deleted = _deleted_problem(session, ctx, params.get("deleted"))
+    drawn = bubbles(chart.bubbles)
     context |= {
         "chart_total": chart.total,
-        "bubbles": bubbles(chart.bubbles),
+        "bubbles": drawn,
+        "chart_key": chart_key(drawn),
+        "unsized_note": segment_sizes_note(session, ctx),
         "cells": cells(request, chart.cells),
         "has_problems": bool(chart.total) or bool(found.total),
         "thresholds": {

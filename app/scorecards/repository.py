@@ -419,7 +419,9 @@ PORTFOLIO_COLUMNS: dict[str, Any] = {
     "recommendation": ProblemSummary.recommendation,
     "participants": ProblemSummary.participants,
     "evidence_items": ProblemSummary.evidence_items,
-    "flags": ProblemSummary.flags,
+    "kill_pain": Problem.kill_pain,
+    "kill_reach": Problem.kill_reach,
+    "flags": ProblemSummary.flags,  # last: the CSV export joins it
 }
 
 _SORT_COLUMNS: dict[str, Any] = {

@@ -8,7 +8,8 @@ from sqlmodel import Session, select
 from app.db import utcnow
 from app.enums import ProblemStatus, Recommendation
 from app.problems.models import Problem
-from app.scorecards.models import ProblemScorecard, ProblemSummary
+from app.scorecards.models import PortfolioRow, ProblemScorecard, ProblemSummary
+from app.scorecards.pages import BOTTOM, bubbles
 from app.workspaces.models import Workspace
 from tests.factories import Api
 from tests.pages import Web, soup
@@ -30,10 +31,59 @@ def test_chart_bubbles_link_to_problems_with_titles_and_markers(api: Api, web: W
     assert set(bubbles) == {f"/w/acme/problems/{first['id']}", f"/w/acme/problems/{second['id']}"}
     big = bubbles[f"/w/acme/problems/{first['id']}"]
     small = bubbles[f"/w/acme/problems/{second['id']}"]
-    assert big.title.get_text().startswith("Exports break: investigate")
+    assert big.title.get_text().startswith("1. Exports break: investigate")
     assert float(big.circle["r"]) > float(small.circle["r"])  # radius from feasibility
     assert big.find("text").get_text() == "?"  # a marker, not only a colour
+    assert big.find("text", class_="label").get_text() == "1"  # its line in the key
     assert len(chart.find_all("line", class_="threshold")) == 2
+    key = page.find("ol", class_="chart-key")
+    assert [(li["value"], li.a.get_text()) for li in key.find_all("li")] == [
+        ("1", "Exports break"),
+        ("2", "Invoices by hand"),
+    ]
+
+
+def test_a_problem_with_its_own_kill_criteria_is_marked_and_its_criteria_named(
+    api: Api, web: Web
+) -> None:
+    own = api.problem(title="Exports break", kill_criteria={"pain": 40, "reach": 20})
+    api.problem(title="Invoices by hand")
+    page = soup(web.get(""))
+    bubble = page.find("svg", class_="chart").find("a", href=f"/w/acme/problems/{own['id']}")
+    assert "own" in bubble["class"] and bubble.find("circle", class_="ring") is not None
+    assert "judged against its own kill criteria" in bubble.title.get_text()
+    line = page.find("ol", class_="chart-key").find("a", string="Exports break").parent
+    assert "own kill criteria: pain 40, reach 20 %" in line.get_text(" ", strip=True)
+    assert len(page.find_all("circle", class_="ring")) == 1
+
+
+def test_numbers_of_bubbles_in_one_spot_do_not_cover_each_other() -> None:
+    rows = [
+        PortfolioRow(
+            problem_id=i, title=f"P{i}", status=ProblemStatus.exploring, owner_id=None,
+            pain=50, reach=1, reach_upper=5, feasibility=50, confidence="low",
+            recommendation=Recommendation.investigate, participants=0, evidence_items=0,
+            flags=[],
+        )
+        for i in range(1, 5)
+    ]  # fmt: skip
+    drawn = bubbles(rows)
+    assert sorted(b.number for b in drawn) == [1, 2, 3, 4]
+    spots = {(b.label_x, b.label_y) for b in drawn}
+    assert len(spots) == 4  # four places around the same spot, one number each
+    boxes = [(b.label_x, b.label_y) for b in drawn]
+    assert all(y < BOTTOM for _, y in boxes)  # no number under the axis
+    # A reach of 1 % sits above the axis line, not on it.
+    assert all(b.cy < BOTTOM - 10 for b in drawn)
+
+
+def test_segments_without_a_size_are_named_on_the_portfolio(api: Api, web: Web) -> None:
+    api.problem()
+    api.segment(name="Enterprise", size=None)
+    api.segment(name="Startups", size=None)
+    notes = soup(web.get("")).find_all("p", class_="notice")
+    (note,) = [n for n in notes if "no size" in n.get_text()]
+    assert "2 segments have no size, so they weigh equally: set sizes" in note.get_text()
 
 
 def test_table_sorts_and_filters_through_htmx_returning_only_the_rows(api: Api, web: Web) -> None:
