@@ -1,5 +1,6 @@
 """Logging an interview fast (keyboard only, highlights added inline) and the interview list."""
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -13,7 +14,7 @@ from app.db import SessionDep
 from app.decisions.repository import user_names
 from app.enums import Frequency, InterviewKind, Signal
 from app.errors import AppError, Conflict, FormError, NotFound
-from app.kit.rows import get_for_update, get_row, restore, soft_delete
+from app.kit.rows import get_for_update, get_row, restore, rows_by_id, soft_delete
 from app.problems import repository as problems_repository
 from app.research import repository
 from app.research.deps import uploaded_transcript
@@ -565,6 +566,69 @@ def _edit_values(interview: Interview, covered: list[int]) -> dict[str, Any]:
     }
 
 
+EXCERPT = 160  # characters of each version shown around the first difference in the notes
+
+
+def notes_difference(mine: str, theirs: str) -> tuple[str, str] | None:
+    """Where two versions of the notes first part: an excerpt of each from the start of that
+    paragraph, or None when they are the same. Whole transcripts are too long to show twice."""
+    if mine == theirs:
+        return None
+    at = next(
+        (i for i, (a, b) in enumerate(zip(mine, theirs, strict=False)) if a != b),
+        min(len(mine), len(theirs)),
+    )
+    start = max(mine.rfind("\n\n", 0, at), theirs.rfind("\n\n", 0, at)) + 1
+    start = max(start, at - EXCERPT // 2)
+
+    def excerpt(text: str) -> str:
+        cut = text[start : start + EXCERPT].strip()
+        return ("… " if start > 0 else "") + cut + (" …" if start + EXCERPT < len(text) else "")
+
+    return excerpt(mine), excerpt(theirs)
+
+
+def stale_rows(
+    session: SessionDep, ctx: WorkspaceContext, values: dict[str, Any], saved: dict[str, Any]
+) -> list[tuple[str, str, str]]:
+    """(field, yours, theirs) for each field where the typed form and the saved row differ."""
+    people = rows_by_id(
+        session,
+        Participant,
+        ctx,
+        [
+            int(v)
+            for v in (values.get("participant_id", ""), saved["participant_id"])
+            if v.isdigit()
+        ],
+    )
+    titles = {p.id: p.title for p in problems_repository.problems_by_title(session, ctx)}
+
+    def person(raw: str) -> str:
+        found = people.get(int(raw)) if raw.isdigit() else None
+        return found.name if found else "none"
+
+    def covered(ids: list[str]) -> str:
+        return ", ".join(sorted(titles.get(int(i), f"problem {i}") for i in ids)) or "none"
+
+    shown: list[tuple[str, str, Callable[[Any], str]]] = [
+        ("kind", "Kind", lambda v: str(v).replace("_", " ")),
+        ("occurred_on", "Date", str),
+        ("participant_id", "Participant", person),
+        ("title", "Title", str),
+        ("covered", "Problems covered", covered),
+    ]
+    rows = []
+    for key, label, show in shown:
+        mine, theirs = show(values.get(key, "")), show(saved[key])
+        if mine != theirs:
+            rows.append((label, mine, theirs))
+    differs = notes_difference(values.get("notes", ""), saved["notes"])
+    if differs:
+        rows.append(("Notes (where they first differ)", *differs))
+    return rows
+
+
 def _edit_form(
     request: Request,
     session: SessionDep,
@@ -574,11 +638,12 @@ def _edit_form(
     values: dict[str, Any],
     errors: dict[str, str],
     status: int = 200,
+    compare: list[tuple[str, str, str]] | None = None,
 ) -> Response:
     context = _form_context(
         session, ctx, values=values, highlights=[], covered=values["covered"], errors=errors
     )
-    context["interview"] = interview
+    context |= {"interview": interview, "compare": compare}
     return render(request, "research/edit.html", context, status=status)
 
 
@@ -603,6 +668,7 @@ def save_interview(
     notes = str(form.get("notes") or "").replace("\r\n", "\n")
     values: dict[str, Any] = values_of(form) | {"notes": notes}
     values["covered"] = [str(v) for v in form.getlist("problem_ids")]
+    compare: list[tuple[str, str, str]] | None = None
     try:
         payload = InterviewUpdate.model_validate(
             {
@@ -622,8 +688,10 @@ def save_interview(
     except ValidationError as exc:
         errors, status = validation_errors(exc), 422
     except Conflict as exc:
-        # Keep what was typed; saving again applies it over the newer version on purpose.
+        # Keep what was typed, beside what was saved; saving again applies it on purpose.
         errors, status = {"": exc.message}, 409
+        covered = repository.covered_problems(session, [interview_id]).get(interview_id, [])
+        compare = stale_rows(session, ctx, values, _edit_values(interview, covered))
         values["version"] = str(interview.version)
     except AppError as exc:
         errors, status = app_errors(exc), exc.status
@@ -636,5 +704,14 @@ def save_interview(
         )
         return hx_redirect(request, _page_url(ctx, interview_id) + counts)
     raise FormError(
-        _edit_form(request, session, ctx, interview, values=values, errors=errors, status=status)
+        _edit_form(
+            request,
+            session,
+            ctx,
+            interview,
+            values=values,
+            errors=errors,
+            status=status,
+            compare=compare,
+        )
     )

@@ -5,6 +5,7 @@ from typing import Any
 
 from sqlalchemy import Engine, event
 
+from app.research.pages import notes_difference
 from tests.factories import Api
 from tests.pages import Web, soup
 
@@ -153,6 +154,24 @@ def test_editing_the_notes_keeps_highlights_on_their_words(api: Api, web: Web) -
     assert stale.status_code == 409
     assert soup(stale).find(id="notes").get_text() == "Lost?"
     assert "Someone else changed this" in soup(stale).find(class_="form-error").get_text()
+    compare = soup(stale).find("aside", class_="stale-compare")
+    rows = {
+        r.th.get_text(): [td.get_text() for td in r.find_all("td")] for r in compare.tbody("tr")
+    }
+    ((label, (yours, saved)),) = rows.items()
+    assert (label, yours) == ("Notes (where they first differ)", "Lost?")
+    assert saved.startswith("Ana: A new opening line.\n\n") and saved.endswith(" …")
+
+
+def test_where_two_versions_of_long_notes_part_is_shown_not_the_whole_notes() -> None:
+    theirs = "\n\n".join(f"Ana: Paragraph {i} about month end." for i in range(20_000))
+    mine = theirs.replace("Paragraph 15000 about", "Paragraph 15000, typed again, about")
+    assert notes_difference(theirs, theirs) is None
+    differs = notes_difference(mine, theirs)
+    assert differs is not None
+    yours, saved = differs
+    assert yours.startswith("… Ana: Paragraph 15000, typed again") and len(yours) < 200
+    assert saved.startswith("… Ana: Paragraph 15000 about month end.")
 
 
 def test_a_detached_highlight_is_listed_apart(api: Api, web: Web) -> None:
