@@ -205,9 +205,19 @@ def change_role(
         raise InvalidInput("role: choose one of viewer, contributor, decider, admin.")
     if not version.isdigit():
         raise InvalidInput("version: reload the page, then change the role again.")
-    membership, user = workspaces.change_role(
-        session=session, ctx=ctx, user_id=user_id, role=Role(role), version=int(version)
-    )
+    try:
+        membership, user = workspaces.change_role(
+            session=session, ctx=ctx, user_id=user_id, role=Role(role), version=int(version)
+        )
+    except AppError as exc:
+        if not is_htmx(request):
+            raise
+        # Refused in place: the row comes back showing the role it still has, and why.
+        membership, user = workspaces.member_of(session, ctx, user_id)
+        context = {"ctx": ctx, "membership": membership, "user": user, "roles": list(Role)}
+        return render(
+            request, "workspaces/_member_row.html", context | {"is_admin": True, "refused": exc}
+        )
     if is_htmx(request):
         # Changed in place: the row comes back with the new version and says so.
         context = {"ctx": ctx, "membership": membership, "user": user, "roles": list(Role)}

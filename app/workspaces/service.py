@@ -190,6 +190,19 @@ def access_message(*, ctx: WorkspaceContext, email: str, role: Role) -> str:
     )
 
 
+def member_of(session: Session, ctx: WorkspaceContext, user_id: int) -> tuple[Membership, User]:
+    """A member's row and account, as they are now."""
+    membership = session.exec(
+        select(Membership)
+        .where(Membership.workspace_id == ctx.id, Membership.user_id == user_id)
+        .execution_options(populate_existing=True)
+    ).first()
+    user = session.get(User, user_id)
+    if membership is None or user is None:
+        raise NotFound(f"User {user_id} is not a member of this workspace.")
+    return membership, user
+
+
 def change_role(
     *, session: Session, ctx: WorkspaceContext, user_id: int, role: Role, version: int
 ) -> tuple[Membership, User]:

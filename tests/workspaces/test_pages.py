@@ -95,6 +95,20 @@ def test_last_admin_cannot_step_down_or_be_removed_on_the_page(api: Api, web: We
     assert [m["role"] for m in api.ok(api.get("members"))] == ["admin"]
 
 
+def test_a_refused_inline_role_change_shows_the_role_kept_and_why(api: Api, web: Web) -> None:
+    version = role_form_version(web, api.user_id)
+    row = web.post(
+        f"settings/members/{api.user_id}/role",
+        {"role": "viewer", "version": version},
+        headers={"HX-Request": "true", "HX-Target": f"member-{api.user_id}"},
+    )
+    assert row.status_code == 200  # the row is swapped back in place
+    page = soup(row)
+    assert page.find("option", selected=True)["value"] == "admin"
+    assert "Not changed" in page.find(role="alert").get_text()
+    assert "last admin" in page.find(role="alert").get_text()
+
+
 def test_role_change_on_the_page_is_made_against_the_version_shown(api: Api, web: Web) -> None:
     carol = api.as_member("carol@example.com", "viewer")
     shown = role_form_version(web, carol.user_id)
