@@ -55,6 +55,8 @@ def test_a_memo_link_shows_the_frozen_memo(api: Api) -> None:
     page = TestClient(api.client.app).get(made["link"].removeprefix("http://testserver"))
     assert page.status_code == 200 and "They pay today" in page.text
     assert "Decision memo: Onboarding takes weeks" in soup(page).find("h1").get_text()
+    banner = soup(page).find(id="shared-banner").get_text()
+    assert banner.startswith("Read-only link shared by ") and "it works until 20" in banner
 
 
 def test_revoked_expired_and_forged_links_are_refused(
