@@ -67,6 +67,10 @@ def _settings_page(
     )
     segments_pager = Pager(total=segments_total, offset=segments_offset)
     tokens = personal_tokens(session=session, user_id=ctx.user_id)
+    pending = invitations.pending(session=session, ctx=ctx) if ctx.can(Role.admin) else []
+    invitations_pager = Pager(
+        total=len(pending), offset=offset_param(request, "invitations_offset")
+    )
     deleted_segment = None
     raw = request.query_params.get("segment_deleted", "")
     if (segment_id := whole_number(raw)) is not None:
@@ -82,7 +86,10 @@ def _settings_page(
         "tokens": tokens,
         "new_token": new_token,
         "invitation_sent": invitation_sent,
-        "invitations": invitations.pending(session=session, ctx=ctx) if ctx.can(Role.admin) else [],
+        "invitations": pending[
+            invitations_pager.offset : invitations_pager.offset + PAGE_SIZE
+        ],
+        "invitations_pager": invitations_pager,
         "former_members": workspaces.former_members(session=session, ctx=ctx),
         "now": utcnow(),
         "share_created": share_created,

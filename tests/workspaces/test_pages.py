@@ -198,3 +198,16 @@ def test_roles_change_inline_and_people_who_left_keep_their_name(api: Api, web: 
     assert "carol (carol@example.com), left" in left.get_text()
     made = api.ok(api.get("audit", params={"entity": "problem", "actor_id": carol.user_id}))
     assert made["items"][0]["actor_name"] == "carol"
+
+
+def test_pending_invitations_are_listed_a_page_at_a_time(api: Api, web: Web) -> None:
+    for i in range(27):
+        invite = {"email": f"p{i:02d}@example.com", "role": "viewer"}
+        api.ok(api.post("invitations", json=invite), 201)
+    first = soup(web.get("settings")).find(id="invitations")
+    assert len(first.find("ul", class_="invitations").find_all("li")) == 25
+    pager = first.find("nav", class_="pager")
+    assert "1\u201325 of 27" in pager.get_text()
+    second = soup(web.get("settings?invitations_offset=25")).find(id="invitations")
+    emails = [li.strong.get_text() for li in second.find("ul", class_="invitations")("li")]
+    assert emails == ["p01@example.com", "p00@example.com"]  # the oldest, on the last page
