@@ -86,9 +86,7 @@ def _settings_page(
         "tokens": tokens,
         "new_token": new_token,
         "invitation_sent": invitation_sent,
-        "invitations": pending[
-            invitations_pager.offset : invitations_pager.offset + PAGE_SIZE
-        ],
+        "invitations": pending[invitations_pager.offset : invitations_pager.offset + PAGE_SIZE],
         "invitations_pager": invitations_pager,
         "former_members": workspaces.former_members(session=session, ctx=ctx),
         "now": utcnow(),
