@@ -3,6 +3,7 @@ action, in bounded statements (chunks of ids), whatever the number of items."""
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
@@ -14,9 +15,9 @@ from app.db import touch_problems, utcnow
 from app.enums import Frequency, InterviewKind, Signal, Stance
 from app.errors import Conflict, InvalidInput, NotFound
 from app.kit.audit import AuditEvent, record
-from app.kit.rows import ensure_in_workspace
+from app.kit.rows import Page, ensure_in_workspace, paginate, rows_by_id
 from app.problems.models import Problem
-from app.research.models import EvidenceItem, Interview, InterviewProblem
+from app.research.models import EvidenceItem, Interview, InterviewProblem, Participant
 from app.validation import Id
 from app.workspaces.deps import WorkspaceContext
 
@@ -394,3 +395,68 @@ def _remove_coverage(session: Session, interview_ids: list[int], problem_id: int
                 )
             )
         )
+
+
+@dataclass
+class EvidenceList:
+    """One page of the evidence a filter keeps, with what the page shows beside each item."""
+
+    items: list[EvidenceItem]
+    total: int
+    problems: dict[int, Problem]
+    participants: dict[int, Participant]
+    interviews: dict[int, Interview]
+
+
+def evidence_list(
+    *, session: Session, ctx: WorkspaceContext, f: EvidenceSelection, offset: int, limit: int
+) -> EvidenceList:
+    """The items the filter keeps, newest first, one page of them and their total."""
+    items, total = paginate(
+        session,
+        selection_query(ctx, f),
+        Page(limit=limit, offset=offset),
+        order_by=(col(EvidenceItem.id).desc(),),
+    )
+    return EvidenceList(
+        items=items,
+        total=total,
+        problems=rows_by_id(session, Problem, ctx, (i.problem_id for i in items)),
+        participants=rows_by_id(
+            session, Participant, ctx, (i.participant_id for i in items if i.participant_id)
+        ),
+        interviews=rows_by_id(
+            session, Interview, ctx, (i.interview_id for i in items if i.interview_id)
+        ),
+    )
+
+
+def describe(*, session: Session, ctx: WorkspaceContext, event_id: int) -> dict[str, Any] | None:
+    """What a bulk edit did, for the notice that offers to undo it (None: not one of ours)."""
+    event = session.exec(
+        select(AuditEvent).where(
+            AuditEvent.id == event_id,
+            AuditEvent.workspace_id == ctx.id,
+            AuditEvent.action == BULK_ACTION,
+        )
+    ).first()
+    if event is None or event.before is None or event.after is None:
+        return None
+    undone = session.exec(
+        select(AuditEvent).where(
+            AuditEvent.workspace_id == ctx.id,
+            AuditEvent.action == UNDO_ACTION,
+            AuditEvent.entity_id == event_id,
+        )
+    ).first()
+    change = event.after["change"]
+    target = change.get("problem_id")
+    return {
+        "id": event_id,
+        "action": event.after["action"],
+        "count": len(event.before["items"]),
+        "skipped": len(event.after["skipped"]),
+        "change": change,
+        "target": session.get(Problem, target) if target else None,
+        "undone": None if undone is None else undone.after,
+    }
