@@ -61,6 +61,7 @@ EXPECTED: dict[str, Role] = {
     "POST /share-links": DECIDER,
     "DELETE /share-links/{share_link_id}": DECIDER,
     "POST /evidence/bulk": CONTRIBUTOR,
+    "PUT /import/columns": CONTRIBUTOR,
     "POST /evidence/bulk/{event_id}/undo": CONTRIBUTOR,
 }
 WRITERS = {
@@ -237,6 +238,8 @@ def request_for(world: World, method: str, route: str, url: str) -> dict[str, An
         else:
             fields = {"occurred_on": "2026-10-01"}
         return {"data": fields, "files": {"file": ("call.vtt", vtt)}}
+    if route == "/import/columns":
+        return {"json": {"columns": {"Who": "participant"}}}
     if route == "/evidence/bulk":
         return {"json": {"ids": [world.rows["evidence"]["id"]], "change": {"severity": 2}}}
     if route == "/interviews/{row_id}/highlights":
