@@ -374,6 +374,27 @@ def _check_row(raw: dict[str, str], line: int, problems: _Problems) -> ImportRow
     )
 
 
+def map_columns_loosely(
+    header: list[str], *, session: Session, ctx: WorkspaceContext
+) -> tuple[dict[str, str], list[str]]:
+    """Like map_columns, without refusing a file that lacks a required column (for the
+    mapping step: what is known already)."""
+    try:
+        return map_columns(header, remembered_mapping(session, ctx))
+    except InvalidInput as exc:
+        missing = set(exc.details["missing"])
+        known: dict[str, str] = {}
+        remembered = remembered_mapping(session, ctx)
+        for name in header:
+            key = _header_key(name)
+            target = remembered.get(key) or next(
+                (f for f, aliases in COLUMNS.items() if key in aliases), None
+            )
+            if target and target not in missing and target not in known:
+                known[target] = name
+        return known, []
+
+
 def remembered_mapping(session: Session, ctx: WorkspaceContext) -> dict[str, str]:
     """The workspace's column mapping from its last mapping step (header key -> field)."""
     row = session.get(CsvColumnMapping, ctx.id)
