@@ -149,13 +149,19 @@ def evidence_csv(*, session: Session, ctx: WorkspaceContext) -> str:
     ).all()
     interviews = {
         i.id: i
-        for i in session.exec(select(Interview).where(Interview.workspace_id == ctx.id)).all()
+        for i in session.exec(
+            select(Interview).where(Interview.workspace_id == ctx.id).options(with_notes())
+        ).all()
     }
     participants = {
         p.id: p
         for p in session.exec(select(Participant).where(Participant.workspace_id == ctx.id)).all()
     }
-    segments = _names(session, Segment, {p.segment_id for p in participants.values()})
+    segment_ids = {p.segment_id for p in participants.values() if p.segment_id is not None}
+    segments = {
+        s.id or 0: s
+        for s in session.exec(select(Segment).where(col(Segment.id).in_(segment_ids))).all()
+    }
     titles = dict(
         session.exec(select(Problem.id, Problem.title).where(Problem.workspace_id == ctx.id)).all()
     )
@@ -163,17 +169,23 @@ def evidence_csv(*, session: Session, ctx: WorkspaceContext) -> str:
     header = [
         "id", "participant", "segment", "interview_date", "interview_kind", "quote", "problem",
         "stance", "signal", "severity", "frequency", "problem_id", "interview_id", "logged_by",
-        "logged_at",
+        "logged_at", "interview_title", "interview_notes", "participant_title", "organisation",
+        "contact", "segment_size",
     ]  # fmt: skip
     rows = []
+    told: set[int] = set()  # interviews whose notes a row carried already: once is enough
     for e in items:
         interview = interviews.get(e.interview_id)
         person = participants.get(e.participant_id)
+        segment = segments.get(person.segment_id or 0) if person else None
+        first = interview is not None and interview.id not in told
+        if interview is not None:
+            told.add(interview.id or 0)
         rows.append(
             [
                 e.id,
                 person.name if person else "",
-                segments.get(person.segment_id or 0, "") if person else "",
+                segment.name if segment else "",
                 interview.occurred_on.isoformat() if interview else "",
                 interview.kind if interview else "",
                 e.quote,
@@ -186,6 +198,12 @@ def evidence_csv(*, session: Session, ctx: WorkspaceContext) -> str:
                 e.interview_id,
                 users.get(e.created_by or 0, ""),
                 e.created_at.isoformat(),
+                interview.title if interview else "",
+                interview.notes if interview and first else "",
+                person.title if person else "",
+                person.organisation if person else "",
+                person.contact if person else "",
+                segment.size if segment else None,
             ]
         )
     return _csv(header, rows)
