@@ -211,6 +211,13 @@ def _header_key(name: str) -> str:
     return name.strip().lower().replace(" ", "_").replace("-", "_")
 
 
+def _target(key: str, remembered: dict[str, str]) -> str | None:
+    """The field a header holds: as the workspace mapped it, else by its usual names."""
+    if key in remembered:
+        return remembered[key] if remembered[key] in COLUMNS else None
+    return next((f for f, aliases in COLUMNS.items() if key in aliases), None)
+
+
 def map_columns(
     header: list[str], remembered: dict[str, str] | None = None
 ) -> tuple[dict[str, str], list[str]]:
@@ -221,11 +228,7 @@ def map_columns(
     ignored = []
     remembered = remembered or {}
     for name in header:
-        key = _header_key(name)
-        if key in remembered:
-            target: str | None = remembered[key] if remembered[key] in COLUMNS else None
-        else:
-            target = next((f for f, aliases in COLUMNS.items() if key in aliases), None)
+        target = _target(_header_key(name), remembered)
         if target is None or target in mapping:
             ignored.append(name)
         else:
@@ -374,25 +377,15 @@ def _check_row(raw: dict[str, str], line: int, problems: _Problems) -> ImportRow
     )
 
 
-def map_columns_loosely(
-    header: list[str], *, session: Session, ctx: WorkspaceContext
-) -> tuple[dict[str, str], list[str]]:
-    """Like map_columns, without refusing a file that lacks a required column (for the
-    mapping step: what is known already)."""
-    try:
-        return map_columns(header, remembered_mapping(session, ctx))
-    except InvalidInput as exc:
-        missing = set(exc.details["missing"])
-        known: dict[str, str] = {}
-        remembered = remembered_mapping(session, ctx)
-        for name in header:
-            key = _header_key(name)
-            target = remembered.get(key) or next(
-                (f for f, aliases in COLUMNS.items() if key in aliases), None
-            )
-            if target and target not in missing and target not in known:
-                known[target] = name
-        return known, []
+def known_columns(header: list[str], *, session: Session, ctx: WorkspaceContext) -> dict[str, str]:
+    """Field -> header for the columns already placed (for the mapping step's choices)."""
+    remembered = remembered_mapping(session, ctx)
+    known: dict[str, str] = {}
+    for name in header:
+        target = _target(_header_key(name), remembered)
+        if target is not None and target not in known:
+            known[target] = name
+    return known
 
 
 def remembered_mapping(session: Session, ctx: WorkspaceContext) -> dict[str, str]:
@@ -832,16 +825,13 @@ def _interviews_for(
                     "occurred_on": occurred_on,
                     "participant_id": participant_id,
                     "conducted_by": ctx.user_id,
-                    "title": said[(participant_id, occurred_on, kind)].interview_title
-                    if (participant_id, occurred_on, kind) in said
-                    and said[(participant_id, occurred_on, kind)].interview_title
-                    else f"Imported: {resolved.display.get(names[participant_id], '')}, "
+                    "title": _said(said, key, "interview_title")
+                    or f"Imported: {resolved.display.get(names[participant_id], '')}, "
                     f"{occurred_on.isoformat()}",
-                    "notes": said[(participant_id, occurred_on, kind)].interview_notes
-                    if (participant_id, occurred_on, kind) in said
-                    else "",
+                    "notes": _said(said, key, "interview_notes"),
                 }
-                for participant_id, occurred_on, kind in missing
+                for key in missing
+                for participant_id, occurred_on, kind in [key]
             ]
             ids = _insert_rows(session, Interview, values)
             _audit_created(session, ctx, "interview", values, ids, now)
@@ -849,6 +839,12 @@ def _interviews_for(
                 resolved.interviews[key] = interview_id
             resolved.report["interviews"] += len(missing)
     return [resolved.interviews[key] for key in keys]
+
+
+def _said(said: dict[tuple[int, date, str], ImportRow], key: Any, name: str) -> str:
+    """What the first row of an interview that says something says of it ("" if none)."""
+    row = said.get(key)
+    return str(getattr(row, name)) if row is not None else ""
 
 
 def _audit_created(

@@ -94,7 +94,7 @@ def run_page(request: Request, ctx: WorkspaceDep, session: SessionDep, run_id: I
             if exc.code != "missing_columns":
                 raise
             header = csv_import.read_header(data)
-            known, _ = csv_import.map_columns_loosely(header, session=session, ctx=ctx)
+            known = csv_import.known_columns(header, session=session, ctx=ctx)
             context |= {
                 "mapping_step": exc.message,
                 "header": header,
