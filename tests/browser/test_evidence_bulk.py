@@ -37,6 +37,10 @@ def test_filter_select_all_matching_move_then_undo(
     assert "20 items match this filter" in page.inner_text("main")
     shoot(page, output_dir, "evidence-list")
 
+    page.check("#pick-page")
+    assert page.locator("input[name=ids]:checked").count() == 20
+    page.uncheck("#pick-page")
+    assert page.locator("input[name=ids]:checked").count() == 0
     page.check("input[name=scope][value=all]")
     page.select_option("#to_problem", label="Exports break")
     page.click("button[name=do][value=change]")
