@@ -100,3 +100,23 @@ def test_an_unreadable_filter_is_a_plain_error(api: Api, web: Web) -> None:
     response = web.get("evidence?severity=9")
     assert response.status_code == 422
     assert "severity" in response.text
+
+
+def test_an_item_edited_after_the_list_was_loaded_is_left_alone_and_said(
+    api: Api, web: Web
+) -> None:
+    w = world(api)
+    listed = soup(web.get(f"evidence?problem_id={w['bugs']['id']}"))
+    seen_at = listed.find("input", attrs={"name": "seen_at"})["value"]
+    edited = w["crash"][0]
+    api.ok(api.patch(f"evidence/{edited['id']}", json={"version": 1, "severity": 2}))
+
+    form = {"scope": "all", "f_problem_id": str(w["bugs"]["id"]), "seen_at": seen_at}
+    done = web.post("evidence/bulk", form | {"to_severity": "5", "do": "change"})
+
+    notice = soup(web.get(done.headers["location"])).select_one(".notice").get_text(" ")
+    assert "Changed 3 evidence items" in " ".join(notice.split())
+    assert "1 item changed by someone else since you loaded the list was left as it was" in (
+        " ".join(notice.split())
+    )
+    assert api.ok(api.get(f"evidence/{edited['id']}"))["severity"] == 2
