@@ -27,6 +27,7 @@ from app.experiments.api import routers as experiment_routers
 from app.headers import HeadedFastAPI
 from app.problems import pages as problems_pages
 from app.problems.api import router as problems_router
+from app.research import evidence_pages
 from app.research import pages as research_pages
 from app.research.api import routers as research_routers
 from app.scorecards import pages as scorecards_pages
@@ -217,6 +218,7 @@ PAGE_ROUTERS = (
     scorecards_pages.router,
     problems_pages.router,
     research_pages.router,
+    evidence_pages.router,
     experiments_pages.router,
     decisions_pages.router,
     workspaces_pages.router,

@@ -63,3 +63,18 @@ document.addEventListener("DOMContentLoaded", function () {
     sessionStorage.removeItem(key);
   }
 });
+
+// A header checkbox ticks (or clears) every item checkbox of the form it names.
+document.addEventListener("change", function (event) {
+  const box = event.target instanceof HTMLInputElement ? event.target : null;
+  if (!box || !box.hasAttribute("data-check-all")) {
+    return;
+  }
+  const form = document.querySelector(box.getAttribute("data-check-all"));
+  if (!form || !form.id) {
+    return;
+  }
+  document.querySelectorAll('input[type="checkbox"][form="' + form.id + '"]').forEach(function (item) {
+    item.checked = box.checked;
+  });
+});

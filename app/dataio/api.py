@@ -4,11 +4,12 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response, StreamingResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from app.auth.deps import CurrentUser
 from app.dataio import csv_export, csv_import, export, participants
 from app.db import SessionDep
+from app.errors import error_response
 from app.kit.rows import get_row
 from app.research.models import Participant, ParticipantRead
 from app.validation import Id
@@ -110,7 +111,25 @@ class ImportPreview(BaseModel):
     rows: int
     good_rows: int
     errors: list[csv_import.RowError]
+    error_groups: list[csv_import.ErrorGroup] = Field(
+        description="The same errors together: one entry per reason, with a count."
+    )
+    new_problems: dict[str, int] = Field(
+        description="With `create_problems`: the problems to create, and how many rows name each."
+    )
     preview: list[csv_import.ImportRow]
+
+
+CreateProblems = Annotated[
+    bool,
+    Form(description="Create the problems the rows name and the workspace lacks (by title)."),
+]
+
+
+class ColumnMapping(BaseModel):
+    columns: dict[str, str] = Field(
+        description='Header as written in the file -> the field it holds ("" to ignore it).'
+    )
 
 
 CsvFile = Annotated[UploadFile, File(description="CSV, UTF-8, one row per highlight.")]
@@ -123,19 +142,38 @@ CsvFile = Annotated[UploadFile, File(description="CSV, UTF-8, one row per highli
     description="Every bad row with its line number and reason, the column mapping, and the "
     "first rows as they would be imported.",
 )
-def preview_interviews(ctx: ContributorDep, session: SessionDep, file: CsvFile) -> Any:
+def preview_interviews(
+    ctx: ContributorDep, session: SessionDep, file: CsvFile, create_problems: CreateProblems = False
+) -> Any:
     # Checking only reads: end the write transaction this request began, so a large file does
     # not keep other writers waiting for SQLite's write lock.
     session.commit()
-    checked = csv_import.check_file(session=session, ctx=ctx, data=file.file.read())
+    checked = csv_import.check_file(
+        session=session, ctx=ctx, data=file.file.read(), create_problems=create_problems
+    )
     return ImportPreview(
         columns=checked.columns,
         ignored_columns=checked.ignored_columns,
         rows=checked.total,
         good_rows=len(checked.rows),
         errors=checked.errors,
+        error_groups=checked.error_groups,
+        new_problems=checked.new_problems,
         preview=checked.rows[: csv_import.PREVIEW_ROWS],
     )
+
+
+@router.put(
+    "/workspaces/{ws}/import/columns",
+    response_model=ColumnMapping,
+    summary="Remember how this workspace's CSV files name their columns",
+    description="Merged into the mapping kept so far; the previews and imports after it read "
+    "these headers as these fields.",
+    responses={422: error_response("An unknown field, or one field chosen for two columns.")},
+)
+def remember_columns(ctx: ContributorDep, session: SessionDep, payload: ColumnMapping) -> Any:
+    csv_import.remember_mapping(session, ctx, payload.columns)
+    return ColumnMapping(columns=csv_import.remembered_mapping(session, ctx))
 
 
 @router.post(
@@ -151,12 +189,15 @@ def import_interviews(
     session: SessionDep,
     file: CsvFile,
     good_rows: Annotated[bool, Form(description="Import the good rows, skip the bad.")] = False,
+    create_problems: CreateProblems = False,
 ) -> Any:
     # Checking only reads, and the import commits batch by batch on its own connections: end
     # the write transaction this request began, or its write lock (SQLite) would keep other
     # writers and the import's own batches waiting.
     session.commit()
-    checked = csv_import.check_file(session=session, ctx=ctx, data=file.file.read())
+    checked = csv_import.check_file(
+        session=session, ctx=ctx, data=file.file.read(), create_problems=create_problems
+    )
     session.commit()
     return csv_import.import_rows(
         engine=request.app.state.engine,

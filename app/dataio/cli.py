@@ -142,15 +142,26 @@ def import_interviews(
         bool, typer.Option("--good-rows", help="Import the good rows even if some are bad.")
     ] = False,
     email: EmailOption = "",
+    create_problems: Annotated[
+        bool,
+        typer.Option("--create-problems", help="Create the problems the rows name, if missing."),
+    ] = False,
 ) -> None:
     """Import highlights from a CSV file; a re-run of the same file adds nothing twice."""
 
     with engine_scope() as engine:
         with session_scope() as session:
             ctx = workspace_context(session, workspace, email)
-            checked = csv_import.check_file(session=session, ctx=ctx, data=file.read_bytes())
-        for error in checked.errors:
-            err_console.print(f"line {error.line}: {error.message}", highlight=False)
+            checked = csv_import.check_file(
+                session=session, ctx=ctx, data=file.read_bytes(), create_problems=create_problems
+            )
+        for group in checked.error_groups:
+            lines = ", ".join(str(n) for n in group.lines)
+            more = "..." if group.count > len(group.lines) else ""
+            where = (
+                f"line {lines}" if group.count == 1 else f"{group.count} rows (lines {lines}{more})"
+            )
+            err_console.print(f"{where}: {group.message}", highlight=False)
         if checked.errors and not good_rows:
             fail(
                 f"{len(checked.errors)} of {checked.total} rows are not valid (listed above), so "
@@ -179,7 +190,8 @@ def import_interviews(
             fail(exc.message)
     console.print(
         f"Imported {report.imported} highlights ({report.already_imported} already imported, "
-        f"{report.bad_rows} bad rows skipped); created {report.participants_created} "
+        f"{report.bad_rows} bad rows skipped); created {report.problems_created} problems, "
+        f"{report.participants_created} "
         f"participants, {report.segments_created} segments, {report.interviews_created} "
         "interviews.",
         highlight=False,

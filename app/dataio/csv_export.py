@@ -193,6 +193,11 @@ def evidence_csv(conn: Connection, workspace_id: int, size: int | None = None) -
             item.c.interview_id,
             user.c.name.label("logged_by"),
             item.c.created_at,
+            interview.c.title.label("interview_title"),
+            person.c.title.label("participant_title"),
+            person.c.organisation,
+            person.c.contact,
+            segment.c.size.label("segment_size"),
         )
         .outerjoin(
             interview,
@@ -207,7 +212,13 @@ def evidence_csv(conn: Connection, workspace_id: int, size: int | None = None) -
         .where(item.c.workspace_id == ours, item.c.deleted_at.is_(None))
         .order_by(item.c.id)
     )
+    told: set[int] = set()  # interviews whose notes a row carried already: once is enough
     for chunk in _chunks(conn, stmt, size):
+        # The notes go with an interview's first row only, read for this chunk's newcomers.
+        newcomers = {r.interview_id for r in chunk if r.interview_id is not None} - told
+        found = select(interview.c.id, interview.c.notes).where(interview.c.id.in_(newcomers))
+        notes: dict[int, str] = {row.id: row.notes for row in conn.execute(found)}
+        told |= newcomers
         yield _lines(
             [
                 r.id,
@@ -225,15 +236,27 @@ def evidence_csv(conn: Connection, workspace_id: int, size: int | None = None) -
                 r.interview_id,
                 r.logged_by or "",
                 r.created_at.isoformat(),
+                r.interview_title or "",
+                _first_notes(notes, r.interview_id),
+                r.participant_title or "",
+                r.organisation or "",
+                r.contact or "",
+                r.segment_size,
             ]
             for r in chunk
         )
 
 
+def _first_notes(notes: dict[int, str], interview_id: int | None) -> str:
+    """An interview's notes the first time one of its rows asks, then nothing."""
+    return str(notes.pop(interview_id, "") or "") if interview_id is not None else ""
+
+
 EVIDENCE_HEADER = [
     "id", "participant", "segment", "interview_date", "interview_kind", "quote", "problem",
     "stance", "signal", "severity", "frequency", "problem_id", "interview_id", "logged_by",
-    "logged_at",
+    "logged_at", "interview_title", "interview_notes", "participant_title", "organisation",
+    "contact", "segment_size",
 ]  # fmt: skip
 
 WRITERS: dict[str, Callable[[Connection, int, int | None], Iterator[str]]] = {

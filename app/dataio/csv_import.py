@@ -15,18 +15,20 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import Engine, func, insert
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
-from app.dataio.models import ImportedRow
+from app.dataio.models import CsvColumnMapping, ImportedRow
 from app.db import WRITE_INTENT, touch_problems, utcnow
 from app.enums import Frequency, InterviewKind, Signal, Stance
 from app.errors import InvalidInput, Unavailable
 from app.kit.audit import AuditEvent
-from app.problems.models import Problem
+from app.problems.models import Problem, ProblemCreate
+from app.problems.service import create_problem
 from app.research.models import (
+    NOTES_MAX,
     QUOTE_MAX,
     EvidenceItem,
     Interview,
@@ -50,6 +52,12 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "signal": ("signal",),
     "severity": ("severity",),
     "frequency": ("frequency",),
+    "interview_title": ("interview_title",),
+    "interview_notes": ("interview_notes", "notes"),
+    "participant_title": ("participant_title", "role", "job_title"),
+    "organisation": ("organisation", "organization", "participant_organisation", "company"),
+    "contact": ("contact", "participant_contact", "email"),
+    "segment_size": ("segment_size",),
 }
 REQUIRED = ("participant", "interview_date", "quote", "problem", "signal")
 BATCH_SIZE = 2000
@@ -67,6 +75,21 @@ class RowError(BaseModel):
     message: str
 
 
+class ErrorGroup(BaseModel):
+    """Rows refused for the same reason: one line of the preview, however many they are."""
+
+    message: str
+    count: int
+    lines: list[int] = Field(description="The first few line numbers.")
+    missing_problem: str | None = Field(
+        default=None, description="The title of the missing problem these rows name, if so."
+    )
+
+
+ERROR_LINES_SHOWN = 5
+NO_PROBLEM = "no problem with this title or id in the workspace"
+
+
 class ImportRow(BaseModel):
     """One good row, checked and resolved (its problem found in the workspace)."""
 
@@ -82,6 +105,14 @@ class ImportRow(BaseModel):
     signal: Signal
     severity: int | None
     frequency: Frequency | None
+    # What the rows say about the interview, participant and segment they create (the first
+    # row of each says it); not a part of the highlight, so not a part of its key.
+    interview_title: str = ""
+    interview_notes: str = ""
+    participant_title: str = ""
+    organisation: str = ""
+    contact: str = ""
+    segment_size: int | None = None
 
     @property
     def key(self) -> str:
@@ -108,10 +139,35 @@ class CheckedFile(BaseModel):
     ignored_columns: list[str]
     rows: list[ImportRow]
     errors: list[RowError]
+    new_problems: dict[str, int] = Field(
+        default_factory=dict, description="Problems to create: title -> rows naming it."
+    )
 
     @property
     def total(self) -> int:
         return len(self.rows) + len(self.errors)
+
+    @property
+    def error_groups(self) -> list[ErrorGroup]:
+        return group_errors(self.errors)
+
+
+def group_errors(errors: Iterable[RowError]) -> list[ErrorGroup]:
+    """Identical reasons together, most frequent first, with their first line numbers."""
+    groups: dict[str, ErrorGroup] = {}
+    for error in errors:
+        group = groups.get(error.message)
+        if group is None:
+            missing = None
+            if error.message.endswith(NO_PROBLEM) and error.message.startswith("problem '"):
+                missing = error.message.removeprefix("problem '").rsplit("': ", 1)[0]
+            group = groups[error.message] = ErrorGroup(
+                message=error.message, count=0, lines=[], missing_problem=missing
+            )
+        group.count += 1
+        if len(group.lines) < ERROR_LINES_SHOWN:
+            group.lines.append(error.line)
+    return sorted(groups.values(), key=lambda g: (-g.count, g.lines[0]))
 
 
 class ImportReport(BaseModel):
@@ -122,6 +178,7 @@ class ImportReport(BaseModel):
     participants_created: int = 0
     segments_created: int = 0
     interviews_created: int = 0
+    problems_created: int = 0
 
 
 # ---- reading and checking ----------------------------------------------------------------------
@@ -154,13 +211,24 @@ def _header_key(name: str) -> str:
     return name.strip().lower().replace(" ", "_").replace("-", "_")
 
 
-def map_columns(header: list[str]) -> tuple[dict[str, str], list[str]]:
-    """Field -> header name as written in the file, and the headers nobody reads."""
+def _target(key: str, remembered: dict[str, str]) -> str | None:
+    """The field a header holds: as the workspace mapped it, else by its usual names."""
+    if key in remembered:
+        return remembered[key] if remembered[key] in COLUMNS else None
+    return next((f for f, aliases in COLUMNS.items() if key in aliases), None)
+
+
+def map_columns(
+    header: list[str], remembered: dict[str, str] | None = None
+) -> tuple[dict[str, str], list[str]]:
+    """Field -> header name as written in the file, and the headers nobody reads. A header the
+    workspace mapped before (`remembered`: header key -> field, "" to ignore it) goes where it
+    went then."""
     mapping: dict[str, str] = {}
     ignored = []
+    remembered = remembered or {}
     for name in header:
-        key = _header_key(name)
-        target = next((f for f, aliases in COLUMNS.items() if key in aliases), None)
+        target = _target(_header_key(name), remembered)
         if target is None or target in mapping:
             ignored.append(name)
         else:
@@ -177,10 +245,16 @@ def map_columns(header: list[str]) -> tuple[dict[str, str], list[str]]:
     return mapping, ignored
 
 
+NEW_PROBLEM = 0  # the problem id of a row whose problem the import creates
+
+
 class _Problems:
     """The workspace's live problems, found by id or by title (case-insensitive)."""
 
-    def __init__(self, session: Session, ctx: WorkspaceContext) -> None:
+    def __init__(self, session: Session, ctx: WorkspaceContext, *, create: bool = False) -> None:
+        self.create = create
+        self.new: dict[str, str] = {}  # casefolded title -> the title as first written
+        self.new_counts: dict[str, int] = {}
         rows = session.exec(
             select(Problem.id, Problem.title).where(
                 Problem.workspace_id == ctx.id, col(Problem.deleted_at).is_(None)
@@ -199,7 +273,17 @@ class _Problems:
             raise ValueError(f"problem '{value}': several problems have this title; use its id")
         if value.isdigit() and int(value) in self.titles:
             return int(value)
-        raise ValueError(f"problem '{value}': no problem with this title or id in the workspace")
+        if self.create and not value.isdigit():
+            if len(value) > 200:
+                raise ValueError("problem title is longer than 200 characters")
+            key = value.casefold()
+            self.new.setdefault(key, value)
+            self.new_counts[key] = self.new_counts.get(key, 0) + 1
+            return NEW_PROBLEM
+        raise ValueError(f"problem '{value}': {NO_PROBLEM}")
+
+    def title_of(self, problem_id: int, value: str) -> str:
+        return self.new[value.casefold()] if problem_id == NEW_PROBLEM else self.titles[problem_id]
 
 
 def _choice(enum: Any, value: str, name: str) -> Any:
@@ -254,6 +338,22 @@ def _check_row(raw: dict[str, str], line: int, problems: _Problems) -> ImportRow
     segment = text("segment") or None
     if segment and len(segment) > 200:
         raise ValueError("segment is longer than 200 characters")
+    segment_size = None
+    if text("segment_size"):
+        size = text("segment_size").replace(",", "").replace("_", "")
+        if not size.isdigit() or len(size) > 12:
+            raise ValueError(f"segment size '{text('segment_size')}' is not a whole number")
+        segment_size = int(size)
+    limits = {
+        "interview_title": 200,
+        "interview_notes": NOTES_MAX,
+        "participant_title": 200,
+        "organisation": 200,
+        "contact": 500,
+    }
+    for name, limit in limits.items():
+        if len(text(name)) > limit:
+            raise ValueError(f"{name.replace('_', ' ')} is longer than {limit} characters")
     problem_id = problems.find(text("problem"))
     return ImportRow(
         line=line,
@@ -263,16 +363,71 @@ def _check_row(raw: dict[str, str], line: int, problems: _Problems) -> ImportRow
         kind=kind,
         quote=quote,
         problem_id=problem_id,
-        problem_title=problems.titles[problem_id],
+        problem_title=problems.title_of(problem_id, text("problem")),
         stance=stance,
         signal=signal,
         severity=severity,
         frequency=frequency,
+        interview_title=text("interview_title"),
+        interview_notes=(raw.get("interview_notes") or "").strip(),
+        participant_title=text("participant_title"),
+        organisation=text("organisation"),
+        contact=text("contact"),
+        segment_size=segment_size,
     )
 
 
-def check_file(*, session: Session, ctx: WorkspaceContext, data: bytes) -> CheckedFile:
-    """Read and check every row of a CSV file; nothing is written."""
+def known_columns(header: list[str], *, session: Session, ctx: WorkspaceContext) -> dict[str, str]:
+    """Field -> header for the columns already placed (for the mapping step's choices)."""
+    remembered = remembered_mapping(session, ctx)
+    known: dict[str, str] = {}
+    for name in header:
+        target = _target(_header_key(name), remembered)
+        if target is not None and target not in known:
+            known[target] = name
+    return known
+
+
+def remembered_mapping(session: Session, ctx: WorkspaceContext) -> dict[str, str]:
+    """The workspace's column mapping from its last mapping step (header key -> field)."""
+    row = session.get(CsvColumnMapping, ctx.id)
+    return dict(row.mapping) if row is not None else {}
+
+
+def remember_mapping(session: Session, ctx: WorkspaceContext, choices: dict[str, str]) -> None:
+    """Keep these choices (header as written -> field, "" to ignore) for the next files."""
+    for field_name in choices.values():
+        if field_name and field_name not in COLUMNS:
+            raise InvalidInput(f"'{field_name}' is not a column the import reads.")
+    taken = [f for f in choices.values() if f]
+    twice = sorted({f for f in taken if taken.count(f) > 1})
+    if twice:
+        raise InvalidInput(
+            f"Each field can come from one column only: {', '.join(twice)} chosen twice."
+        )
+    row = session.get(CsvColumnMapping, ctx.id) or CsvColumnMapping(workspace_id=ctx.id)
+    row.mapping = dict(row.mapping) | {_header_key(k): v for k, v in choices.items()}
+    row.updated_at = utcnow()
+    session.add(row)
+    session.flush()
+
+
+def read_header(data: bytes) -> list[str]:
+    """The file's first row, for the mapping step."""
+    text = decode(data)
+    first_line = text.split("\n", 1)[0]
+    delimiter = max(",;\t", key=first_line.count)
+    try:
+        return next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except (StopIteration, csv.Error):
+        return []
+
+
+def check_file(
+    *, session: Session, ctx: WorkspaceContext, data: bytes, create_problems: bool = False
+) -> CheckedFile:
+    """Read and check every row of a CSV file; nothing is written. With `create_problems`, a
+    problem title the workspace does not know is a problem to create, not a bad row."""
     text = decode(data)
     # The header row decides the delimiter (Excel writes ';' in some locales).
     first_line = text.split("\n", 1)[0]
@@ -284,9 +439,9 @@ def check_file(*, session: Session, ctx: WorkspaceContext, data: bytes) -> Check
         raise InvalidInput("The file is empty.", code="empty_file") from None
     except csv.Error as exc:
         raise InvalidInput(f"The file is not valid CSV: {exc}.") from exc
-    mapping, ignored = map_columns(header)
+    mapping, ignored = map_columns(header, remembered_mapping(session, ctx))
     index = {name: header.index(column) for name, column in mapping.items()}
-    problems = _Problems(session, ctx)
+    problems = _Problems(session, ctx, create=create_problems)
     rows: list[ImportRow] = []
     errors: list[RowError] = []
     while True:
@@ -324,7 +479,13 @@ def check_file(*, session: Session, ctx: WorkspaceContext, data: bytes) -> Check
             errors.append(RowError(line=line, message=str(exc)))
     if not rows and not errors:
         raise InvalidInput("The file has a header row but no rows to import.", code="empty_file")
-    return CheckedFile(columns=mapping, ignored_columns=ignored, rows=rows, errors=errors)
+    return CheckedFile(
+        columns=mapping,
+        ignored_columns=ignored,
+        rows=rows,
+        errors=errors,
+        new_problems={problems.new[k]: n for k, n in problems.new_counts.items()},
+    )
 
 
 # ---- writing -----------------------------------------------------------------------------------
@@ -341,7 +502,7 @@ class _Resolved:
     display: dict[str, str] = field(default_factory=dict)
     loaded: bool = False
     report: dict[str, int] = field(
-        default_factory=lambda: {"participants": 0, "segments": 0, "interviews": 0}
+        default_factory=lambda: {"participants": 0, "segments": 0, "interviews": 0, "problems": 0}
     )
 
 
@@ -369,6 +530,10 @@ def import_rows(
     touched: set[int] = set()
     size = batch_size or BATCH_SIZE
     try:
+        if checked.new_problems:
+            with writing(engine) as session:
+                created = _create_problems(session, ctx, checked, resolved)
+            touched |= set(created.values())
         for start in range(0, len(checked.rows), size):
             batch = checked.rows[start : start + size]
             with writing(engine) as session:
@@ -400,6 +565,7 @@ def import_rows(
         participants_created=resolved.report["participants"],
         segments_created=resolved.report["segments"],
         interviews_created=resolved.report["interviews"],
+        problems_created=resolved.report["problems"],
     )
 
 
@@ -482,6 +648,31 @@ def _write_batch(
     return rows
 
 
+def _create_problems(
+    session: Session, ctx: WorkspaceContext, checked: CheckedFile, resolved: _Resolved
+) -> dict[str, int]:
+    """Create the problems the rows name and the workspace lacks (one audited create each),
+    and point those rows at them."""
+    ids: dict[str, int] = {}
+    for title in checked.new_problems:
+        found = session.exec(
+            select(Problem.id).where(
+                Problem.workspace_id == ctx.id,
+                col(Problem.deleted_at).is_(None),
+                func.lower(Problem.title) == title.casefold(),
+            )
+        ).first()
+        if found is None:
+            found = create_problem(session=session, ctx=ctx, payload=ProblemCreate(title=title)).id
+            resolved.report["problems"] += 1
+        assert found is not None
+        ids[title.casefold()] = found
+    for row in checked.rows:
+        if row.problem_id == NEW_PROBLEM:
+            row.problem_id = ids[row.problem_title.casefold()]
+    return ids
+
+
 def _insert_rows(session: Session, model: Any, values: list[dict[str, Any]]) -> list[int]:
     """Insert rows of one batch (same workspace, author and created_at) in bulk; their ids in
     order. SQLite cannot return ordered ids from a bulk insert, so they are read back by that
@@ -515,7 +706,9 @@ def _snapshot(values: dict[str, Any]) -> dict[str, Any]:
     return {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in values.items()}
 
 
-def _segment_for(session: Session, ctx: WorkspaceContext, name: str, resolved: _Resolved) -> int:
+def _segment_for(
+    session: Session, ctx: WorkspaceContext, name: str, resolved: _Resolved, size: int | None
+) -> int:
     key = name.casefold()
     if key not in resolved.segments:
         found = session.exec(
@@ -526,7 +719,8 @@ def _segment_for(session: Session, ctx: WorkspaceContext, name: str, resolved: _
             )
         ).first()
         if found is None:
-            found = create_segment(session=session, ctx=ctx, payload=SegmentCreate(name=name)).id
+            payload = SegmentCreate(name=name, size=size)
+            found = create_segment(session=session, ctx=ctx, payload=payload).id
             resolved.report["segments"] += 1
         assert found is not None
         resolved.segments[key] = found
@@ -565,10 +759,10 @@ def _participants_for(
             "deleted_at": None,
             "version": 1,
             "name": row.participant,
-            "organisation": "",
-            "title": "",
-            "contact": "",
-            "segment_id": _segment_for(session, ctx, row.segment, resolved)
+            "organisation": row.organisation,
+            "title": row.participant_title,
+            "contact": row.contact,
+            "segment_id": _segment_for(session, ctx, row.segment, resolved, row.segment_size)
             if row.segment
             else None,
         }
@@ -591,6 +785,10 @@ def _interviews_for(
         (resolved.participants[row.participant.casefold()], row.occurred_on, row.kind.value)
         for row in rows
     ]
+    said: dict[tuple[int, date, str], ImportRow] = {}
+    for key, row in zip(keys, rows, strict=True):
+        if row.interview_title or row.interview_notes:
+            said.setdefault(key, row)
     unknown = {key for key in keys if key not in resolved.interviews}
     if unknown:
         participant_ids = {key[0] for key in unknown}
@@ -627,11 +825,13 @@ def _interviews_for(
                     "occurred_on": occurred_on,
                     "participant_id": participant_id,
                     "conducted_by": ctx.user_id,
-                    "title": f"Imported: {resolved.display.get(names[participant_id], '')}, "
+                    "title": _said(said, key, "interview_title")
+                    or f"Imported: {resolved.display.get(names[participant_id], '')}, "
                     f"{occurred_on.isoformat()}",
-                    "notes": "",
+                    "notes": _said(said, key, "interview_notes"),
                 }
-                for participant_id, occurred_on, kind in missing
+                for key in missing
+                for participant_id, occurred_on, kind in [key]
             ]
             ids = _insert_rows(session, Interview, values)
             _audit_created(session, ctx, "interview", values, ids, now)
@@ -639,6 +839,12 @@ def _interviews_for(
                 resolved.interviews[key] = interview_id
             resolved.report["interviews"] += len(missing)
     return [resolved.interviews[key] for key in keys]
+
+
+def _said(said: dict[tuple[int, date, str], ImportRow], key: Any, name: str) -> str:
+    """What the first row of an interview that says something says of it ("" if none)."""
+    row = said.get(key)
+    return str(getattr(row, name)) if row is not None else ""
 
 
 def _audit_created(

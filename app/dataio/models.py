@@ -1,8 +1,9 @@
 """Rows of data import: which CSV rows were already imported, so a re-run adds nothing."""
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Text, UniqueConstraint
+from sqlalchemy import JSON, Text, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from app.db import UTCDateTime, utcnow
@@ -42,9 +43,25 @@ class CsvImportRun(SQLModel, table=True):
     # checked (previewed), running, done or failed
     status: str = Field(default="checked", max_length=16)
     good_rows_only: bool = False
+    create_problems: bool = Field(
+        default=False,
+        sa_column_kwargs={"server_default": false()},
+        description="Create the problems the rows name and the workspace lacks.",
+    )
     processed_rows: int = 0
     imported: int = 0
     already_imported: int = 0
     message: str = Field(default="", max_length=1000)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class CsvColumnMapping(SQLModel, table=True):
+    """How a workspace's CSV files name their columns, remembered from its last mapping step:
+    a header (as compared: lower-case, underscores) -> the field it holds."""
+
+    __tablename__ = "csv_column_mapping"
+
+    workspace_id: int = Field(foreign_key="workspace.id", primary_key=True, ondelete="CASCADE")
+    mapping: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

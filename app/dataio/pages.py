@@ -47,11 +47,17 @@ def upload(request: Request, ctx: ContributorDep, session: SessionDep, form: For
         errors["file"] = "Choose a CSV file to upload."
     else:
         data = upload.file.read()
+        create_problems = form.get("create_problems") == "1"
+        checked: csv_import.CheckedFile | None = None
         try:
             text = csv_import.decode(data)
-            checked = csv_import.check_file(session=session, ctx=ctx, data=data)
+            checked = csv_import.check_file(
+                session=session, ctx=ctx, data=data, create_problems=create_problems
+            )
         except AppError as exc:
-            errors["file"] = exc.message
+            # Headers it does not know: the preview asks which column holds what.
+            if exc.code != "missing_columns" or not csv_import.read_header(data):
+                errors["file"] = exc.message
     if errors:
         context = _page_context(session, ctx) | {"errors": errors, "columns": csv_import.COLUMNS}
         raise FormError(render(request, "dataio/import.html", context, status=422))
@@ -61,10 +67,9 @@ def upload(request: Request, ctx: ContributorDep, session: SessionDep, form: For
         created_by=ctx.user_id,
         filename=(upload.filename or "upload.csv")[:200],
         content=text,
-        total_rows=checked.total,
-        good_rows=len(checked.rows),
-        bad_rows=len(checked.errors),
+        create_problems=create_problems,
     )
+    _count(run, checked)
     session.add(run)
     session.flush()
     return hx_redirect(request, f"/w/{ctx.workspace.slug}/import/{run.id}")
@@ -82,7 +87,24 @@ def run_page(request: Request, ctx: WorkspaceDep, session: SessionDep, run_id: I
         "sizes_note": _sizes_note(session, ctx),
     }
     if run.status in ("checked", "failed") or service.stalled(run):
-        checked = csv_import.check_file(session=session, ctx=ctx, data=run.content.encode())
+        data = run.content.encode()
+        try:
+            checked = csv_import.check_file(
+                session=session, ctx=ctx, data=data, create_problems=run.create_problems
+            )
+        except InvalidInput as exc:
+            if exc.code != "missing_columns":
+                raise
+            header = csv_import.read_header(data)
+            known = csv_import.known_columns(header, session=session, ctx=ctx)
+            context |= {
+                "mapping_step": exc.message,
+                "header": header,
+                "known": known,
+                "fields": list(csv_import.COLUMNS),
+                "required": csv_import.REQUIRED,
+            }
+            return render(request, "dataio/run.html", context)
         context |= {
             "checked": checked,
             "preview": checked.rows[: csv_import.PREVIEW_ROWS],
@@ -93,6 +115,50 @@ def run_page(request: Request, ctx: WorkspaceDep, session: SessionDep, run_id: I
 def _sizes_note(session: SessionDep, ctx: WorkspaceDep) -> str | None:
     """An import may create segments it cannot size: say what that does to reach."""
     return segment_sizes_note(session, ctx)
+
+
+def _count(run: CsvImportRun, checked: csv_import.CheckedFile | None) -> None:
+    run.total_rows = checked.total if checked else 0
+    run.good_rows = len(checked.rows) if checked else 0
+    run.bad_rows = len(checked.errors) if checked else 0
+
+
+def _recheck(session: Session, ctx: WorkspaceContext, run: CsvImportRun) -> None:
+    """Count the rows again after a choice that changes them (a mapping, creating problems)."""
+    try:
+        checked = csv_import.check_file(
+            session=session, ctx=ctx, data=run.content.encode(), create_problems=run.create_problems
+        )
+    except InvalidInput:
+        checked = None
+    _count(run, checked)
+    session.add(run)
+
+
+@router.post("/w/{ws}/import/{run_id}/columns")
+def map_columns(
+    request: Request, ctx: ContributorDep, session: SessionDep, form: FormDep, run_id: Id
+) -> Response:
+    """Say which column holds which field; the workspace keeps it for its next files."""
+    run = service.run_of(session=session, ctx=ctx, run_id=run_id)
+    header = csv_import.read_header(run.content.encode())
+    choices = {name: str(form.get(f"column_{i}") or "") for i, name in enumerate(header)}
+    csv_import.remember_mapping(session, ctx, choices)
+    _recheck(session, ctx, run)
+    return hx_redirect(request, f"/w/{ctx.workspace.slug}/import/{run.id}")
+
+
+@router.post("/w/{ws}/import/{run_id}/create-problems")
+def create_problems(
+    request: Request, ctx: ContributorDep, session: SessionDep, form: FormDep, run_id: Id
+) -> Response:
+    """Choose to create (or not) the problems the file names and the workspace lacks."""
+    run = service.run_of(session=session, ctx=ctx, run_id=run_id)
+    if run.status != "checked":
+        raise InvalidInput("This import has started: its choices are made.")
+    run.create_problems = form.get("create") == "1"
+    _recheck(session, ctx, run)
+    return hx_redirect(request, f"/w/{ctx.workspace.slug}/import/{run.id}")
 
 
 @router.get("/w/{ws}/import/{run_id}/progress")

@@ -111,7 +111,12 @@ def run_import(engine: Engine, run_id: int) -> None:
             assert workspace is not None and user is not None
             # The role was checked when the import was started.
             ctx = WorkspaceContext(workspace=workspace, user=user, role=Role.contributor)
-            checked = csv_import.check_file(session=session, ctx=ctx, data=run.content.encode())
+            checked = csv_import.check_file(
+                session=session,
+                ctx=ctx,
+                data=run.content.encode(),
+                create_problems=run.create_problems,
+            )
             source, good_rows_only = run.filename, run.good_rows_only
         report = csv_import.import_rows(
             engine=engine,

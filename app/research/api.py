@@ -11,7 +11,7 @@ from app.enums import InterviewKind, Role
 from app.errors import error_response
 from app.kit.collections import CollectionSpec, collection_router
 from app.kit.rows import get_for_update, get_row
-from app.research import repository, service
+from app.research import bulk, repository, service
 from app.research.deps import uploaded_transcript
 from app.research.models import (
     EvidenceCreate,
@@ -196,8 +196,41 @@ def create_highlight(
     return EvidenceRead.model_validate(item, from_attributes=True)
 
 
+# ---- bulk edits of evidence -------------------------------------------------------------------
+
+bulk_router = APIRouter(prefix="/workspaces/{ws}/evidence/bulk", tags=["evidence"])
+
+
+@bulk_router.post(
+    "",
+    response_model=bulk.BulkResult,
+    summary="Move, re-tag or delete many evidence items at once",
+    responses={422: error_response("Invalid change, unknown ids, or a stance the signal denies.")},
+)
+def bulk_edit(ctx: ContributorDep, session: SessionDep, payload: bulk.BulkEdit) -> Any:
+    """Select items by `ids` or by `filter`; apply `change` to all of them as one audited
+    action. Items edited after `seen_at` are left alone and listed in `skipped`."""
+    return bulk.apply(session=session, ctx=ctx, payload=payload)
+
+
+@bulk_router.post(
+    "/{event_id}/undo",
+    response_model=bulk.BulkResult,
+    summary="Undo a bulk edit of evidence",
+    responses={
+        404: error_response("No such bulk edit in this workspace."),
+        409: error_response("Undone already."),
+    },
+)
+def bulk_undo(ctx: ContributorDep, session: SessionDep, event_id: Id) -> Any:
+    """Put back the before values, the deleted items and the moved ones; items edited since
+    the bulk edit are left as they are and listed in `skipped`."""
+    return bulk.undo(session=session, ctx=ctx, event_id=event_id)
+
+
 routers = [
     *(collection_router(spec, WORKSPACE_ACCESS) for spec in (segments, participants, interviews)),
     transcripts,
+    bulk_router,
     collection_router(evidence, WORKSPACE_ACCESS),
 ]

@@ -60,6 +60,9 @@ EXPECTED: dict[str, Role] = {
     "GET /share-links": VIEWER,
     "POST /share-links": DECIDER,
     "DELETE /share-links/{share_link_id}": DECIDER,
+    "POST /evidence/bulk": CONTRIBUTOR,
+    "PUT /import/columns": CONTRIBUTOR,
+    "POST /evidence/bulk/{event_id}/undo": CONTRIBUTOR,
 }
 WRITERS = {
     "segments": ADMIN,
@@ -149,6 +152,9 @@ class World:
             return PATH_VALUES[name]
         if name == "user_id":
             return self.bystander_id
+        if name == "event_id":  # a fresh bulk edit for each caller to undo
+            body = {"ids": [self.rows["evidence"]["id"]], "change": {"severity": 3}}
+            return int(self.admin.ok(self.admin.post("evidence/bulk", json=body))["event_id"])
         # "/tests/{row_id}" -> "tests"; "{problem_id}" -> "problems"
         collection = route.split("/")[1] if name == "row_id" else name.removesuffix("_id") + "s"
         collection = collection.replace("share_links", "share-links")
@@ -232,6 +238,10 @@ def request_for(world: World, method: str, route: str, url: str) -> dict[str, An
         else:
             fields = {"occurred_on": "2026-10-01"}
         return {"data": fields, "files": {"file": ("call.vtt", vtt)}}
+    if route == "/import/columns":
+        return {"json": {"columns": {"Who": "participant"}}}
+    if route == "/evidence/bulk":
+        return {"json": {"ids": [world.rows["evidence"]["id"]], "change": {"severity": 2}}}
     if route == "/interviews/{row_id}/highlights":
         problem_id = world.rows["problems"]["id"]
         return {"json": {"start": 0, "end": 5, "problem_id": problem_id, "signal": "stated"}}
