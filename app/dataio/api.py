@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from app.auth.deps import CurrentUser
 from app.dataio import csv_export, csv_import, export, participants, refi
 from app.db import SessionDep
+from app.errors import error_response
 from app.kit.rows import get_row
 from app.research.models import Participant, ParticipantRead
 from app.validation import Id
@@ -90,6 +91,11 @@ def export_qdc(ctx: WorkspaceDep, session: SessionDep) -> Any:
     description="Each code (nested ones too) becomes a problem with its description as the "
     "statement; a code whose name a problem already has is skipped. The file is read as "
     "untrusted XML: no document type or entities; at most 2 MB.",
+    responses={
+        413: error_response("Larger than 2 MB, or more than 2,000 codes."),
+        415: error_response("Not an XML file."),
+        422: error_response("Not well-formed, a document type or entities, or no codes."),
+    },
 )
 async def import_codebook(
     ctx: ContributorDep,

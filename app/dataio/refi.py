@@ -17,6 +17,7 @@ the workspace already has a problem of that title.
 """
 
 import io
+import re
 import uuid
 import zipfile
 from dataclasses import dataclass, field
@@ -61,8 +62,18 @@ def _problems(session: Session, ctx: WorkspaceContext) -> list[Problem]:
     return list(session.exec(stmt.order_by(col(Problem.id))).all())
 
 
+# What XML 1.0 cannot hold (control characters, lone surrogates): replaced in names and
+# descriptions. The sources' text files keep the notes as they are, so offsets still hold.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _text(value: str) -> str:
+    return _NOT_XML.sub("\ufffd", value)
+
+
 def _element(parent: Any, ns: str, tag: str, attrs: dict[str, str] | None = None) -> Any:
-    return etree.SubElement(parent, f"{{{ns}}}{tag}", attrs or {})
+    clean = {name: _text(value) for name, value in (attrs or {}).items()}
+    return etree.SubElement(parent, f"{{{ns}}}{tag}", clean)
 
 
 def _codes(parent: Any, ctx: WorkspaceContext, problems: list[Problem], ns: str) -> None:
@@ -75,11 +86,12 @@ def _codes(parent: Any, ctx: WorkspaceContext, problems: list[Problem], ns: str)
             {"guid": guid(ctx, "problem", problem.id), "name": problem.title, "isCodable": "true"},
         )
         if problem.statement:
-            _element(code, ns, "Description").text = problem.statement
+            _element(code, ns, "Description").text = _text(problem.statement)
 
 
 def _root(ns: str, tag: str, attrs: dict[str, str]) -> Any:
-    return etree.Element(f"{{{ns}}}{tag}", attrs, nsmap={None: ns})
+    clean = {name: _text(value) for name, value in attrs.items()}
+    return etree.Element(f"{{{ns}}}{tag}", clean, nsmap={None: ns})
 
 
 def _xml(root: Any) -> bytes:

@@ -139,12 +139,17 @@ def test_a_project_holds_interviews_highlights_and_problems(
 
 
 def test_a_codebook_lists_the_problems(api: Api, world: dict[str, Any]) -> None:
+    api.problem(title="Bell\x07 rings", statement="Form feed\x0c here")  # not XML characters
     response = api.get("export/codebook.qdc")
     assert response.status_code == 200
     root = etree.fromstring(response.content)
     assert root.tag == f"{C}CodeBook"
     check_shape(root, C)
-    assert [c.get("name") for c in root.iter(f"{C}Code")] == ["Exports break", "Spreadsheet sprawl"]
+    assert [c.get("name") for c in root.iter(f"{C}Code")] == [
+        "Exports break",
+        "Spreadsheet sprawl",
+        "Bell\ufffd rings",
+    ]
 
 
 def test_a_codebook_is_imported_as_problems(api: Api) -> None:
