@@ -331,11 +331,15 @@ def _postgres_ranked(
         for match in matches
         for kind, where in filters.items()
     )
-    every = "to_tsquery('english', :every)"
-    tier = (
-        f"CASE WHEN document @@ (phraseto_tsquery('english', :phrase) && {every}) THEN 2"
-        f" WHEN document @@ {every} THEN 1 ELSE 0 END"
-    )
+    # Every row of a window of `every` holds every word: only the phrase is left to test.
+    phrase = "document @@ phraseto_tsquery('english', :phrase)"
+    if matches == ["every"]:
+        tier = f"CASE WHEN {phrase} THEN 2 ELSE 1 END"
+    else:
+        tier = (
+            "CASE WHEN NOT document @@ to_tsquery('english', :every) THEN 0"
+            f" WHEN {phrase} THEN 2 ELSE 1 END"
+        )
     found = (
         f"WITH hits AS ({windows}),"
         f" ranked AS (SELECT kind, id, passage, {tier} AS tier,"
