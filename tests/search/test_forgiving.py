@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from tests.factories import Api
-from tests.pages import Web
+from tests.pages import Web, soup
 
 QUOTES = {
     "rolls": "The forecast rolls over every Monday and nobody trusts it.",
@@ -132,3 +132,19 @@ def test_the_page_says_when_it_shows_some_of_the_words(
     assert "No result has all the words; showing results with some of them." in page.text
     page = web.get("search", params={"q": "predictions"})
     assert "No result has all the words" not in page.text
+
+
+def test_a_participant_name_on_a_hit_narrows_the_search_to_them(api: Api, web: Web) -> None:
+    problem = api.problem(title="Operations", statement="")
+    ana, ben = api.participant(name="Ana"), api.participant(name="Ben")
+    api.evidence(problem["id"], quote="Payroll is late", participant_id=ana["id"])
+    api.evidence(problem["id"], quote="Payroll is late again", participant_id=ben["id"])
+    page = soup(web.get("search", params={"q": "payroll"}))
+    link = page.find("a", string="Ana")
+    assert link is not None
+    narrowed = soup(web.get(link["href"]))
+    assert [q.get_text() for q in narrowed.select("#search-results blockquote")] == [
+        "Payroll is late"
+    ]
+    assert "Only Ana" in narrowed.get_text()
+    assert narrowed.find("input", attrs={"name": "participant_id"})["value"] == str(ana["id"])
