@@ -7,7 +7,7 @@ from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field
 
 from app.auth.deps import CurrentUser
-from app.dataio import csv_export, csv_import, export, participants
+from app.dataio import csv_export, csv_import, export, participants, refi
 from app.db import SessionDep
 from app.errors import error_response
 from app.kit.rows import get_row
@@ -54,6 +54,63 @@ def export_table_csv(
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+@router.get(
+    "/workspaces/{ws}/export/project.qdpx",
+    summary="Export interviews, highlights and problems as a REFI-QDA project",
+    description="A zip of `project.qde` and `sources/*.txt`: each interview is a text source "
+    "(its notes), each highlight placed in the notes a selection at its character offsets, "
+    "coded with its problem; problems are the codes. Opens in qualitative-analysis tools that "
+    "read the REFI-QDA standard.",
+    response_class=Response,
+    responses={200: {"content": {"application/zip": {}}}},
+)
+def export_qdpx(ctx: WorkspaceDep, session: SessionDep) -> Any:
+    return Response(
+        refi.project(session=session, ctx=ctx),
+        media_type="application/zip",
+        headers={
+            "Content-Disposition": f'attachment; filename="evident-{ctx.workspace.slug}.qdpx"'
+        },
+    )
+
+
+@router.get(
+    "/workspaces/{ws}/export/codebook.qdc",
+    summary="Export the problems as a REFI-QDA codebook",
+    response_class=Response,
+    responses={200: {"content": {"application/xml": {}}}},
+)
+def export_qdc(ctx: WorkspaceDep, session: SessionDep) -> Any:
+    return Response(
+        refi.codebook(session=session, ctx=ctx),
+        media_type="application/xml",
+        headers={"Content-Disposition": f'attachment; filename="evident-{ctx.workspace.slug}.qdc"'},
+    )
+
+
+@router.post(
+    "/workspaces/{ws}/import/codebook",
+    response_model=refi.CodebookImport,
+    status_code=201,
+    summary="Import a REFI-QDA codebook (.qdc) as problems",
+    description="Each code (nested ones too) becomes a problem with its description as the "
+    "statement; a code whose name a problem already has is skipped. The file is read as "
+    "untrusted XML: no document type or entities; at most 2 MB.",
+    responses={
+        413: error_response("Larger than 2 MB, or more than 2,000 codes."),
+        415: error_response("Not an XML file."),
+        422: error_response("Not well-formed, a document type or entities, or no codes."),
+    },
+)
+async def import_codebook(
+    ctx: ContributorDep,
+    session: SessionDep,
+    file: Annotated[UploadFile, File(description="A REFI-QDA codebook (.qdc).")],
+) -> Any:
+    content = await file.read(refi.MAX_CODEBOOK_BYTES + 1)
+    return refi.import_codebook(session=session, ctx=ctx, content=content)
 
 
 @router.post(

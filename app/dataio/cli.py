@@ -23,7 +23,7 @@ from app.cli import (
     validated,
 )
 from app.dataio import backup as backup_service
-from app.dataio import csv_import
+from app.dataio import csv_import, refi
 from app.dataio import export as export_service
 from app.dataio import participants as participant_service
 from app.dataio.csv_export import CSV_TABLES, prepare_csv, write_csv
@@ -330,21 +330,61 @@ def import_workspace(
     )
 
 
+@import_app.command("codebook")
+def import_codebook(
+    path: Annotated[Path, typer.Argument(help="A REFI-QDA codebook (.qdc).", exists=True)],
+    workspace: WorkspaceOption,
+    email: EmailOption = "",
+) -> None:
+    """Import a REFI-QDA codebook: each code becomes a problem (existing titles are skipped)."""
+    with session_scope() as session:
+        ctx = workspace_context(session, workspace, email)
+        try:
+            done = refi.import_codebook(session=session, ctx=ctx, content=path.read_bytes())
+        except AppError as exc:
+            fail(exc.message)
+    console.print(
+        f"Created {len(done.created)} problems; skipped {len(done.skipped)} that already exist.",
+        highlight=False,
+    )
+
+
 @app.command("export")
 def export(
     workspace: WorkspaceOption,
-    format: Annotated[str, typer.Option("--format", "-f", help="json or csv.")] = "json",
+    what: Annotated[
+        str | None,
+        typer.Argument(help="qdpx (REFI-QDA project) or qdc (codebook); same as --format."),
+    ] = None,
+    format: Annotated[str, typer.Option("--format", "-f", help="json, csv, qdpx or qdc.")] = "json",
     out: Annotated[Path | None, typer.Option("--out", "-o", help="File (default: stdout).")] = None,
     table: Annotated[
         str, typer.Option(help="For CSV: problems, interviews or evidence.")
     ] = "problems",
 ) -> None:
-    """Export a workspace: the whole of it as JSON, or one table as CSV. Written as it is
-    read, a few thousand rows at a time, so a large workspace takes little memory."""
-    if format not in ("json", "csv"):
-        fail("--format is json or csv.")
+    """Export a workspace: the whole of it as JSON, one table as CSV, or its interviews,
+    highlights and problems as a REFI-QDA project (qdpx) or its codebook (qdc). JSON and CSV
+    are written as they are read, a few thousand rows at a time, so a large workspace takes
+    little memory."""
+    format = what or format
+    if format not in ("json", "csv", "qdpx", "qdc"):
+        fail("The format is json, csv, qdpx or qdc.")
     if format == "csv" and table not in CSV_TABLES:
         fail(f"--table is one of {', '.join(CSV_TABLES)}.")
+    if format in ("qdpx", "qdc"):
+        if out is None:
+            fail(f"A {format} file is binary or XML: give --out FILE.")
+        with session_scope() as session:
+            ctx = workspace_context(session, workspace, "")
+            try:
+                build = refi.project if format == "qdpx" else refi.codebook
+                content = build(session=session, ctx=ctx)
+            except AppError as exc:
+                fail(exc.message)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(content)
+        err_console.print(f"Wrote the REFI-QDA {format} to [bold]{out}[/].", highlight=False)
+        return
     with session_scope() as session:
         ctx = workspace_context(session, workspace, "")
         if format == "csv":  # the problems' scores first, in their own transaction

@@ -19,8 +19,14 @@ router = APIRouter(prefix="/workspaces/{ws}", tags=["search"])
     "/search",
     response_model=service.SearchResults,
     summary="Search problems, interview notes and quotes",
-    description="Ranked best first; an exact phrase ranks above the same words scattered. "
-    "`title_html` and `snippet_html` are HTML-escaped, with matching words in `<mark>`.",
+    description="Every word must be found (stemmed: `rolling` finds `rolls`); common words "
+    'such as `the` or `us` are left out. `"a phrase"` finds the words side by side, '
+    "`-word` leaves out what holds a word, `a OR b` finds either, `roll*` any word starting "
+    "with `roll`. When fewer than 20 results hold every word, results holding some of them "
+    "are returned too and `matched` is `any` (else `all`); `all_words` says which hits hold "
+    "every word. Ranked best first: the exact phrase, then every word, then some words; "
+    "`score` follows that order. `title_html` and `snippet_html` are HTML-escaped, with "
+    "matching words in `<mark>`.",
 )
 def search(
     ctx: WorkspaceDep,
@@ -34,6 +40,9 @@ def search(
     segment_id: Annotated[
         Id | None, Query(description="Only from participants in this segment.")
     ] = None,
+    participant_id: Annotated[
+        Id | None, Query(description="Only this participant's interviews and quotes.")
+    ] = None,
     date_from: Annotated[date | None, Query(description="From this day (interview date).")] = None,
     date_to: Annotated[date | None, Query(description="Up to this day, included.")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
@@ -45,6 +54,7 @@ def search(
         interview_kind=interview_kind,
         problem_id=problem_id,
         segment_id=segment_id,
+        participant_id=participant_id,
         date_from=date_from,
         date_to=date_to,
         limit=limit,

@@ -9,6 +9,7 @@ from fastapi.responses import Response
 from app.db import SessionDep
 from app.errors import AppError
 from app.problems.repository import problems_by_title
+from app.research.models import Participant
 from app.research.repository import segments_by_name
 from app.search import service
 from app.search.repository import ResultKind, SearchQuery, terms
@@ -36,6 +37,11 @@ def _id(raw: str) -> int | None:
     return whole_number(raw)
 
 
+def _participant(session: SessionDep, workspace_id: int, pid: int | None) -> Participant | None:
+    row = session.get(Participant, pid) if pid is not None else None
+    return row if row is not None and row.workspace_id == workspace_id else None
+
+
 @router.get("/w/{ws}/search")
 def search_page(request: Request, ctx: WorkspaceDep, session: SessionDep) -> Response:
     """The form and, once there are words to look for, a page of ranked results."""
@@ -47,18 +53,22 @@ def search_page(request: Request, ctx: WorkspaceDep, session: SessionDep) -> Res
         "kind": kind if kind in get_args(ResultKind) else "",
         "problem_id": _id(params.get("problem_id", "")),
         "segment_id": _id(params.get("segment_id", "")),
+        "participant_id": _id(params.get("participant_id", "")),
         "date_from": _day(params.get("date_from", ""), "date_from", errors),
         "date_to": _day(params.get("date_to", ""), "date_to", errors),
     }
     results = None
     if q and not terms(q):
-        errors["q"] = "Type at least one word to search for."
+        errors["q"] = (
+            "Type at least one word to search for; common words such as “the” or “us” are left out."
+        )
     if q and not errors:
         query = SearchQuery(
             q=q[:200],
             kind=filters["kind"] or None,
             problem_id=filters["problem_id"],
             segment_id=filters["segment_id"],
+            participant_id=filters["participant_id"],
             date_from=filters["date_from"],
             date_to=filters["date_to"],
             limit=RESULTS_PER_PAGE,
@@ -85,5 +95,6 @@ def search_page(request: Request, ctx: WorkspaceDep, session: SessionDep) -> Res
         "kinds": KIND_OPTIONS,
         "problems": problems_by_title(session, ctx),
         "segments": segments_by_name(session, ctx),
+        "participant": _participant(session, ctx.id, filters["participant_id"]),
     }
     return render(request, "search/page.html", context, status=status)

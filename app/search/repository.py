@@ -36,10 +36,11 @@ from sqlalchemy import Date, bindparam, text
 from sqlmodel import Session
 
 from app.enums import InterviewKind
+from app.search import query as syntax
 
 ResultKind = Literal["problem", "interview", "evidence"]
 MARK_START, MARK_END = "\x02", "\x03"
-MAX_TERMS = 12
+FEW = 20  # fewer matches of every word: show those of some of the words
 RANK_WINDOW = 1_000  # at least TOTAL_CAP: a full window reads "1,000+"
 TOTAL_CAP = 1_000  # totals above it read "1,000+"
 
@@ -50,6 +51,7 @@ class SearchQuery(BaseModel):
     interview_kind: InterviewKind | None = None
     problem_id: int | None = None
     segment_id: int | None = None
+    participant_id: int | None = None
     date_from: date | None = None
     date_to: date | None = None
     limit: int = 20
@@ -61,6 +63,7 @@ class SearchRow(BaseModel):
     id: int
     score: float
     exact_phrase: bool
+    all_words: bool
     title: str
     snippet: str
     problem_id: int | None
@@ -77,11 +80,10 @@ class SearchPage:
     total: int  # live matches, up to TOTAL_CAP
     total_is_exact: bool  # false: there are TOTAL_CAP or more
     has_more: bool
+    matched: Literal["all", "any"] = "all"
 
 
-def terms(q: str) -> list[str]:
-    """The words of a query; punctuation and FTS syntax are dropped, so any input is safe."""
-    return re.findall(r"\w+", q.lower())[:MAX_TERMS]
+terms = syntax.terms
 
 
 # ---- where each kind of result lives ----------------------------------------------------------
@@ -155,6 +157,10 @@ def _filters(kind: ResultKind, query: SearchQuery, dialect: str) -> str | None:
             f"{_ALIAS[kind]}.participant_id IN (SELECT id FROM participant"
             " WHERE workspace_id = :ws AND segment_id = :segment_id)"
         )
+    if query.participant_id is not None:
+        if kind == "problem":
+            return None  # a problem is nobody's
+        parts.append(f"{_ALIAS[kind]}.participant_id = :participant_id")
     if query.interview_kind is not None:
         if kind == "problem":
             return None
@@ -185,15 +191,26 @@ class _Hit:
     kind: ResultKind
     id: int
     score: float
-    exact_phrase: bool
+    tier: int  # 2: the words as a phrase, 1: every word, 0: some of them
     passage: int | None = None  # PostgreSQL: the interview's best passage
 
 
+# A hit's score: its tier plus its relevance squeezed into [0, 1), so that the order shown
+# (tier, then relevance) is the order of the scores.
+def _score(tier: str, relevance: str) -> str:
+    return f"{tier} + {relevance} / (1.0 + {relevance})"
+
+
 def _sqlite_ranked(
-    session: Session, params: dict[str, Any], filters: dict[ResultKind, str], query: SearchQuery
+    session: Session,
+    params: dict[str, Any],
+    filters: dict[ResultKind, str],
+    query: SearchQuery,
+    tiers: list[int],
 ) -> tuple[list[_Hit], int]:
-    """One statement: the newest live matches of the phrase and of the scattered words, each
-    ranked by bm25 within its window; a page of them and how many there are."""
+    """One statement: the newest live matches of each tier (params `tier<n>`: the phrase,
+    every word, some words), each ranked by bm25 within its window; a page of them and how
+    many there are."""
     scopes = {kind: _LIVE[kind] + where for kind, where in filters.items()}
     by_code = {_CODE[kind]: kind for kind in scopes}
     if _narrow(query):
@@ -222,24 +239,23 @@ def _sqlite_ranked(
             f" AND {live} ORDER BY s.rowid DESC LIMIT :window"
         )
 
-    tiers = [f"phrase AS ({window('phrase')})"]
-    hits = "SELECT entry, rank, 1 AS exact FROM phrase"
-    if "scattered" in params:
-        tiers.append(f"scattered AS ({window('scattered')})")
-        hits += " UNION ALL SELECT entry, rank, 0 FROM scattered"
+    windows = ", ".join(f"t{tier} AS ({window(f'tier{tier}')})" for tier in tiers)
+    hits = " UNION ALL ".join(
+        f"SELECT entry, {_score(str(tier), 'max(-rank, 0.0)')} AS score, {tier} AS tier"
+        f" FROM t{tier}"
+        for tier in tiers
+    )
     sql = (
-        f"WITH {', '.join(tiers)}, hits AS ({hits})"
-        " SELECT entry, -rank AS score, exact, (SELECT count(*) FROM hits) AS total"
-        " FROM hits ORDER BY exact DESC, rank, entry DESC LIMIT :limit OFFSET :offset"
+        f"WITH {windows}, hits AS ({hits})"
+        " SELECT entry, score, tier, (SELECT count(*) FROM hits) AS total"
+        " FROM hits ORDER BY score DESC, tier DESC, entry DESC LIMIT :limit OFFSET :offset"
     )
     rows = _run(session, sql, params)
     if not rows and query.offset:
-        total = _run(
-            session, f"WITH {', '.join(tiers)} SELECT count(*) AS total FROM ({hits})", params
-        )
+        total = _run(session, f"WITH {windows} SELECT count(*) AS total FROM ({hits})", params)
         return [], int(total[0]["total"])
     found = [
-        _Hit(by_code[row["entry"] % 4], row["entry"] // 4, float(row["score"]), bool(row["exact"]))
+        _Hit(by_code[row["entry"] % 4], row["entry"] // 4, float(row["score"]), row["tier"])
         for row in rows
     ]
     return found, int(rows[0]["total"]) if rows else 0
@@ -276,7 +292,7 @@ _PG_TABLE = {"p": "problem", "sp": "search_passage", "e": "evidence_item"}
 RECENT_ROWS = 20_000
 
 
-def _postgres_window(kind: ResultKind, where: str) -> str:
+def _postgres_window(kind: ResultKind, where: str, match: str) -> str:
     """The newest RANK_WINDOW matches of one kind, in two parts read in turn: the matches
     among the table's newest RECENT_ROWS rows, then, only if they are too few, the older ones.
 
@@ -289,7 +305,7 @@ def _postgres_window(kind: ResultKind, where: str) -> str:
     recent = f"(SELECT max(id) FROM {_PG_TABLE[alias]}) - :recent"
     part = (
         f"SELECT {columns} {rows}{where}"
-        f" AND {alias}.search_document @@ plainto_tsquery('english', :q)"
+        f" AND {alias}.search_document @@ to_tsquery('english', :{match})"
         f" AND {alias}.id {{}} {recent} ORDER BY {alias}.id DESC"
     )
     # Without an ORDER BY of its own the union hands over the first part's rows before it
@@ -301,37 +317,54 @@ def _postgres_window(kind: ResultKind, where: str) -> str:
 
 
 def _postgres_ranked(
-    session: Session, params: dict[str, Any], filters: dict[ResultKind, str], query: SearchQuery
+    session: Session,
+    params: dict[str, Any],
+    filters: dict[ResultKind, str],
+    query: SearchQuery,
+    matches: list[str],
 ) -> tuple[list[_Hit], int]:
-    """The newest matches of each kind (a GIN index finds them), ranked by ts_rank with the
-    exact phrase first, an interview by its best passage; a page of them and how many."""
+    """The newest matches of each kind (a GIN index finds them) for each query of `matches`
+    (every word; then some of them), ranked by ts_rank with the exact phrase first, then
+    every word, an interview by its best passage; a page of them and how many."""
     windows = " UNION ALL ".join(
-        f"({_postgres_window(kind, where)})" for kind, where in filters.items()
+        f"({_postgres_window(kind, where, match)})"
+        for match in matches
+        for kind, where in filters.items()
     )
+    # Every row of a window of `every` holds every word: only the phrase is left to test.
+    phrase = "document @@ phraseto_tsquery('english', :phrase)"
+    if matches == ["every"]:
+        tier = f"CASE WHEN {phrase} THEN 2 ELSE 1 END"
+    else:
+        tier = (
+            "CASE WHEN NOT document @@ to_tsquery('english', :every) THEN 0"
+            f" WHEN {phrase} THEN 2 ELSE 1 END"
+        )
     found = (
         f"WITH hits AS ({windows}),"
-        " ranked AS (SELECT kind, id, passage,"
-        " ts_rank(document, plainto_tsquery('english', :q)) AS score,"
-        " document @@ phraseto_tsquery('english', :q) AS exact FROM hits"
+        f" ranked AS (SELECT kind, id, passage, {tier} AS tier,"
+        " ts_rank(document, to_tsquery('english', :ranking)) AS relevance FROM hits"
         # Scalar subqueries: one index look-up per row of the windows, never a hash of the
         # workspace's interviews (which the planner would pick for EXISTS).
         " WHERE (problem_id IS NULL OR (SELECT ep.deleted_at IS NULL FROM problem ep"
         " WHERE ep.id = hits.problem_id))"
         " AND (interview_id IS NULL OR (SELECT ei.deleted_at IS NULL FROM interview ei"
         " WHERE ei.id = hits.interview_id))),"
-        " best AS (SELECT DISTINCT ON (kind, id) kind, id, passage, score, exact FROM ranked"
-        " ORDER BY kind, id, exact DESC, score DESC, passage)"
+        f" scored AS (SELECT kind, id, passage, tier, {_score('tier', 'relevance')} AS score"
+        " FROM ranked),"
+        " best AS (SELECT DISTINCT ON (kind, id) kind, id, passage, score, tier FROM scored"
+        " ORDER BY kind, id, score DESC, passage)"
     )
     sql = (
-        f"{found} SELECT kind, id, passage, score, exact, (SELECT count(*) FROM best) AS total"
-        " FROM best ORDER BY exact DESC, score DESC, kind, id DESC LIMIT :limit OFFSET :offset"
+        f"{found} SELECT kind, id, passage, score, tier, (SELECT count(*) FROM best) AS total"
+        " FROM best ORDER BY score DESC, tier DESC, kind, id DESC LIMIT :limit OFFSET :offset"
     )
     rows = _run(session, sql, params)
     if not rows and query.offset:
         total = _run(session, f"{found} SELECT count(*) AS total FROM best", params)
         return [], int(total[0]["total"])
     hits = [
-        _Hit(row["kind"], row["id"], float(row["score"]), bool(row["exact"]), row["passage"])
+        _Hit(row["kind"], row["id"], float(row["score"]), row["tier"], row["passage"])
         for row in rows
     ]
     return hits, int(rows[0]["total"]) if rows else 0
@@ -342,38 +375,36 @@ def _postgres_ranked(
 
 def search(session: Session, *, workspace_id: int, query: SearchQuery) -> SearchPage:
     """A page of the best matches of a query in one workspace, best first; live rows only."""
-    words = terms(query.q)
+    parsed = syntax.parse(query.q)
     dialect = session.get_bind().dialect.name
     filters: dict[ResultKind, str] = {}
     for kind in _CODE:
         where = _filters(kind, query, dialect)
         if (query.kind is None or query.kind == kind) and where is not None:
             filters[kind] = where
-    if not words or not filters:
+    if not parsed.terms or not filters:
         return SearchPage([], 0, True, False)
     params: dict[str, Any] = {
         "ws": workspace_id,
-        "q": " ".join(words),
         "limit": query.limit,
         "offset": query.offset,
         "window": RANK_WINDOW,
         "recent": RECENT_ROWS,
         "problem_id": query.problem_id,
         "segment_id": query.segment_id,
+        "participant_id": query.participant_id,
         "interview_kind": query.interview_kind.value if query.interview_kind else None,
         "date_from": query.date_from,
         "date_to": query.date_to,
     }
-    if dialect == "sqlite":
-        quoted = [f'"{w}"' for w in words]
-        params["phrase"] = f'"{" ".join(words)}"'
-        if len(words) > 1:
-            params["scattered"] = f"({' AND '.join(quoted)}) NOT {params['phrase']}"
-        hits, count = _sqlite_ranked(session, params, filters, query)
-    else:
-        hits, count = _postgres_ranked(session, params, filters, query)
+    matched: Literal["all", "any"] = "all"
+    hits, count = _ranked(session, dialect, parsed, params, filters, query, every=True)
+    if count < FEW and parsed.can_relax:
+        relaxed = _ranked(session, dialect, parsed, params, filters, query, every=False)
+        if relaxed[1] > count:
+            (hits, count), matched = relaxed, "any"
     shown = _shown(session, workspace_id, hits)
-    marked = _marked(session, dialect, hits, params)
+    marked = _marked(session, dialect, hits, parsed)
     rows = []
     for hit in hits:
         title, snippet = marked.get((hit.kind, hit.id), ("", ""))
@@ -383,7 +414,8 @@ def search(session: Session, *, workspace_id: int, query: SearchQuery) -> Search
                 | {
                     "kind": hit.kind,
                     "score": hit.score,
-                    "exact_phrase": hit.exact_phrase,
+                    "exact_phrase": hit.tier == 2,
+                    "all_words": hit.tier >= 1,
                     "title": _tags_back(title),
                     "snippet": _tags_back(snippet),
                     "occurred_on": _as_date(shown[(hit.kind, hit.id)]["occurred_on"]),
@@ -391,7 +423,38 @@ def search(session: Session, *, workspace_id: int, query: SearchQuery) -> Search
             )
         )
     has_more = query.offset + len(rows) < count
-    return SearchPage(rows, min(count, TOTAL_CAP), count < TOTAL_CAP, has_more)
+    return SearchPage(rows, min(count, TOTAL_CAP), count < TOTAL_CAP, has_more, matched)
+
+
+def _ranked(
+    session: Session,
+    dialect: str,
+    parsed: syntax.Parsed,
+    params: dict[str, Any],
+    filters: dict[ResultKind, str],
+    query: SearchQuery,
+    *,
+    every: bool,
+) -> tuple[list[_Hit], int]:
+    """A page of the matches of every word (or, not `every`, of some of them) and how many."""
+    if dialect == "sqlite":
+        all_words, phrase = syntax.fts5(parsed, every=True), syntax.fts5_phrase(parsed)
+        params["tier2"] = f"({phrase}) AND ({all_words})"
+        params["tier1"] = f"({all_words}) NOT {phrase}"
+        tiers = [2] if parsed.single_word else [2, 1]
+        if not every:
+            params["tier0"] = f"({syntax.fts5(parsed, every=False)}) NOT ({all_words})"
+            tiers.append(0)
+        return _sqlite_ranked(session, params, filters, query, tiers)
+    params |= {
+        "every": syntax.tsquery(parsed, every=True),
+        "some": syntax.tsquery(parsed, every=False),
+        "phrase": " ".join(parsed.words),
+        "ranking": syntax.tsquery(parsed, every=every, exclude=False),
+    }
+    return _postgres_ranked(
+        session, params, filters, query, ["every"] if every else ["every", "some"]
+    )
 
 
 def _run(session: Session, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
@@ -427,7 +490,7 @@ def _untagged(column: str) -> str:
 
 
 def _marked(
-    session: Session, dialect: str, hits: list[_Hit], params: dict[str, Any]
+    session: Session, dialect: str, hits: list[_Hit], parsed: syntax.Parsed
 ) -> dict[tuple[str, int], tuple[str, str]]:
     """(kind, id) -> (title, snippet) with the matching words marked, for a page of hits.
 
@@ -438,10 +501,8 @@ def _marked(
         return marked
     if dialect == "sqlite":
         kinds = {hit.id * 4 + _CODE[hit.kind]: hit for hit in hits}
-        # Rows hold the phrase or every word; the phrase is marked as one run where it is.
-        words = params["q"].split()
-        every_word = " AND ".join(f'"{w}"' for w in words)
-        match = f'"{params["q"]}" OR ({every_word})' if len(words) > 1 else every_word
+        # The phrase is marked as one run where it is.
+        match = syntax.fts5_marks(parsed)
         # A quote is shown whole; notes are cut around the words (the CASE keeps FTS5 from
         # marking a whole transcript only to throw it away).
         sql = (
@@ -477,7 +538,7 @@ def _marked(
                 " JOIN search_passage sp ON sp.interview_id = i.id"
                 f" AND (sp.interview_id, sp.ordinal) IN (VALUES {pairs})"
             )
-        words = "plainto_tsquery('english', :q)"
+        words = "to_tsquery('english', :marks)"
         body_option = ":highlight_all" if kind == "evidence" else ":highlight_snippet"
         sql = (
             f"SELECT {alias}.id AS id,"
@@ -485,7 +546,8 @@ def _marked(
             f" ts_headline('english', {_untagged(body)}, {words}, {body_option}) AS snippet"
             f" FROM {source} WHERE {alias}.id IN :ids"
         )
-        for row in _run(session, sql, {"q": params["q"], "ids": ids} | options):
+        marks = syntax.tsquery(parsed, every=False, exclude=False)
+        for row in _run(session, sql, {"marks": marks, "ids": ids} | options):
             marked[(kind, row["id"])] = (
                 row["title"] if kind != "evidence" else "",
                 row["snippet"] or "",

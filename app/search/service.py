@@ -10,6 +10,7 @@ to the first time the word is said. A highlight links to its mark on that page (
 import html
 import re
 from datetime import date
+from typing import Literal
 from urllib.parse import quote, urlencode
 
 from pydantic import BaseModel
@@ -26,6 +27,7 @@ class SearchHit(BaseModel):
     id: int
     score: float
     exact_phrase: bool
+    all_words: bool
     title_html: str
     snippet_html: str
     url: str
@@ -45,6 +47,7 @@ class SearchResults(BaseModel):
     has_more: bool
     total: int
     total_is_exact: bool
+    matched: Literal["all", "any"]
 
 
 def marked_html(text: str) -> str:
@@ -118,7 +121,8 @@ def search(*, session: Session, ctx: WorkspaceContext, query: SearchQuery) -> Se
     """The workspace's best matches for a query, best first, with matching words marked."""
     if not repository.terms(query.q):
         raise InvalidInput(
-            "q: type at least one word to search for.",
+            "q: type at least one word to search for (common words such as 'the' or 'us'"
+            " are left out).",
             details=[{"field": "q", "message": "no words to search for"}],
         )
     if query.date_from and query.date_to and query.date_from > query.date_to:
@@ -132,6 +136,7 @@ def search(*, session: Session, ctx: WorkspaceContext, query: SearchQuery) -> Se
                 id=row.id,
                 score=round(row.score, 6),
                 exact_phrase=row.exact_phrase,
+                all_words=row.all_words,
                 title_html=_title(row),
                 snippet_html=marked_html(row.snippet),
                 url=hit_url(ctx.workspace.slug, row, query.q),
@@ -149,4 +154,5 @@ def search(*, session: Session, ctx: WorkspaceContext, query: SearchQuery) -> Se
         has_more=found.has_more,
         total=found.total,
         total_is_exact=found.total_is_exact,
+        matched=found.matched,
     )

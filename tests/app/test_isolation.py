@@ -49,6 +49,9 @@ EXPECTED: dict[str, Role] = {
     "POST /interviews/transcript": CONTRIBUTOR,
     "PUT /interviews/{row_id}/transcript": CONTRIBUTOR,
     "GET /export/{table}.csv": VIEWER,
+    "GET /export/project.qdpx": VIEWER,
+    "GET /export/codebook.qdc": VIEWER,
+    "POST /import/codebook": CONTRIBUTOR,
     "GET /search": VIEWER,
     "POST /interviews/{row_id}/highlights": CONTRIBUTOR,
     "GET /invitations": ADMIN,
@@ -230,6 +233,12 @@ def request_for(world: World, method: str, route: str, url: str) -> dict[str, An
             f"Ravi,2026-10-03,We pay,{title},paid\n"
         )
         return {"files": {"file": ("highlights.csv", csv.encode(), "text/csv")}}
+    if route == "/import/codebook":
+        book = (
+            '<CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes><Code name="Slow onboarding"'
+            ' guid="11111111-1111-1111-1111-111111111111" isCodable="true"/></Codes></CodeBook>'
+        )
+        return {"files": {"file": ("book.qdc", book.encode(), "application/xml")}}
     if route.endswith("/transcript"):
         vtt = b"WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n<v Ravi>We pay.\n"
         if method == "PUT":

@@ -177,6 +177,8 @@ def test_export_links(api: Api, web: Web) -> None:
         "/api/v1/workspaces/acme/export/interviews.csv",
         "/api/v1/workspaces/acme/export/evidence.csv",
         "/api/v1/workspaces/acme/export",
+        "/api/v1/workspaces/acme/export/project.qdpx",
+        "/api/v1/workspaces/acme/export/codebook.qdc",
     }
     csv = web.get("/api/v1/workspaces/acme/export/problems.csv")
     assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
