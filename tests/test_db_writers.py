@@ -17,9 +17,11 @@ def test_writers_get_the_lock_in_the_order_they_asked() -> None:
         threads.append(thread)
         while len(queue._waiting) < n + 1:  # each is in line before the next arrives
             time.sleep(0.001)
-    for _ in range(5):
-        queue.release()
-        time.sleep(0.01)
+    for turn in range(5):
+        queue.release()  # hands the lock to the next in line, who notes its number
+        deadline = time.monotonic() + 10
+        while len(order) < turn + 1 and time.monotonic() < deadline:
+            time.sleep(0.001)
     for thread in threads:
         thread.join(5)
     assert order == [0, 1, 2, 3, 4]
