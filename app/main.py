@@ -25,7 +25,7 @@ from app.experiments import pages as experiments_pages
 from app.experiments.api import routers as experiment_routers
 from app.headers import HeadedFastAPI
 from app.problems import pages as problems_pages
-from app.problems.api import router as problems_router
+from app.problems.api import routers as problems_routers
 from app.research import pages as research_pages
 from app.research.api import routers as research_routers
 from app.scorecards import pages as scorecards_pages
@@ -137,7 +137,7 @@ def api_router() -> APIRouter:
     api = APIRouter(prefix=API_PREFIX, responses=ERROR_RESPONSES)
     api.include_router(auth_router)
     api.include_router(workspaces_router)
-    for router in [*research_routers, problems_router, *experiment_routers, decisions_router]:
+    for router in [*research_routers, *problems_routers, *experiment_routers, decisions_router]:
         api.include_router(router)
     api.include_router(scorecards_router)
     api.include_router(audit_router)
