@@ -27,6 +27,7 @@ from app.headers import HeadedFastAPI
 from app.problems import pages as problems_pages
 from app.problems.api import routers as problems_routers
 from app.research import pages as research_pages
+from app.research import people_pages
 from app.research.api import routers as research_routers
 from app.scorecards import pages as scorecards_pages
 from app.scorecards.api import router as scorecards_router
@@ -185,6 +186,7 @@ PAGE_ROUTERS = (
     auth_pages.router,
     scorecards_pages.router,
     problems_pages.router,
+    people_pages.router,
     research_pages.router,
     experiments_pages.router,
     decisions_pages.router,
