@@ -24,6 +24,7 @@ from app.errors import ERROR_RESPONSES, error_body, install_error_handlers
 from app.experiments import pages as experiments_pages
 from app.experiments.api import routers as experiment_routers
 from app.headers import HeadedFastAPI
+from app.problems import merge_pages as problem_merge_pages
 from app.problems import pages as problems_pages
 from app.problems.api import routers as problems_routers
 from app.research import pages as research_pages
@@ -185,6 +186,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
 PAGE_ROUTERS = (
     auth_pages.router,
     scorecards_pages.router,
+    problem_merge_pages.router,
     problems_pages.router,
     people_pages.router,
     research_pages.router,
