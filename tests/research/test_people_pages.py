@@ -47,7 +47,10 @@ def test_directory_empty_state_and_duplicates_section(api: Api, web: Web) -> Non
     keep = api.participant(name="Interviewee 04")
     other = api.participant(name="interviewee 04")
     api.participant(name="Interviewee 05")
-    section = soup(web.get("participants")).find("section", class_="duplicates")
+    page = soup(web.get("participants"))
+    # Told at the top, not only below a page of names.
+    assert page.find("a", href="#duplicates").get_text() == "1 possible duplicate"
+    section = page.find("section", id="duplicates")
     links = [a["href"] for a in section.find_all("a")]
     assert f"/w/acme/participants/{keep['id']}/merge?absorb_id={other['id']}" in links
     assert section.get_text().count("Review the merge") == 1
