@@ -12,7 +12,7 @@ from app.kit import merging
 from app.kit.audit import AuditEvent
 from app.kit.duplicates import Suggestion, likely_duplicates
 from app.kit.merging import Link
-from app.kit.rows import get_row
+from app.kit.rows import get_for_update, get_row
 from app.problems.models import Problem, ProblemTag
 from app.research.models import EvidenceItem, InterviewProblem
 from app.workspaces.deps import WorkspaceContext
@@ -82,6 +82,9 @@ def merge(
 ) -> ProblemMergeReport:
     """Merge `absorb_id` into `keep_id`; the absorbed problem is soft-deleted (undo restores
     it and moves its rows back). Both scorecards are refreshed at commit."""
+    # Locked (PostgreSQL) in id order, so two merges of the same pair cannot cross.
+    for row_id in sorted((keep_id, absorb_id)):
+        get_for_update(session, Problem, ctx, row_id)
     preview = preview_merge(session, ctx, keep_id=keep_id, absorb_id=absorb_id)
     keep = get_row(session, Problem, ctx, keep_id)
     absorb = get_row(session, Problem, ctx, absorb_id)

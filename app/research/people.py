@@ -15,7 +15,7 @@ from app.kit import merging
 from app.kit.audit import AuditEvent
 from app.kit.duplicates import Suggestion, likely_duplicates
 from app.kit.merging import Link
-from app.kit.rows import get_row, scoped
+from app.kit.rows import get_for_update, get_row, scoped
 from app.problems.models import Problem
 from app.research.models import (
     EvidenceItem,
@@ -234,6 +234,9 @@ def _problems_of(session: Session, participant_ids: list[int]) -> set[int]:
 def merge(session: Session, ctx: WorkspaceContext, *, keep_id: int, absorb_id: int) -> MergeReport:
     """Merge `absorb_id` into `keep_id`: their interviews and evidence move, they are
     soft-deleted, and the scorecards that counted either are refreshed at commit."""
+    # Locked (PostgreSQL) in id order, so two merges of the same pair cannot cross.
+    for row_id in sorted((keep_id, absorb_id)):
+        get_for_update(session, Participant, ctx, row_id)
     preview = preview_merge(session, ctx, keep_id=keep_id, absorb_id=absorb_id)
     keep, absorb = _pair(session, ctx, keep_id, absorb_id)
     touch_problems(session, _problems_of(session, [keep_id, absorb_id]))
