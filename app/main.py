@@ -25,9 +25,10 @@ from app.errors import ERROR_RESPONSES, error_body, install_error_handlers
 from app.experiments import pages as experiments_pages
 from app.experiments.api import routers as experiment_routers
 from app.headers import HeadedFastAPI
+from app.problems import merge_pages as problem_merge_pages
 from app.problems import pages as problems_pages
-from app.problems.api import router as problems_router
-from app.research import evidence_pages
+from app.problems.api import routers as problems_routers
+from app.research import evidence_pages, people_pages
 from app.research import pages as research_pages
 from app.research.api import routers as research_routers
 from app.scorecards import pages as scorecards_pages
@@ -169,7 +170,7 @@ def api_router() -> APIRouter:
     api = APIRouter(prefix=API_PREFIX, responses=ERROR_RESPONSES)
     api.include_router(auth_router)
     api.include_router(workspaces_router)
-    for router in [*research_routers, problems_router, *experiment_routers, decisions_router]:
+    for router in [*research_routers, *problems_routers, *experiment_routers, decisions_router]:
         api.include_router(router)
     api.include_router(scorecards_router)
     api.include_router(audit_router)
@@ -216,7 +217,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
 PAGE_ROUTERS = (
     auth_pages.router,
     scorecards_pages.router,
+    problem_merge_pages.router,
     problems_pages.router,
+    people_pages.router,
     research_pages.router,
     evidence_pages.router,
     experiments_pages.router,

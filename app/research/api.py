@@ -4,14 +4,17 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from pydantic import BaseModel, Field
 from sqlmodel import col
 
 from app.db import SessionDep
 from app.enums import InterviewKind, Role
 from app.errors import error_response
 from app.kit.collections import CollectionSpec, collection_router
-from app.kit.rows import get_for_update, get_row
-from app.research import bulk, repository, service
+from app.kit.duplicates import Suggestion
+from app.kit.merging import merge_event
+from app.kit.rows import PageDep, get_for_update, get_row
+from app.research import bulk, people, repository, service
 from app.research.deps import uploaded_transcript
 from app.research.models import (
     EvidenceCreate,
@@ -234,3 +237,71 @@ routers = [
     bulk_router,
     collection_router(evidence, WORKSPACE_ACCESS),
 ]
+
+# ---- people: the directory, likely duplicates, merging ----------------------------------------
+
+people_router = APIRouter(prefix="/workspaces/{ws}", tags=["participants"])
+
+
+class MergeRequest(BaseModel):
+    absorb_id: Id = Field(description="The participant merged into this one, then deleted.")
+
+
+@people_router.get(
+    "/participant-directory",
+    response_model=people.Directory,
+    summary="The participant directory: search, filter and sort by last seen",
+)
+def participant_directory(
+    ctx: WorkspaceDep,
+    session: SessionDep,
+    page: PageDep,
+    filters: Annotated[people.DirectoryFilters, Query()],
+) -> Any:
+    return people.directory(session, ctx, filters, offset=page.offset, limit=page.limit)
+
+
+@people_router.get(
+    "/participant-duplicates",
+    response_model=list[Suggestion],
+    summary="Participants whose names look like the same person's",
+)
+def participant_duplicates(ctx: WorkspaceDep, session: SessionDep) -> Any:
+    return people.suggestions(session, ctx)
+
+
+@people_router.get(
+    "/participants/{row_id}/merge-preview",
+    response_model=people.MergePreview,
+    summary="What merging another participant into this one would move",
+)
+def participant_merge_preview(
+    ctx: WorkspaceDep, session: SessionDep, row_id: Id, absorb_id: Annotated[Id, Query()]
+) -> Any:
+    return people.preview_merge(session, ctx, keep_id=row_id, absorb_id=absorb_id)
+
+
+@people_router.post(
+    "/participants/{row_id}/merge",
+    response_model=people.MergeReport,
+    summary="Merge another participant into this one (undoable)",
+    description="Their interviews and evidence move here; the other participant is "
+    "soft-deleted. `POST /participant-merges/{merge_id}/undo` moves them back.",
+)
+def merge_participants(
+    ctx: ContributorDep, session: SessionDep, row_id: Id, payload: MergeRequest
+) -> Any:
+    return people.merge(session, ctx, keep_id=row_id, absorb_id=payload.absorb_id)
+
+
+@people_router.post(
+    "/participant-merges/{merge_id}/undo",
+    response_model=ParticipantRead,
+    summary="Undo a merge of participants: the absorbed one comes back with its rows",
+)
+def undo_participant_merge(ctx: ContributorDep, session: SessionDep, merge_id: Id) -> Any:
+    event = merge_event(session, ctx, Participant, merge_id)
+    return people.undo_merge(session, ctx, event)
+
+
+routers.append(people_router)

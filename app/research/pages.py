@@ -84,7 +84,7 @@ def _form_context(
         "covered": covered,
         "errors": errors,
         "problems": problems_repository.problems_by_title(session, ctx),
-        "participants": repository.participants_by_name(session, ctx),
+        "chosen": _chosen(session, ctx, values.get("participant_id")),
         "segments": repository.segments_by_name(session, ctx),
         "kinds": list(InterviewKind),
         "signals": SIGNAL_OPTIONS,
@@ -161,13 +161,21 @@ def inline_participant(
         "ctx": ctx,
         "values": values | {"participant_id": selected},
         "errors": errors,
-        "participants": repository.participants_by_name(session, ctx),
+        "chosen": _chosen(session, ctx, selected),
         "segments": repository.segments_by_name(session, ctx),
         "created": not errors,
     }
     if errors:
         raise FormError(render(request, "research/_participant_picker.html", context, status=422))
     return render(request, "research/_participant_picker.html", context)
+
+
+def _chosen(session: Session, ctx: WorkspaceContext, raw: Any) -> Participant | None:
+    """The participant a picker shows as chosen (its id came back from a form)."""
+    participant_id = whole_number(str(raw or ""), low=1)
+    if participant_id is None:
+        return None
+    return repository.people_with_segments(session, ctx, {participant_id})[0].get(participant_id)
 
 
 def _new_participant(values: dict[str, str]) -> ParticipantCreate:
@@ -291,7 +299,9 @@ def list_interviews(request: Request, ctx: WorkspaceDep, session: SessionDep) ->
     evidence = repository.evidence_of_interviews(session, ctx, ids)
     coverage = repository.covered_problems(session, ids)
     problem_titles = {p.id: p.title for p in problems_repository.problems_by_title(session, ctx)}
-    people = {p.id: p for p in repository.participants_by_name(session, ctx)}
+    people, _ = repository.people_with_segments(
+        session, ctx, {r.participant_id for r in rows if r.participant_id}
+    )
     notice_id = request.query_params.get("logged", "")
     deleted_id_raw = request.query_params.get("deleted", "")
     deleted = None

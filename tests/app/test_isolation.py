@@ -16,7 +16,7 @@ from httpx import Response
 
 from app.enums import Role
 from tests.factories import Api
-from tests.helpers import Row
+from tests.helpers import MAKERS, Row
 
 WS_PREFIX = "/api/v1/workspaces/{ws}"
 VIEWER, CONTRIBUTOR, DECIDER, ADMIN = Role.viewer, Role.contributor, Role.decider, Role.admin
@@ -66,6 +66,15 @@ EXPECTED: dict[str, Role] = {
     "POST /evidence/bulk": CONTRIBUTOR,
     "PUT /import/columns": CONTRIBUTOR,
     "POST /evidence/bulk/{event_id}/undo": CONTRIBUTOR,
+    "GET /participant-directory": VIEWER,
+    "GET /participant-duplicates": VIEWER,
+    "GET /participants/{row_id}/merge-preview": VIEWER,
+    "POST /participants/{row_id}/merge": CONTRIBUTOR,
+    "POST /participant-merges/{merge_id}/undo": CONTRIBUTOR,
+    "GET /problem-duplicates": VIEWER,
+    "GET /problems/{row_id}/merge-preview": VIEWER,
+    "POST /problems/{row_id}/merge": CONTRIBUTOR,
+    "POST /problem-merges/{merge_id}/undo": CONTRIBUTOR,
 }
 WRITERS = {
     "segments": ADMIN,
@@ -159,7 +168,8 @@ class World:
             body = {"ids": [self.rows["evidence"]["id"]], "change": {"severity": 3}}
             return int(self.admin.ok(self.admin.post("evidence/bulk", json=body))["event_id"])
         # "/tests/{row_id}" -> "tests"; "{problem_id}" -> "problems"
-        collection = route.split("/")[1] if name == "row_id" else name.removesuffix("_id") + "s"
+        by_route = name in ("row_id", "merge_id")
+        collection = route.split("/")[1] if by_route else name.removesuffix("_id") + "s"
         collection = collection.replace("share_links", "share-links")
         return int(self.rows[collection]["id"])
 
@@ -198,6 +208,12 @@ def build_world(client: TestClient) -> World:
     world.rows["invitations"] = admin.ok(
         admin.post("invitations", json={"email": "pending@example.com"}), 201
     )
+    for kind in ("participants", "problems"):  # a merge to undo
+        keep, absorb = (MAKERS[kind](admin) for _ in range(2))
+        merged = admin.ok(
+            admin.post(f"{kind}/{keep['id']}/merge", json={"absorb_id": absorb["id"]})
+        )
+        world.rows[kind.removesuffix("s") + "-merges"] = {"id": merged["merge_id"]}
     world.bystander_id = admin.as_member("bystander@example.com", "viewer").user_id
     Api.register(client, world.newcomer)
     return world
@@ -254,6 +270,11 @@ def request_for(world: World, method: str, route: str, url: str) -> dict[str, An
     if route == "/interviews/{row_id}/highlights":
         problem_id = world.rows["problems"]["id"]
         return {"json": {"start": 0, "end": 5, "problem_id": problem_id, "signal": "stated"}}
+    if route.endswith(("/merge", "/merge-preview")):
+        absorb_id = MAKERS[collection](admin)["id"]  # a fresh duplicate each time
+        if method == "GET":
+            return {"params": {"absorb_id": absorb_id}}
+        return {"json": {"absorb_id": absorb_id}}
     if method == "POST" and route == f"/{collection}":
         return {"json": world.create_body(collection)}
     if method == "PATCH" and collection == "members":

@@ -87,8 +87,10 @@ def test_new_participant_inline_and_on_save(api: Api, web: Web) -> None:
         headers={"HX-Request": "true", "X-CSRF-Token": web.csrf},
     )
     assert inline.status_code == 200
-    chosen = soup(inline).find(id="participant_id").find("option", selected=True)
-    assert chosen.get_text().startswith("Cleo")
+    picker = soup(inline)
+    cleo = next(p for p in api.ok(api.get("participants"))["items"] if p["name"] == "Cleo")
+    assert picker.find(id="participant_id")["value"] == str(cleo["id"])
+    assert picker.find(id="participant_id-q")["value"] == "Cleo"
 
     problem = api.problem()
     response = web.post("interviews", interview_form(problem["id"], ["Hi"], np_name="Dan"))
