@@ -49,7 +49,7 @@ from bench.servers import (
     measure_writers,
 )
 from bench.transcript_text import transcript
-from bench.transcripts import measure_transcript_upload
+from bench.transcripts import measure_search_over_transcripts, measure_transcript_upload
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/evident_bench"
 # Targets of the scorecards issue, median in milliseconds, on SQLite on a 2-core machine.
@@ -71,7 +71,10 @@ TARGETS = {
     "CSV import, 100,000 rows (once)": 60_000.0,
     # Target of the research issue: a 1 MB transcript read and stored in under 2 s.
     "transcript upload, 1 MB .vtt": 2_000.0,
+    # The search target holds where every interview carries a 50 KB transcript.
+    "search, 1,000 interviews of 50 KB transcripts": 100.0,
 }
+SEARCH_50KB = "search, 1,000 interviews of 50 KB transcripts"
 # Targets of the scale issue that hold for PostgreSQL itself, median in milliseconds.
 POSTGRES_TARGETS = {"search (words and phrases)": 50.0}
 WS = f"/api/v1/workspaces/{WORKSPACE_SLUG}"
@@ -451,6 +454,9 @@ def main(argv: list[str] | None = None) -> int:
         with console.status("SQLite: reading and storing a 1 MB .vtt transcript"):
             walls, cpus = measure_transcript_upload(CACHE)
         results.append(Result("transcript upload, 1 MB .vtt", "SQLite", walls, cpus))
+        with console.status("SQLite: searching 1,000 interviews of 50 KB transcripts"):
+            walls, cpus = measure_search_over_transcripts(CACHE, SEARCHES)
+        results.append(Result(SEARCH_50KB, "SQLite", walls, cpus))
 
     if not args.no_servers:
         sqlite_url = f"sqlite:///{path}"

@@ -73,3 +73,46 @@ def measure_transcript_upload(
         cpus.append((time.process_time() - cpu) * 1000)
     engine.dispose()
     return walls, cpus
+
+
+def measure_search_over_transcripts(
+    folder: Path, queries: list[str], *, interviews: int = 1_000, size: int = 50_000
+) -> tuple[list[float], list[float]]:
+    """Wall and CPU milliseconds per search, in a workspace whose `interviews` interviews each
+    carry a transcript of `size` characters (written in one transaction; the search index
+    is kept by the database's own triggers, as for any write)."""
+    from sqlalchemy import insert
+
+    from app.research.models import Interview
+    from app.search.repository import SearchQuery
+    from app.search.service import search
+    from bench.transcript_text import transcript
+
+    engine = fresh_sqlite(folder, "transcript-search-bench.db")
+    with Session(engine, expire_on_commit=False) as session:
+        user = create_user(session=session, email="bench@example.com", password="bench-password")
+        payload = WorkspaceCreate(slug="transcripts", name="Transcripts")
+        workspace = create_workspace(session=session, user=user, payload=payload)
+        session.commit()
+        rows = [
+            {
+                "workspace_id": workspace.id,
+                "kind": "interview",
+                "occurred_on": date(2026, 1 + i % 12, 1 + i % 28),
+                "title": f"Call {i}",
+                "notes": transcript(size, seed=i),
+            }
+            for i in range(interviews)
+        ]
+        session.execute(insert(Interview), rows)
+        session.commit()
+    ctx = WorkspaceContext(workspace=workspace, user=user, role=Role.admin)
+    walls, cpus = [], []
+    with Session(engine) as session:
+        for q in queries * 4:
+            started, cpu = time.perf_counter(), time.process_time()
+            search(session=session, ctx=ctx, query=SearchQuery(q=q))
+            walls.append((time.perf_counter() - started) * 1000)
+            cpus.append((time.process_time() - cpu) * 1000)
+    engine.dispose()
+    return walls, cpus
