@@ -42,7 +42,7 @@ class Settings(BaseSettings):
         default=14, ge=1, description="How long a sign-in (password token or cookie) lasts."
     )
     # Room for the longest notes (1,000,000 characters) in JSON, even with every character
-    # escaped as \uXXXX.
+    # written as a six-character \u escape.
     max_body_bytes: int = Field(
         default=8_000_000, ge=1024, description="Largest request body accepted (413 beyond)."
     )

@@ -1,6 +1,7 @@
 """Logging an interview fast (keyboard only, highlights added inline) and the interview list."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
@@ -440,19 +441,33 @@ def add_highlight(
     start, end = whole_number(values.get("start", "")), whole_number(values.get("end", ""))
     if start is not None and end is not None:
         values["quote"] = interview.notes[start:end][:500]  # shown again if refused
-    try:
-        payload = HighlightCreate.model_validate(
-            {
-                "start": values.get("start") or None,
-                "end": values.get("end") or None,
-                "problem_id": values.get("problem_id") or None,
-                "signal": values.get("signal") or None,
-                "severity": values.get("severity") or None,
-                "frequency": values.get("frequency") or None,
-            }
-        )
+    with _refused_on_the_page(request, session, ctx, interview, values):
+        fields = _given(values, "start", "end", "problem_id", *HIGHLIGHT_TAGS)
+        payload = HighlightCreate.model_validate(fields)
         with session.begin_nested():
             item = create_highlight(session=session, ctx=ctx, interview=interview, payload=payload)
+    return hx_redirect(request, f"{_page_url(ctx, interview_id)}#h-{item.id}")
+
+
+HIGHLIGHT_TAGS = ("signal", "severity", "frequency")
+
+
+def _given(values: dict[str, Any], *names: str) -> dict[str, Any]:
+    """The named form fields, None where left blank."""
+    return {name: values.get(name) or None for name in names}
+
+
+@contextmanager
+def _refused_on_the_page(
+    request: Request,
+    session: SessionDep,
+    ctx: WorkspaceContext,
+    interview: Interview,
+    values: dict[str, Any],
+) -> Iterator[None]:
+    """A refused highlight form shows the interview page again, with the reason and the form."""
+    try:
+        yield
     except ValidationError as exc:
         message = _first_error(validation_errors(exc))
         raise _refuse(
@@ -462,7 +477,6 @@ def add_highlight(
         raise _refuse(
             request, session, ctx, interview, message=exc.message, status=exc.status, values=values
         ) from exc
-    return hx_redirect(request, f"{_page_url(ctx, interview_id)}#h-{item.id}")
 
 
 def _first_error(errors: dict[str, str]) -> str:
@@ -488,29 +502,13 @@ def edit_highlight(
     interview = get_row(session, Interview, ctx, interview_id)
     item = _highlight_of(session, ctx, interview_id, item_id)
     values = values_of(form) | {"form": f"edit-{item_id}"}
-    try:
-        payload = EvidenceUpdate.model_validate(
-            {
-                "version": values.get("version") or None,
-                "problem_id": values.get("problem_id") or None,
-                "signal": values.get("signal") or None,
-                "severity": values.get("severity") or None,
-                "frequency": values.get("frequency") or None,
-            }
-        )
+    with _refused_on_the_page(request, session, ctx, interview, values):
+        fields = _given(values, "version", "problem_id", *HIGHLIGHT_TAGS)
+        payload = EvidenceUpdate.model_validate(fields)
         with session.begin_nested():
             update_evidence(
                 session=session, ctx=ctx, row=item, payload=payload, current=lambda: None
             )
-    except ValidationError as exc:
-        message = _first_error(validation_errors(exc))
-        raise _refuse(
-            request, session, ctx, interview, message=message, status=422, values=values
-        ) from exc
-    except AppError as exc:
-        raise _refuse(
-            request, session, ctx, interview, message=exc.message, status=exc.status, values=values
-        ) from exc
     return hx_redirect(request, f"{_page_url(ctx, interview_id)}#h-{item_id}")
 
 
