@@ -250,19 +250,24 @@ def forgot_form(request: Request) -> Response:
     return anonymous_form(request, "auth/forgot.html", {"values": {}, "errors": {}})
 
 
+def _email_of(request: Request, values: dict[str, Any], template: str) -> str:
+    """The form's email address, or the form again saying what one looks like."""
+    try:
+        return ResetRequest(email=values.get("email", "")).email
+    except ValidationError:
+        errors = {"email": "Enter an email address, like name@example.com."}
+        raise FormError(
+            anonymous_form(request, template, {"values": values, "errors": errors}, 422)
+        ) from None
+
+
 @router.post("/forgot")
 def forgot(request: Request, session: SessionDep, form: FormDep) -> Response:
     """Send a reset link; the answer is the same whether or not the email has an account."""
     check_anonymous_csrf(request)
     settings = request.app.state.settings
     values = values_of(form)
-    try:
-        email = ResetRequest(email=values.get("email", "")).email
-    except ValidationError:
-        errors = {"email": "Enter an email address, like name@example.com."}
-        raise FormError(
-            anonymous_form(request, "auth/forgot.html", {"values": values, "errors": errors}, 422)
-        ) from None
+    email = _email_of(request, values, "auth/forgot.html")
     try:
         _, token = request_password_reset(
             session=session, settings=settings, email=email, address=client_address(request)
@@ -432,13 +437,7 @@ def signup(request: Request, session: SessionDep, form: FormDep) -> Response:
     check_anonymous_csrf(request)
     settings = request.app.state.settings
     values = values_of(form)
-    try:
-        email = ResetRequest(email=values.get("email", "")).email
-    except ValidationError:
-        errors = {"email": "Enter an email address, like name@example.com."}
-        raise FormError(
-            anonymous_form(request, "auth/signup.html", {"values": values, "errors": errors}, 422)
-        ) from None
+    email = _email_of(request, values, "auth/signup.html")
     if not invitations.open_workspaces(session=session, email=email):
         domain = invitations.email_domain(email)
         errors = {
