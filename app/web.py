@@ -262,6 +262,44 @@ def none_if_blank(values: Mapping[str, str], keys: Iterable[str]) -> dict[str, A
     return {key: (values.get(key) or None) for key in keys}
 
 
+# A stale edit's comparison: (field, what was typed, what someone else saved), in words.
+CompareRow = tuple[str, str, str]
+# The fields a form compares: its key, its label, and how its value reads in words.
+ShownField = tuple[str, str, Callable[[Any], str]]
+
+
+def compare_rows(
+    shown: Iterable[ShownField], mine: Mapping[str, Any], theirs: Mapping[str, Any]
+) -> list[CompareRow]:
+    """(label, yours, theirs) for each shown field where the typed form and the saved row read
+    differently; a field missing from either side reads as blank."""
+    rows = []
+    for key, label, show in shown:
+        yours, saved = show(mine.get(key, "")), show(theirs.get(key, ""))
+        if yours != saved:
+            rows.append((label, yours, saved))
+    return rows
+
+
+def typed_text(value: Any) -> str:
+    """Free text as typed; a blank reads "none" rather than an empty cell."""
+    text = "" if value is None else str(value)
+    return text or "none"
+
+
+def chosen_words(value: Any) -> str:
+    """A value chosen from a list (an enum), in words; a blank reads "none"."""
+    return words(value) if value not in (None, "") else "none"
+
+
+def stale_message(what: str, pronoun: str = "it") -> str:
+    """What a form saved against an older version says above the two versions."""
+    return (
+        f"Someone else changed {what} while you were editing {pronoun}. Compare the two"
+        " versions, then save yours or take theirs."
+    )
+
+
 # The label a person reads for each field a form can get wrong; the rest read as their name.
 FIELD_LABELS = {
     "kind": "a decision",

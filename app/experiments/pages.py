@@ -17,17 +17,23 @@ from app.experiments.service import create_test, update_test
 from app.kit.rows import get_for_update, get_row, rows_by_id
 from app.problems import repository as problems_repository
 from app.problems.models import Problem
-from app.scoring.words import OPERATOR_WORDS
+from app.scoring.words import OPERATOR_WORDS, criterion_sentence
 from app.validation import Id, whole_number
 from app.web import (
     PAGE_SIZE,
+    CompareRow,
     FormDep,
     Pager,
+    ShownField,
     app_errors,
+    chosen_words,
+    compare_rows,
     hx_redirect,
     offset_param,
     page_router,
     render,
+    stale_message,
+    typed_text,
     validation_errors,
     values_of,
 )
@@ -102,6 +108,7 @@ def _test_form(
     errors: dict[str, str],
     status: int = 200,
     test: AssumptionTest | None = None,
+    compare: list[CompareRow] | None = None,
 ) -> Response:
     context = {
         "ctx": ctx,
@@ -109,6 +116,7 @@ def _test_form(
         "test": test,
         "values": values,
         "errors": errors,
+        "compare": compare,
         "grouped": _assumptions(session, ctx),
         "methods": list(TestMethod),
         "operators": [(o.value, OPERATOR_WORDS[o]) for o in CriterionOperator],
@@ -223,6 +231,7 @@ def save_test(
     values = values_of(form)
     test = get_for_update(session, AssumptionTest, ctx, test_id)
     _check_planned(test)
+    compare = None
     try:
         payload = TestUpdate.model_validate(
             {
@@ -238,9 +247,36 @@ def save_test(
         errors, status = validation_errors(exc), 422
     except AppError as exc:
         errors, status = app_errors(exc), exc.status
+        if exc.code == "stale_version":
+            # Keep what was typed, beside what was saved; saving again applies it on purpose.
+            errors[""] = stale_message("this test card")
+            compare = compare_rows(CARD_FIELDS, _card_words(values), _card_words(test))
+            values["version"] = str(test.version)
     else:
         return hx_redirect(request, f"/w/{ctx.workspace.slug}/tests#test-{test_id}")
-    raise FormError(_test_form(request, session, ctx, values, errors, status=status, test=test))
+    raise FormError(
+        _test_form(request, session, ctx, values, errors, status=status, test=test, compare=compare)
+    )
+
+
+# What a stale edit of a planned card compares: the criterion as the board says it.
+CARD_FIELDS: list[ShownField] = [
+    ("method", "Method", chosen_words),
+    ("criterion", "Success when", typed_text),
+]
+
+
+def _card_words(card: AssumptionTest | dict[str, str]) -> dict[str, str]:
+    """A card's method and criterion in words, from the saved row or from the typed form."""
+    if isinstance(card, AssumptionTest):
+        fields: dict[str, Any] = card.model_dump(include={"method", "metric", "operator"})
+        threshold = card.threshold
+    else:
+        fields = {key: card.get(key, "") for key in ("method", "metric", "operator")}
+        threshold = float(card["threshold"]) if card.get("threshold") else None
+    operator = fields["operator"]
+    criterion = criterion_sentence(fields["metric"], operator, threshold) if operator else ""
+    return {"method": fields["method"] or "", "criterion": criterion}
 
 
 def _check_planned(test: AssumptionTest) -> None:

@@ -27,13 +27,19 @@ from app.scoring.scorecard import Scorecard
 from app.scoring.trend import MonthPoint
 from app.validation import Id, whole_number
 from app.web import (
+    CompareRow,
     FormDep,
     Pager,
+    ShownField,
     app_errors,
+    chosen_words,
+    compare_rows,
     hx_redirect,
     offset_param,
     page_router,
     render,
+    stale_message,
+    typed_text,
     validation_errors,
     values_of,
 )
@@ -44,6 +50,20 @@ router = page_router()
 EVIDENCE_PAGE = 50
 DECISIONS_PAGE = 10
 KILL_KEYS = ("pain", "reach", "feasibility", "min_participants")
+# The fields a stale edit compares, as the form labels them.
+SHOWN_FIELDS: list[ShownField] = [
+    ("title", "Title", typed_text),
+    ("statement", "Statement", typed_text),
+    ("status", "Status", chosen_words),
+    ("tags", "Tags", typed_text),
+    ("feasibility_estimate", "Feasibility estimate", typed_text),
+    ("feasibility_rationale", "Feasibility rationale", typed_text),
+    ("review_by", "Review by", typed_text),
+    ("kill_pain", "Kill criteria: pain", typed_text),
+    ("kill_reach", "Kill criteria: reach", typed_text),
+    ("kill_feasibility", "Kill criteria: feasibility", typed_text),
+    ("kill_min_participants", "Kill criteria: participants", typed_text),
+]
 
 
 # ---- forms -----------------------------------------------------------------------------------
@@ -102,7 +122,7 @@ def _form(
     errors: dict[str, str],
     problem: Problem | None = None,
     status: int = 200,
-    current: dict[str, Any] | None = None,
+    compare: list[CompareRow] | None = None,
 ) -> Response:
     context = {
         "ctx": ctx,
@@ -110,7 +130,7 @@ def _form(
         "problem": problem,
         "values": values,
         "errors": errors,
-        "current": current,
+        "compare": compare,
         "statuses": list(ProblemStatus),
     }
     return render(request, "problems/form.html", context, status=status)
@@ -152,7 +172,7 @@ def update(
     """Save an edit against the version it was made on; a stale version keeps what was typed."""
     problem = get_for_update(session, Problem, ctx, problem_id)
     values = values_of(form)
-    current = None
+    compare = None
     try:
         version = int(values.get("version", ""))
         payload = ProblemUpdate.model_validate({"version": version, **_problem_fields(values)})
@@ -171,12 +191,8 @@ def update(
             errors, status = {"": "Reload the page: the form lost its version."}, 422
     except Conflict as exc:
         # Keep what was typed; saving again applies it over the newer version on purpose.
-        current = (exc.details or {}).get("current")
-        errors = {
-            "": "Someone else changed this problem while you were editing it. Compare the two"
-            " versions, then save yours or take theirs."
-        }
-        status = 409
+        compare = compare_rows(SHOWN_FIELDS, values, (exc.details or {}).get("current") or {})
+        errors, status = {"": stale_message("this problem")}, 409
         values["version"] = str(problem.version)
     except AppError as exc:
         errors, status = app_errors(exc, _field_name), exc.status
@@ -190,7 +206,7 @@ def update(
             errors=errors,
             problem=problem,
             status=status,
-            current=current,
+            compare=compare,
         )
     )
 

@@ -3,6 +3,7 @@
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
+from functools import partial
 from typing import Any
 
 from fastapi import Request
@@ -42,17 +43,23 @@ from app.research.service import (
 from app.research.transcript import render as render_transcript
 from app.research.transcript import search_hits
 from app.research.transcript_files import ACCEPT_ATTRIBUTE, ACCEPTED
+from app.scoring.words import words
 from app.validation import Id, whole_number
 from app.web import (
     PAGE_SIZE,
+    CompareRow,
     FormDep,
     Pager,
+    ShownField,
     app_errors,
+    chosen_words,
+    compare_rows,
     hx_redirect,
     is_htmx,
     offset_param,
     page_router,
     render,
+    stale_message,
     validation_errors,
     values_of,
 )
@@ -382,6 +389,7 @@ def _page_context(
         "frequencies": list(Frequency),
         "errors": {},
         "values": {},
+        "compare": None,
     }
 
 
@@ -425,9 +433,11 @@ def _refuse(
     message: str,
     status: int,
     values: dict[str, str],
+    compare: list[CompareRow] | None = None,
 ) -> FormError:
     context = _page_context(request, session, ctx, interview)
     context |= {"errors": {"": message}, "values": values, "open_form": values.get("form", "")}
+    context["compare"] = compare
     return FormError(render(request, "research/interview.html", context, status=status))
 
 
@@ -464,8 +474,10 @@ def _refused_on_the_page(
     ctx: WorkspaceContext,
     interview: Interview,
     values: dict[str, Any],
+    stale: Callable[[], list[CompareRow]] | None = None,
 ) -> Iterator[None]:
-    """A refused highlight form shows the interview page again, with the reason and the form."""
+    """A refused highlight form shows the interview page again, with the reason and the form;
+    one saved against an older version shows, with `stale`, both versions side by side."""
     try:
         yield
     except ValidationError as exc:
@@ -474,6 +486,19 @@ def _refused_on_the_page(
             request, session, ctx, interview, message=message, status=422, values=values
         ) from exc
     except AppError as exc:
+        if stale is not None and exc.code == "stale_version":
+            compare = stale()
+            message = stale_message("this highlight")
+            raise _refuse(
+                request,
+                session,
+                ctx,
+                interview,
+                message=message,
+                status=exc.status,
+                values=values,
+                compare=compare,
+            ) from exc
         raise _refuse(
             request, session, ctx, interview, message=exc.message, status=exc.status, values=values
         ) from exc
@@ -502,7 +527,8 @@ def edit_highlight(
     interview = get_row(session, Interview, ctx, interview_id)
     item = _highlight_of(session, ctx, interview_id, item_id)
     values = values_of(form) | {"form": f"edit-{item_id}"}
-    with _refused_on_the_page(request, session, ctx, interview, values):
+    stale = partial(_stale_highlight, session, ctx, values, item)
+    with _refused_on_the_page(request, session, ctx, interview, values, stale):
         fields = _given(values, "version", "problem_id", *HIGHLIGHT_TAGS)
         payload = EvidenceUpdate.model_validate(fields)
         with session.begin_nested():
@@ -510,6 +536,31 @@ def edit_highlight(
                 session=session, ctx=ctx, row=item, payload=payload, current=lambda: None
             )
     return hx_redirect(request, f"{_page_url(ctx, interview_id)}#h-{item_id}")
+
+
+def _stale_highlight(
+    session: SessionDep, ctx: WorkspaceContext, values: dict[str, Any], item: EvidenceItem
+) -> list[CompareRow]:
+    """The typed highlight beside the saved one, in words; the form now carries the saved
+    version, so saving it again applies it on purpose."""
+    titles = {p.id: p.title for p in problems_repository.problems_by_title(session, ctx)}
+
+    def problem(raw: Any) -> str:
+        found = titles.get(int(raw)) if str(raw).isdigit() else None
+        return found or ("none" if raw in (None, "") else f"problem {raw}")
+
+    def severity(raw: Any) -> str:
+        return f"{raw} of 5" if raw not in (None, "") else "none"
+
+    shown: list[ShownField] = [
+        ("problem_id", "Problem", problem),
+        ("signal", "Signal", chosen_words),
+        ("severity", "Severity", severity),
+        ("frequency", "Frequency", chosen_words),
+    ]
+    saved = {key: getattr(item, key) for key in ("problem_id", "signal", "severity", "frequency")}
+    values["version"] = str(item.version)
+    return compare_rows(shown, values, saved)
 
 
 def _highlight_of(
@@ -598,7 +649,7 @@ def notes_difference(mine: str, theirs: str) -> tuple[str, str] | None:
 
 def stale_rows(
     session: SessionDep, ctx: WorkspaceContext, values: dict[str, Any], saved: dict[str, Any]
-) -> list[tuple[str, str, str]]:
+) -> list[CompareRow]:
     """(field, yours, theirs) for each field where the typed form and the saved row differ."""
     people = rows_by_id(
         session,
@@ -619,18 +670,14 @@ def stale_rows(
     def covered(ids: list[str]) -> str:
         return ", ".join(sorted(titles.get(int(i), f"problem {i}") for i in ids)) or "none"
 
-    shown: list[tuple[str, str, Callable[[Any], str]]] = [
-        ("kind", "Kind", lambda v: str(v).replace("_", " ")),
+    shown: list[ShownField] = [
+        ("kind", "Kind", words),
         ("occurred_on", "Date", str),
         ("participant_id", "Participant", person),
         ("title", "Title", str),
         ("covered", "Problems covered", covered),
     ]
-    rows = []
-    for key, label, show in shown:
-        mine, theirs = show(values.get(key, "")), show(saved[key])
-        if mine != theirs:
-            rows.append((label, mine, theirs))
+    rows = compare_rows(shown, values, saved)
     differs = notes_difference(values.get("notes", ""), saved["notes"])
     if differs:
         rows.append(("Notes (where they first differ)", *differs))
@@ -646,7 +693,7 @@ def _edit_form(
     values: dict[str, Any],
     errors: dict[str, str],
     status: int = 200,
-    compare: list[tuple[str, str, str]] | None = None,
+    compare: list[CompareRow] | None = None,
 ) -> Response:
     context = _form_context(
         session, ctx, values=values, highlights=[], covered=values["covered"], errors=errors
@@ -676,7 +723,7 @@ def save_interview(
     notes = str(form.get("notes") or "").replace("\r\n", "\n")
     values: dict[str, Any] = values_of(form) | {"notes": notes}
     values["covered"] = [str(v) for v in form.getlist("problem_ids")]
-    compare: list[tuple[str, str, str]] | None = None
+    compare: list[CompareRow] | None = None
     try:
         payload = InterviewUpdate.model_validate(
             {

@@ -12,7 +12,7 @@ from app.auth.models import ApiToken, TokenCreate
 from app.auth.service import issue_token, personal_tokens
 from app.db import SessionDep, utcnow
 from app.enums import Role
-from app.errors import AppError, FormError, InvalidInput, NotFound
+from app.errors import AppError, Conflict, FormError, InvalidInput, NotFound
 from app.kit.rows import get_for_update, get_row, restore, soft_delete, update_row
 from app.research import repository as research_repository
 from app.research.models import Segment, SegmentCreate, SegmentUpdate
@@ -21,15 +21,19 @@ from app.sharing import service as sharing
 from app.validation import Id, whole_number
 from app.web import (
     PAGE_SIZE,
+    CompareRow,
     FormDep,
     Pager,
+    ShownField,
     app_errors,
+    compare_rows,
     hx_redirect,
     is_htmx,
     offset_param,
     page_router,
     public_url,
     render,
+    stale_message,
     validation_errors,
     values_of,
 )
@@ -57,8 +61,11 @@ def _settings_page(
     new_token: str | None = None,
     invitation_sent: InvitationSent | None = None,
     share_created: tuple[Any, str] | None = None,
+    compare: dict[str, list[CompareRow]] | None = None,
+    stale_segment: Segment | None = None,
     status: int = 200,
 ) -> Response:
+    """The settings page; `compare` holds, by section, a stale edit's two versions."""
     members = list(workspaces.members(session=session, ctx=ctx))
     members_pager = Pager(total=len(members), offset=offset_param(request, "members_offset"))
     segments_offset = offset_param(request, "segments_offset")
@@ -100,6 +107,8 @@ def _settings_page(
         "values": values or {},
         "is_admin": ctx.can(Role.admin),
         "workspace": ctx.workspace,
+        "compare": compare or {},
+        "stale_segment": stale_segment,
     }
     return render(request, "workspaces/index.html", context, status=status)
 
@@ -241,6 +250,16 @@ def remove_member(request: Request, ctx: AdminDep, session: SessionDep, user_id:
 # ---- segments --------------------------------------------------------------------------------
 
 
+def _number(value: Any, unit: str = "") -> str:
+    """A typed or saved number as a person reads it: 55, 20 %, or "none" when blank."""
+    if value is None or value == "":
+        return "none"
+    return f"{float(value):g}{unit}"
+
+
+SEGMENT_FIELDS: list[ShownField] = [("size", "Size (accounts or customers)", _number)]
+
+
 def _size(raw: str) -> int | None:
     return int(raw) if raw else None
 
@@ -283,9 +302,26 @@ def update_segment(
         message = "; ".join(f"{k}: {v}" for k, v in validation_errors(exc).items())
         raise InvalidInput(message) from None
     changes = payload.model_dump(exclude={"version", "description"})
-    update_row(
-        session, ctx, segment, changes, version=payload.version, current=lambda: segment.name
-    )
+    try:
+        update_row(
+            session, ctx, segment, changes, version=payload.version, current=lambda: segment.name
+        )
+    except Conflict as exc:
+        # Keep the typed size beside the saved one; saving again applies it on purpose.
+        compare = {"segments": compare_rows(SEGMENT_FIELDS, values, {"size": segment.size})}
+        values["version"] = str(segment.version)
+        errors = {"segments": stale_message("this segment")}
+        page = _settings_page(
+            request,
+            session,
+            ctx,
+            errors=errors,
+            values=values,
+            compare=compare,
+            stale_segment=segment,
+            status=exc.status,
+        )
+        raise FormError(page) from exc
     return _back(request, ctx, "segments")
 
 
@@ -307,12 +343,20 @@ def restore_segment(
 
 # ---- scoring thresholds ----------------------------------------------------------------------
 
+THRESHOLD_FIELDS: list[ShownField] = [
+    ("pain_threshold", "Pain depth at least", _number),
+    ("reach_threshold", "Reach at least", lambda value: _number(value, " %")),
+    ("feasibility_threshold", "Feasibility at least", _number),
+    ("min_participants", "Participants needed", _number),
+]
+
 
 @router.post("/w/{ws}/settings/scoring")
 def update_scoring(request: Request, ctx: AdminDep, session: SessionDep, form: FormDep) -> Response:
     values = values_of(form)
     keys = ("pain_threshold", "reach_threshold", "feasibility_threshold", "min_participants")
     status = 422
+    compare = None
     try:
         payload = ScoringSettingsUpdate.model_validate(
             {"version": values.get("version")} | {k: values.get(k) or None for k in keys}
@@ -321,13 +365,20 @@ def update_scoring(request: Request, ctx: AdminDep, session: SessionDep, form: F
     except ValidationError as exc:
         errors = validation_errors(exc)
     except AppError as exc:
-        # A stale version is a 409: the form comes back with the thresholds' new version.
+        # A stale version is a 409: the form comes back with the thresholds' new version, the
+        # typed values beside the saved ones.
         errors, status = app_errors(exc), exc.status
         errors.setdefault("scoring", errors.pop("", exc.message))
+        if exc.code == "stale_version":
+            errors["scoring"] = stale_message("this workspace's thresholds", "them")
+            saved = (exc.details or {}).get("current") or {}
+            compare = {"scoring": compare_rows(THRESHOLD_FIELDS, values, saved)}
     else:
         return _back(request, ctx, "scoring")
     raise FormError(
-        _settings_page(request, session, ctx, errors=errors, values=values, status=status)
+        _settings_page(
+            request, session, ctx, errors=errors, values=values, compare=compare, status=status
+        )
     )
 
 

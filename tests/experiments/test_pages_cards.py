@@ -67,3 +67,47 @@ def test_outcomes_carry_a_colour_and_a_symbol(api: Api, web: Web) -> None:
     outcome = soup(web.get("tests")).find(id=f"test-{test_id}").find(class_="outcome")
     assert "outcome-invalidated" in outcome["class"]
     assert outcome.get_text(" ", strip=True) == "✗ invalidated"
+
+
+def test_a_stale_edit_of_a_card_shows_both_versions_in_words_and_can_be_saved(
+    api: Api, web: Web
+) -> None:
+    test_id = plan(api, web, metric="the 20 pilot users", operator=">=", threshold="0.7")
+    form = soup(web.get(f"tests/{test_id}/edit"))
+    version = form.find("input", attrs={"name": "version"})["value"]
+    theirs = {"version": int(version), "method": "usability_test", "threshold": 0.8}
+    api.ok(api.patch(f"tests/{test_id}", json=theirs))
+    mine = {
+        "version": version,
+        "method": "letter_of_intent",
+        "metric": "the 20 pilot users",
+        "operator": ">=",
+        "threshold": "0.6",
+    }
+
+    stale = web.post(f"tests/{test_id}", mine)
+
+    assert stale.status_code == 409
+    page = soup(stale)
+    assert "Someone else changed this test card" in page.find(class_="form-error").get_text()
+    rows = {
+        row.th.get_text(): [td.get_text() for td in row.find_all("td")]
+        for row in page.find("aside", class_="stale-compare").tbody("tr")
+    }
+    assert rows == {
+        "Method": ["letter of intent", "usability test"],
+        "Success when": [
+            "at least 60 % of the 20 pilot users",
+            "at least 80 % of the 20 pilot users",
+        ],
+    }
+    # What was typed stays in the form, now against the saved version.
+    assert page.find(id="threshold")["value"] == "0.6"
+    assert page.find(id="method").find("option", selected=True)["value"] == "letter_of_intent"
+    assert page.find("input", attrs={"name": "version"})["value"] == str(int(version) + 1)
+    assert page.find("button", string="Save my version") is not None
+    assert page.find("a", string="Take theirs")["href"] == f"/w/acme/tests/{test_id}/edit"
+
+    again = web.post(f"tests/{test_id}", mine | {"version": str(int(version) + 1)})
+    assert again.status_code == 303
+    assert "Success when at least 60 % of the 20 pilot users" in card(web, test_id)

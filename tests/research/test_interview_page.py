@@ -129,6 +129,64 @@ def test_edit_and_delete_a_highlight_from_the_side_list(api: Api, web: Web) -> N
     assert soup(web.get(f"interviews/{interview['id']}")).find(id=f"h-{item['id']}") is not None
 
 
+def test_a_stale_highlight_edit_shows_both_versions_and_keeps_what_was_chosen(
+    api: Api, web: Web
+) -> None:
+    problem, interview = setup(api)
+    other = api.problem(title="Exports break")
+    start, end = passage(NOTES, "fix exports")
+    body = {"start": start, "end": end, "problem_id": problem["id"], "signal": "paid"}
+    item = api.ok(api.post(f"interviews/{interview['id']}/highlights", json=body), 201)
+    theirs = {"version": 1, "signal": "not_a_priority", "severity": 2}
+    api.ok(api.patch(f"evidence/{item['id']}", json=theirs))
+    base = f"interviews/{interview['id']}/highlights/{item['id']}"
+    mine = {
+        "version": "1",
+        "problem_id": str(other["id"]),
+        "signal": "workaround",
+        "severity": "4",
+        "frequency": "weekly",
+    }
+
+    stale = web.post(base, mine)
+
+    assert stale.status_code == 409
+    page = soup(stale)
+    assert "Someone else changed this highlight" in page.find(id="page-error").get_text()
+    side = page.find(id=f"side-h-{item['id']}")
+    rows = {
+        row.th.get_text(): [td.get_text() for td in row.find_all("td")]
+        for row in side.find("aside", class_="stale-compare").tbody("tr")
+    }
+    assert rows == {
+        "Problem": ["Exports break", "Month end hurts"],
+        "Signal": ["workaround", "not a priority"],
+        "Severity": ["4 of 5", "2 of 5"],
+        "Frequency": ["weekly", "none"],
+    }
+    # The form keeps every choice, now against the saved version.
+    form = side.find("form", action=f"/w/acme/{base}")
+    chosen = {s["name"]: s.find("option", selected=True)["value"] for s in form("select")}
+    assert chosen == {
+        "problem_id": str(other["id"]),
+        "signal": "workaround",
+        "severity": "4",
+        "frequency": "weekly",
+    }
+    assert form.find("input", attrs={"name": "version"})["value"] == "2"
+    assert form.find("button", string="Save my version") is not None
+    assert form.find("a", string="Take theirs")["href"] == f"/w/acme/{base}/edit"
+
+    assert web.post(base, mine | {"version": "2"}).status_code == 303
+    now = api.ok(api.get(f"evidence/{item['id']}"))
+    assert (now["problem_id"], now["signal"], now["severity"], now["frequency"]) == (
+        other["id"],
+        "workaround",
+        4,
+        "weekly",
+    )
+
+
 def test_editing_the_notes_keeps_highlights_on_their_words(api: Api, web: Web) -> None:
     problem, interview = setup(api)
     start, end = passage(NOTES, "We pay a contractor")

@@ -147,13 +147,52 @@ def test_thresholds_saved_from_an_old_page_are_refused_then_can_be_applied(
     page = soup(stale)
     assert "Someone else changed this" in page.find(class_="form-error").get_text()
     assert api.ok(api.get("settings/scoring"))["pain_threshold"] == 55
-    # The form keeps what was typed, now against the current version: sending it again applies it.
+    # Both versions side by side, in words, with a choice.
     form = page.find("form", action="/w/acme/settings/scoring")
+    rows = {
+        row.th.get_text(): [td.get_text() for td in row.find_all("td")]
+        for row in form.find("aside", class_="stale-compare").tbody("tr")
+    }
+    assert rows == {"Pain depth at least": ["70", "55"]}
+    assert form.find("button", string="Save my version") is not None
+    assert form.find("a", string="Take theirs")["href"] == "/w/acme/settings#scoring"
+    # The form keeps what was typed, now against the current version: sending it again applies it.
     assert form.find("input", attrs={"name": "pain_threshold"})["value"] == "70"
     current = str(form.find("input", attrs={"name": "version"})["value"])
     assert current == str(int(shown) + 1)
     assert web.post("settings/scoring", thresholds(current, "70")).is_redirect
     assert api.ok(api.get("settings/scoring"))["pain_threshold"] == 70
+
+
+def test_a_stale_segment_size_shows_both_versions_and_can_be_saved(api: Api, web: Web) -> None:
+    assert web.post("settings/segments", {"segment_name": "SMB", "segment_size": "300"}).is_redirect
+    segment = api.ok(api.get("segments"))["items"][0]
+    row = soup(web.get("settings")).find(
+        "form", action=f"/w/acme/settings/segments/{segment['id']}"
+    )
+    shown = str(row.find("input", attrs={"name": "version"})["value"])
+    api.ok(api.patch(f"segments/{segment['id']}", json={"version": int(shown), "size": 450}))
+
+    stale = web.post(f"settings/segments/{segment['id']}", {"version": shown, "size": "500"})
+
+    assert stale.status_code == 409
+    box = soup(stale).find(id="segment-stale")
+    assert "Someone else changed this segment" in box.find(class_="form-error").get_text()
+    rows = {
+        row.th.get_text(): [td.get_text() for td in row.find_all("td")]
+        for row in box.find("aside", class_="stale-compare").tbody("tr")
+    }
+    assert rows == {"Size (accounts or customers)": ["500", "450"]}
+    form = box.find("form", action=f"/w/acme/settings/segments/{segment['id']}")
+    assert form.find("input", attrs={"name": "size"})["value"] == "500"
+    current = str(form.find("input", attrs={"name": "version"})["value"])
+    assert current == str(int(shown) + 1)
+    assert form.find("a", string="Take theirs")["href"] == "/w/acme/settings#segments"
+    assert api.ok(api.get(f"segments/{segment['id']}"))["size"] == 450
+
+    again = web.post(f"settings/segments/{segment['id']}", {"version": current, "size": "500"})
+    assert again.is_redirect
+    assert api.ok(api.get(f"segments/{segment['id']}"))["size"] == 500
 
 
 def test_an_invitation_is_accepted_on_its_page_and_signs_in(api: Api, web: Web) -> None:
