@@ -6,6 +6,7 @@ the same suite there (.ci/run does both).
 
 import os
 import shutil
+import sqlite3
 from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
@@ -19,7 +20,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event, inspect, text
 from sqlmodel import Session
 
+from app.auth.models import User
 from app.config import Settings
+from app.dataio.seed import load_demo
 from app.db import make_engine
 from app.main import create_app
 from tests.factories import Api
@@ -90,8 +93,6 @@ def cheap_password_hashing() -> Iterator[None]:
     cheap = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=8, parallelism=1),))
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(service, "password_hash", cheap)
-        # The same work for an unknown email, at the same cost.
-        patch.setattr(service, "_DUMMY_HASH", cheap.hash("not-a-real-password"))
         # The demo loader took the hasher by name when it was imported.
         patch.setattr(seed, "password_hash", cheap)
         yield
@@ -154,6 +155,45 @@ def engine(shared_engine: Engine, template_db: str, tmp_path: Path) -> Iterator[
         engine.dispose()
 
 
+# key -> (a copy of the database once built, what the build returned)
+_SNAPSHOTS: dict[str, tuple[Path, Any]] = {}
+
+
+@pytest.fixture
+def snapshot(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Any]:
+    """`snapshot(key, build)`: the scene `build()` sets, set once per worker and copied into
+    each later test's own database; returns what `build` returned (plain values: ids, tokens).
+
+    For scenes many tests share and that take longer to set than the tests take to run. On
+    PostgreSQL every test builds its scene, as the rows cannot be copied as one file."""
+
+    def take(key: str, build: Callable[[], Any]) -> Any:
+        if IS_POSTGRES:
+            return build()
+        database = Path(str(engine.url.database))
+        engine.dispose()
+        if key in _SNAPSHOTS:
+            kept, result = _SNAPSHOTS[key]
+            for suffix in ("-wal", "-shm"):
+                Path(f"{database}{suffix}").unlink(missing_ok=True)
+            shutil.copyfile(kept, database)
+            return result
+        result = build()
+        engine.dispose()
+        kept = tmp_path_factory.mktemp("snapshots") / f"{key}.db"
+        # The backup API copies what is still in the write-ahead log, too.
+        source, copy = sqlite3.connect(database), sqlite3.connect(kept)
+        try:
+            source.backup(copy)
+        finally:
+            source.close()
+            copy.close()
+        _SNAPSHOTS[key] = (kept, result)
+        return result
+
+    return take
+
+
 @pytest.fixture(scope="session")
 def shared_app(tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
     """One application for the whole session: building it (routes, dependency graphs) costs
@@ -194,6 +234,24 @@ def session(engine: Engine) -> Iterator[Session]:
 def api(client: TestClient) -> Api:
     """A signed-in admin of a fresh workspace 'acme'."""
     return Api.signed_up(client, email="ada@example.com", workspace="acme")
+
+
+@pytest.fixture
+def demo(client: TestClient, snapshot: Callable[..., Any]) -> Api:
+    """Ada, admin of 'acme', signed in to the demo workspace 'demo' she loaded (set once per
+    worker: loading it takes longer than the tests that read it)."""
+
+    def build() -> tuple[str, int]:
+        ada = Api.signed_up(client, email="ada@example.com", workspace="acme")
+        with Session(client.app.state.engine) as session:  # type: ignore[attr-defined]
+            user = session.get(User, ada.user_id)
+            assert user is not None
+            load_demo(session, user)
+            session.commit()
+        return ada.token, ada.user_id
+
+    token, user_id = snapshot("demo", build)
+    return Api(client, token, "demo", user_id)
 
 
 @pytest.fixture

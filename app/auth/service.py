@@ -1,6 +1,7 @@
 """Passwords (argon2), tokens (random, stored as SHA-256 hashes) and the limits on failed
 sign-ins."""
 
+import functools
 import hashlib
 import math
 import secrets
@@ -51,7 +52,8 @@ def authenticate(*, session: Session, email: str, password: str) -> User:
     """The user with these credentials, or NotAuthenticated (same message either way)."""
     user = session.exec(select(User).where(User.email == normalise_email(email))).first()
     if user is None:
-        password_hash.verify(password, _DUMMY_HASH)  # same work whether or not the user exists
+        # The same work whether or not the user exists.
+        password_hash.verify(password, _dummy_hash(password_hash))
         raise NotAuthenticated("Wrong email or password.")
     valid, new_hash = password_hash.verify_and_update(password, user.password_hash)
     if not valid or not user.is_active:
@@ -218,7 +220,13 @@ def revoke_token(*, session: Session, token: str) -> None:
         row.revoked_at = utcnow()
 
 
-_DUMMY_HASH = password_hash.hash("not-a-real-password")
+@functools.cache
+def _dummy_hash(hasher: PasswordHash) -> str:
+    """What an unknown email's password is checked against, made on first use: hashing at
+    import would slow every process that imports the app."""
+    return hasher.hash("not-a-real-password")
+
+
 # The first of PostgreSQL's two advisory-lock keys: sign-in counters, apart from other locks.
 _LOCK_SPACE = 0x5349474E  # "SIGN"
 

@@ -2,14 +2,10 @@
 snake_case word, no raw enum value and none of the engine's own vocabulary."""
 
 import re
-from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup
-from sqlmodel import Session
 
-from app.auth.models import User
-from app.dataio.seed import load_demo
 from app.enums import InterviewKind, Signal, TestMethod
 from app.scoring.scorecard import BiasCode
 from tests.factories import Api
@@ -44,21 +40,15 @@ def problems_in_plain_words(text: str, where: str) -> list[str]:
 
 
 @pytest.fixture
-def demo(api: Api, engine: Any) -> Web:
-    with Session(engine) as session:
-        user = session.get(User, api.user_id)
-        assert user is not None
-        load_demo(session, user)
-        session.commit()
-    browser = Web(api.client, "demo")
+def demo_web(demo: Api) -> Web:
+    browser = Web(demo.client, "demo")
     browser.sign_in("ada@example.com")
     return browser
 
 
-def test_the_demo_reads_in_plain_words(demo: Web, api: Api) -> None:
-    demo_api = Api(api.client, api.token, "demo", api.user_id)
-    problems = demo_api.ok(demo_api.get("problems", params={"limit": 100}))["items"]
-    decisions = demo_api.ok(demo_api.get("decisions", params={"limit": 100}))["items"]
+def test_the_demo_reads_in_plain_words(demo_web: Web, demo: Api) -> None:
+    problems = demo.ok(demo.get("problems", params={"limit": 100}))["items"]
+    decisions = demo.ok(demo.get("decisions", params={"limit": 100}))["items"]
     assert problems and decisions
     pages = ["", "glossary", "tests", "review", "interviews", "settings"]
     for problem in problems:
@@ -67,14 +57,14 @@ def test_the_demo_reads_in_plain_words(demo: Web, api: Api) -> None:
         pages += [f"decisions/{decision['id']}/memo", f"decisions/{decision['id']}/memo/print"]
     found: list[str] = []
     for path in pages:
-        response = demo.get(path)
+        response = demo_web.get(path)
         assert response.status_code == 200, path
         found += problems_in_plain_words(visible_text(response.text), path)
     for problem in problems:
-        memo = demo_api.get(f"problems/{problem['id']}/memo")
+        memo = demo.get(f"problems/{problem['id']}/memo")
         found += problems_in_plain_words(memo.text, f"memo of problem {problem['id']}")
     for decision in decisions:
-        memo = demo.get(f"decisions/{decision['id']}/memo.md")
+        memo = demo_web.get(f"decisions/{decision['id']}/memo.md")
         assert memo.status_code == 200
         found += problems_in_plain_words(memo.text, f"memo of decision {decision['id']}")
     assert not found, "\n".join(found)

@@ -49,25 +49,35 @@ def serving(settings: Settings) -> Iterator[str]:
         thread.join(timeout=10)
 
 
-def browser_settings(tmp_path: Path, **overrides: Any) -> Settings:
-    """Settings on a fresh migrated SQLite file."""
-    url = f"sqlite:///{tmp_path / 'browser.db'}"
-    migrate(url)
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated once per worker; each test serves a copy of it."""
+    path = tmp_path_factory.mktemp("browser-template") / "migrated.db"
+    migrate(f"sqlite:///{path}")
+    return path
+
+
+def browser_settings(tmp_path: Path, migrated: Path, **overrides: Any) -> Settings:
+    """Settings on a fresh copy of the migrated SQLite file."""
+    path = tmp_path / "browser.db"
+    shutil.copyfile(migrated, path)
+    url = f"sqlite:///{path}"
     return Settings(
         data_dir=tmp_path / "data", database_url=url, secret_key="browser-test", **overrides
     )
 
 
 @pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[str]:
+def live_server(tmp_path: Path, migrated_sqlite: Path) -> Iterator[str]:
     """The app on a fresh migrated SQLite file, served in a background thread."""
-    with serving(browser_settings(tmp_path)) as address:
+    with serving(browser_settings(tmp_path, migrated_sqlite)) as address:
         yield address
 
 
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    """Headless Chromium from the system (CI cannot download Playwright's own builds)."""
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """Headless Chromium from the system (CI cannot download Playwright's own builds), started
+    once per worker: starting it costs more than most browser tests."""
     executable = shutil.which("chromium") or shutil.which("chromium-browser")
     if executable is None:
         if os.environ.get("CI") == "true":
@@ -81,6 +91,15 @@ def browser() -> Iterator[Any]:
         )
         yield chromium
         chromium.close()
+
+
+@pytest.fixture
+def browser(chromium: Any) -> Iterator[Any]:
+    """The worker's Chromium; the contexts a test opens (cookies, storage, pages) close after
+    it, so no test sees another's."""
+    yield chromium
+    for context in chromium.contexts:
+        context.close()
 
 
 @pytest.fixture

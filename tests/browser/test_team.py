@@ -36,7 +36,7 @@ def link_for(mailbox: Mailbox, email: str) -> str:
 
 
 @pytest.fixture
-def team_server(tmp_path: Path) -> Any:
+def team_server(tmp_path: Path, migrated_sqlite: Path) -> Any:
     """The app with a mail server and a single sign-on provider, both in this process."""
     ada = User(sub="ada", claims={"email": "ada@example.com", "email_verified": True})
     with (
@@ -45,6 +45,7 @@ def team_server(tmp_path: Path) -> Any:
     ):
         settings = browser_settings(
             tmp_path,
+            migrated_sqlite,
             smtp_url=smtp_url,
             oidc_issuer=f"http://localhost:{provider.server_port}",
             oidc_client_id="evident",

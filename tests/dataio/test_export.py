@@ -6,9 +6,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session, SQLModel, select
 
-from app.auth.models import User
 from app.dataio.export import export_workspace, import_workspace
-from app.dataio.seed import load_demo
 from app.dataio.tables import (
     AUDIT_ENTITY_TABLES,
     foreign_keys,
@@ -85,18 +83,13 @@ def first_diff(a: Any, b: Any, path: str = "") -> str | None:
     return None if a == b else f"{path}: {a!r} != {b!r}"
 
 
-def seeded(api: Api, engine: Engine) -> None:
-    """The demo workspace, with a deleted and a restored row on top."""
-    with Session(engine) as session:
-        user = session.get(User, api.user_id)
-        assert user is not None
-        load_demo(session, user)
-        session.commit()
-    demo = Api(api.client, api.token, "demo", api.user_id)
+def seeded(demo: Api) -> Api:
+    """The demo workspace, with a deleted and a restored row on top; Ada in 'acme'."""
     items = demo.ok(demo.get("evidence", params={"limit": 3}))["items"]
     demo.ok(demo.delete(f"evidence/{items[0]['id']}"))
     demo.ok(demo.delete(f"evidence/{items[1]['id']}"))
     demo.ok(demo.post(f"evidence/{items[1]['id']}/restore"))
+    return Api(demo.client, demo.token, "acme", demo.user_id)
 
 
 def exported(engine: Engine, slug: str) -> dict[str, Any]:
@@ -105,8 +98,8 @@ def exported(engine: Engine, slug: str) -> dict[str, Any]:
         return export_workspace(session=session, workspace=workspace)
 
 
-def test_round_trip_as_a_new_workspace_is_lossless(api: Api, engine: Engine) -> None:
-    seeded(api, engine)
+def test_round_trip_as_a_new_workspace_is_lossless(demo: Api, engine: Engine) -> None:
+    api = seeded(demo)
     first = api.ok(api.client.get("/api/v1/workspaces/demo/export", headers=api.headers))
     assert sum(1 for e in first["tables"]["evidence_item"] if e["deleted_at"]) == 1
     assert len(first["tables"]["audit_event"]) > 300
@@ -135,8 +128,8 @@ def test_round_trip_as_a_new_workspace_is_lossless(api: Api, engine: Engine) -> 
         assert card["recommendation"]["value"] == same["recommendation"]["value"]
 
 
-def test_restore_into_an_empty_database(api: Api, engine: Engine) -> None:
-    seeded(api, engine)
+def test_restore_into_an_empty_database(demo: Api, engine: Engine) -> None:
+    seeded(demo)
     first = exported(engine, "demo")
     with engine.begin() as conn:
         for table in reversed(SQLModel.metadata.sorted_tables):

@@ -97,18 +97,37 @@ def export_of(api: Api) -> dict[str, Any]:
 
 
 @pytest.fixture
+def scene(client: TestClient, snapshot: Callable[..., Any]) -> dict[str, tuple[str, int]]:
+    """Ada, admin of 'acme' with rows of every kind; Mallory, admin of her own 'mal' (where
+    Vic is a viewer): their tokens and ids. Set once, copied into each test's database."""
+
+    def build() -> dict[str, tuple[str, int]]:
+        ada = Api.signed_up(client, email="ada@example.com", workspace="acme")
+        fill(ada)
+        mallory = Api.signed_up(client, email="mallory@example.com", workspace="mal")
+        mallory.as_member("vic@example.com", "viewer")
+        return {"ada": (ada.token, ada.user_id), "mallory": (mallory.token, mallory.user_id)}
+
+    return snapshot("untrusted-import", build)  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def api(client: TestClient, scene: dict[str, tuple[str, int]]) -> Api:
+    token, user_id = scene["ada"]
+    return Api(client, token, "acme", user_id)
+
+
+@pytest.fixture
 def victim(api: Api) -> Api:
     """Ada, admin of 'acme', with rows of every kind."""
-    fill(api)
     return api
 
 
 @pytest.fixture
-def mallory(client: TestClient, api: Api) -> Api:
+def mallory(client: TestClient, scene: dict[str, tuple[str, int]]) -> Api:
     """Another signed-in user, admin of her own 'mal' (where Vic is a viewer)."""
-    mallory = Api.signed_up(client, email="mallory@example.com", workspace="mal")
-    mallory.as_member("vic@example.com", "viewer")
-    return mallory
+    token, user_id = scene["mallory"]
+    return Api(client, token, "mal", user_id)
 
 
 _made: dict[str, dict[str, Any]] = {}
@@ -191,10 +210,9 @@ def members_of(api: Api, slug: str) -> dict[str, str]:
 
 
 def test_a_crafted_membership_does_not_make_the_importer_admin_elsewhere(
-    api: Api, client: TestClient
+    api: Api, mallory: Api, client: TestClient
 ) -> None:
     victim = workspace_id(api, "acme")
-    mallory = Api.signed_up(client, email="mallory@example.com", workspace="mal")
     document = {
         "format": "evident-workspace",
         "version": 1,

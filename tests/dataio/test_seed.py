@@ -2,7 +2,6 @@
 
 from typing import Any
 
-import pytest
 from sqlalchemy import func
 from sqlmodel import Session, SQLModel, select
 
@@ -31,17 +30,6 @@ def row_counts(session: Session) -> dict[str, int]:
         name: session.exec(select(func.count()).select_from(table)).one()
         for name, table in SQLModel.metadata.tables.items()
     }
-
-
-@pytest.fixture
-def demo(api: Api, engine: Any) -> Api:
-    """The signed-in admin with the demo loaded into workspace 'demo'."""
-    with Session(engine) as session:
-        user = session.get(User, api.user_id)
-        assert user is not None
-        load_demo(session, user)
-        session.commit()
-    return Api(api.client, api.token, "demo", api.user_id)
 
 
 def test_every_case_gets_its_recommendation_and_says_why(demo: Api) -> None:
