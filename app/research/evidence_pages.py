@@ -92,19 +92,18 @@ def _list_page(
 @router.get("/w/{ws}/evidence")
 def evidence_list(request: Request, ctx: WorkspaceDep, session: SessionDep) -> Response:
     params = dict(request.query_params)
-    typed = params.get("participant_id_q")
+    picker: tuple[str | None, dict[str, str]] = (None, {})  # found: the box names them
     try:
         params["participant_id"] = people.picked(session, ctx, "participant_id", params)
     except InvalidInput as exc:
-        # A name that is no one's, or several people's: the filter says so, without it.
+        # A name that is no one's, or several people's: the page says so, unfiltered by it.
         params["participant_id"] = ""
-        f = _selection(params)
-        picker = (typed, {"participant_id": exc.message})
-        return _list_page(
-            request, session, ctx, f, offset=offset_param(request), status=422, picker=picker
-        )
+        picker = (params.get("participant_id_q"), {"participant_id": exc.message})
     f = _selection(params)
-    return _list_page(request, session, ctx, f, offset=offset_param(request), picker=(typed, {}))
+    status = 422 if picker[1] else 200
+    return _list_page(
+        request, session, ctx, f, offset=offset_param(request), status=status, picker=picker
+    )
 
 
 def _change(values: dict[str, str]) -> bulk.BulkChange:
