@@ -104,6 +104,14 @@ def test_a_word_is_found_written_as_two(
     assert names(split_quotes, search(api, q), every=True) == expected
 
 
+def test_a_split_counts_when_some_of_the_words_are_enough(
+    api: Api, split_quotes: dict[str, int]
+) -> None:
+    found = search(api, "login tracker")
+    assert found["matched"] == "any"
+    assert names(split_quotes, found) == {"log_in", "login", "log_call"}
+
+
 def test_a_split_is_marked_where_it_was_found(api: Api, split_quotes: dict[str, int]) -> None:
     (hit,) = search(api, "rollback")["items"]
     marked = re.findall(r"<mark>(.*?)</mark>", hit["snippet_html"])
