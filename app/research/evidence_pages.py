@@ -12,7 +12,7 @@ from app.db import SessionDep
 from app.enums import Frequency, InterviewKind, Stance
 from app.errors import AppError, FormError, InvalidInput
 from app.problems import repository as problems_repository
-from app.research import bulk, repository
+from app.research import bulk, people
 from app.research.pages import SIGNAL_OPTIONS
 from app.validation import Id, whole_number
 from app.web import (
@@ -59,6 +59,7 @@ def _list_page(
     errors: dict[str, str] | None = None,
     values: dict[str, Any] | None = None,
     status: int = 200,
+    picker: tuple[str | None, dict[str, str]] = (None, {}),
 ) -> Response:
     found = bulk.evidence_list(session=session, ctx=ctx, f=f, offset=offset, limit=PAGE_SIZE)
     done = whole_number(request.query_params.get("done", ""))
@@ -71,7 +72,10 @@ def _list_page(
         "pager": Pager(total=found.total, offset=offset),
         "filter_query": _query(f),
         "problems": problems_repository.problems_by_title(session, ctx),
-        "participant_options": repository.participants_by_name(session, ctx),
+        # The participant filter is a type-ahead picker: no list of everyone in the page.
+        "chosen": people.live(session, ctx, f.participant_id),
+        "typed": picker[0],
+        "picker_errors": picker[1],
         "signals": SIGNAL_OPTIONS,
         "stances": list(Stance),
         "kinds": list(InterviewKind),
@@ -87,8 +91,19 @@ def _list_page(
 
 @router.get("/w/{ws}/evidence")
 def evidence_list(request: Request, ctx: WorkspaceDep, session: SessionDep) -> Response:
-    f = _selection(dict(request.query_params))
-    return _list_page(request, session, ctx, f, offset=offset_param(request))
+    params = dict(request.query_params)
+    picker: tuple[str | None, dict[str, str]] = (None, {})  # found: the box names them
+    try:
+        params["participant_id"] = people.picked(session, ctx, "participant_id", params)
+    except InvalidInput as exc:
+        # A name that is no one's, or several people's: the page says so, unfiltered by it.
+        params["participant_id"] = ""
+        picker = (params.get("participant_id_q"), {"participant_id": exc.message})
+    f = _selection(params)
+    status = 422 if picker[1] else 200
+    return _list_page(
+        request, session, ctx, f, offset=offset_param(request), status=status, picker=picker
+    )
 
 
 def _change(values: dict[str, str]) -> bulk.BulkChange:

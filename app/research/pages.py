@@ -30,6 +30,7 @@ from app.research.models import (
     Participant,
     ParticipantCreate,
 )
+from app.research.people import picked
 from app.research.service import (
     REANCHORED,
     create_highlight,
@@ -161,6 +162,7 @@ def inline_participant(
         participant = create_participant(session=session, ctx=ctx, payload=_new_participant(values))
         selected = str(participant.id)
         values = {k: v for k, v in values.items() if not k.startswith("np_")}
+        values["participant_id_q"] = participant.name
     except ValidationError as exc:
         errors = validation_errors(exc, lambda f: "np_" + f)
     except AppError as exc:
@@ -268,6 +270,8 @@ def create(request: Request, ctx: ContributorDep, session: SessionDep, form: For
             # A savepoint: when the interview is refused, the participant added with it goes too,
             # before the form is shown again (its list of participants must not offer them).
             with session.begin_nested():
+                values["participant_id"] = picked(session, ctx, "participant_id", values)
+                payload_data["participant_id"] = values["participant_id"] or None
                 payload = InterviewCreate.model_validate(payload_data)
                 if values.get("np_name") and payload.participant_id is None:
                     # A new participant typed in but not added yet: add them with the interview.
@@ -725,6 +729,7 @@ def save_interview(
     values["covered"] = [str(v) for v in form.getlist("problem_ids")]
     compare: list[CompareRow] | None = None
     try:
+        values["participant_id"] = picked(session, ctx, "participant_id", values)
         payload = InterviewUpdate.model_validate(
             {
                 "version": values.get("version") or None,

@@ -2,6 +2,7 @@
 matches, and merging two participants who are the same person."""
 
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import date
 from enum import StrEnum
 from typing import Any
@@ -11,6 +12,7 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from app.db import touch_problems
+from app.errors import InvalidInput
 from app.kit import merging
 from app.kit.audit import AuditEvent
 from app.kit.duplicates import Suggestion, likely_duplicates
@@ -26,7 +28,7 @@ from app.research.models import (
     ParticipantRead,
     Segment,
 )
-from app.validation import Id
+from app.validation import Id, whole_number
 from app.workspaces.deps import WorkspaceContext
 
 PICKER_MATCHES = 12
@@ -126,6 +128,48 @@ def matches(session: Session, ctx: WorkspaceContext, text: str) -> list[Particip
     starts = col(Participant.name).ilike(_like(text).removeprefix("%"), escape="\\")
     stmt = stmt.order_by(starts.desc(), func.lower(col(Participant.name)), col(Participant.id))
     return list(session.exec(stmt.limit(PICKER_MATCHES)).all())
+
+
+def live(session: Session, ctx: WorkspaceContext, participant_id: int | None) -> Participant | None:
+    """The workspace's participant of that id, unless deleted (or no id: None)."""
+    if participant_id is None:
+        return None
+    return session.exec(scoped(Participant, ctx).where(Participant.id == participant_id)).first()
+
+
+def picked(session: Session, ctx: WorkspaceContext, field: str, values: Mapping[str, Any]) -> str:
+    """The participant id a type-ahead picker sends, also when scripts are off.
+
+    A picker sends the chosen id (`field`) and the text in its box (`field`_q). Without
+    scripts nobody fills the id, so the text decides: empty, no one; the chosen participant's
+    name, them; else the one participant whose name is that text, or the only one it matches.
+    Several or none: an error on the field that says what to type.
+    """
+    chosen = str(values.get(field) or "").strip()
+    if f"{field}_q" not in values:
+        return chosen
+    typed = " ".join(str(values[f"{field}_q"]).split())
+    if not typed:
+        return ""
+    person = live(session, ctx, whole_number(chosen, low=1))
+    same = typed.casefold()
+    if person is not None and " ".join(person.name.split()).casefold() == same:
+        return chosen
+    found = matches(session, ctx, typed)
+    exact = [p for p in found if " ".join(p.name.split()).casefold() == same]
+    if len(exact or found) == 1:
+        return str((exact or found)[0].id)
+    where = [{"field": field}]
+    if not found:
+        raise InvalidInput(
+            f"No participant matches “{typed}”. Check the name, or leave it empty.", details=where
+        )
+    names = ", ".join(p.name for p in found[:5]) + (", …" if len(found) > 5 else "")
+    raise InvalidInput(
+        f"{len(found)}{'+' if len(found) == PICKER_MATCHES else ''} participants match"
+        f" “{typed}” ({names}). Type the whole name.",
+        details=where,
+    )
 
 
 class Profile(BaseModel):

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from app.dataio.participants import erase_participant
 from app.db import SessionDep
-from app.errors import AppError, Conflict, FormError
+from app.errors import AppError, Conflict, FormError, InvalidInput
 from app.kit.merging import merge_event
 from app.kit.rows import get_for_update, get_row
 from app.research import people, repository
@@ -187,14 +187,19 @@ def merge_preview(
     request: Request, ctx: ContributorDep, session: SessionDep, participant_id: Id
 ) -> Response:
     """What a merge would move, and the button that does it."""
-    absorb_id = whole_number(request.query_params.get("absorb_id", ""), low=1)
+    try:
+        absorb = people.picked(session, ctx, "absorb_id", request.query_params)
+        message = "Choose the participant to merge into this one."
+    except InvalidInput as exc:
+        absorb, message = "", exc.message
+    absorb_id = whole_number(absorb, low=1)
     if absorb_id is None:
         raise FormError(
             render(
                 request,
                 "research/profile.html",
                 _profile_context(session, ctx, get_row(session, Participant, ctx, participant_id))
-                | {"merge_error": "Choose the participant to merge into this one."},
+                | {"merge_error": message, "typed": request.query_params.get("absorb_id_q")},
                 status=422,
             )
         )

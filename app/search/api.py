@@ -19,7 +19,8 @@ router = APIRouter(prefix="/workspaces/{ws}", tags=["search"])
     "/search",
     response_model=service.SearchResults,
     summary="Search problems, interview notes and quotes",
-    description="Every word must be found (stemmed: `rolling` finds `rolls`); common words "
+    description="Every word must be found (stemmed: `rolling` finds `rolls`; a word is also "
+    "found written as two: `rollback` finds `rolling back`, `login` finds `log in`); common words "
     'such as `the` or `us` are left out. `"a phrase"` finds the words side by side, '
     "`-word` leaves out what holds a word, `a OR b` finds either, `roll*` any word starting "
     "with `roll`. When fewer than 20 results hold every word, results holding some of them "

@@ -6,19 +6,32 @@ The syntax, the same on SQLite and PostgreSQL:
 - `-word` or `-"a phrase"`: leave out what holds it;
 - `a OR b`: either of them (an OR joins the terms on each side of it);
 - `roll*`: any word starting with "roll" (a prefix is only ever asked for, never added).
-Hyphenated words ("roll-back") are read as a phrase. Common words ("the", "us", "not") are
-dropped from the words to find, so "us" never finds "using" (which the Porter stemmer of the
-SQLite index reads as "us"); PostgreSQL's english configuration drops the same words, so both
-databases find the same rows. A query made only of common words asks for nothing.
+Hyphenated words ("roll-back") are read as a phrase. A word typed as one is also found written
+as two (see `splits`): "rollback" finds "rolling back", "login" finds "log in". Common words
+("the", "us", "not") are dropped from the words to find, so "us" never finds "using" (which the
+Porter stemmer of the SQLite index reads as "us"); PostgreSQL's english configuration drops the
+same words, so both databases find the same rows. A query made only of common words asks for
+nothing.
 
 Each database gets its own query text built here from plain words (letters and digits only), so
 no input can break its syntax.
+
+PostgreSQL's documents hold no common words, so it cannot tell "log in" from "log" by its index
+alone. When a split or a phrase holds a common word, its index finds the rows with the other
+words (`tsquery(..., marked=False)`, which asks for more rows, never fewer), and each of them is
+checked against the same query over its text read again with those common words marked (`MARK`
++ word, which no stop list drops; `marked_words`). That costs a reading of each row holding the
+other words, so only such queries pay it.
 """
 
 import re
 from dataclasses import dataclass
 
 MAX_TERMS = 12
+# A word of SPLIT_LETTERS letters is also looked for as two adjacent words, each of at least
+# three letters, or three and then a common word of two ("log in", "sign up").
+SPLIT_LETTERS = range(5, 17)
+MARK = "qqx"
 
 # PostgreSQL's english stop words, plus "us" (which the Porter stemmer makes of "using").
 _STOP_TEXT = """
@@ -40,6 +53,33 @@ _WORD = re.compile(r"[^\W_]+")
 class Term:
     words: tuple[str, ...]  # more than one: a phrase
     prefix: bool = False
+    splits: tuple[tuple[str, str], ...] = ()  # the word written as two, any of them
+
+    @property
+    def variants(self) -> tuple[tuple[str, ...], ...]:
+        """What counts as the term: its words (as a phrase), or any of its splits."""
+        return (self.words, *self.splits)
+
+
+def splits(word: str) -> tuple[tuple[str, str], ...]:
+    """The ways to write a word as two adjacent words: "rollback" as "roll back".
+
+    Both parts have three letters or more, or the second is a common word of two ("in",
+    "up"); a split into two common words ("within" as "with in") would find nothing on
+    PostgreSQL, which keeps no common word, so it is not made. Only letters are split, and only
+    words of SPLIT_LETTERS letters: a word gives at most a dozen phrases.
+    """
+    if not word.isalpha() or len(word) not in SPLIT_LETTERS:
+        return ()
+    found = []
+    for cut in range(3, len(word) - 1):
+        first, second = word[:cut], word[cut:]
+        if len(second) == 2 and second not in STOP_WORDS:
+            continue
+        if first in STOP_WORDS and second in STOP_WORDS:
+            continue
+        found.append((first, second))
+    return tuple(found)
 
 
 @dataclass(frozen=True)
@@ -60,7 +100,25 @@ class Parsed:
     def single_word(self) -> bool:
         """One word to find, whole: its phrase and its words are the same thing."""
         terms = self.terms
-        return len(terms) == 1 and len(terms[0].words) == 1 and not terms[0].prefix
+        return (
+            len(terms) == 1
+            and len(terms[0].words) == 1
+            and not terms[0].prefix
+            and not terms[0].splits
+        )
+
+    @property
+    def marked_words(self) -> frozenset[str]:
+        """The common words of phrases and splits: PostgreSQL reads the text again for them."""
+        return frozenset(
+            word
+            for term in (*self.terms, *self.excluded)
+            if not term.prefix
+            for words in term.variants
+            if len(words) > 1
+            for word in words
+            if word in STOP_WORDS
+        )
 
     @property
     def can_relax(self) -> bool:
@@ -88,7 +146,8 @@ def parse(q: str) -> Parsed:
             join_next = False
             continue
         count += 1
-        term = Term(words, prefix)
+        plain = phrase is None and not prefix and len(words) == 1
+        term = Term(words, prefix, splits(words[0]) if plain else ())
         if minus:
             excluded.append(term)
         elif join_next:
@@ -108,6 +167,8 @@ def terms(q: str) -> list[str]:
 
 
 def _fts_term(term: Term) -> str:
+    if term.splits:
+        return "(" + " OR ".join(f'"{" ".join(words)}"' for words in term.variants) + ")"
     return f'"{" ".join(term.words)}"' + ("*" if term.prefix else "")
 
 
@@ -141,21 +202,33 @@ def fts5_marks(parsed: Parsed) -> str:
 # ---- PostgreSQL tsquery -----------------------------------------------------------------------
 
 
-def _ts_term(term: Term) -> str:
-    text = " <-> ".join(term.words) + (":*" if term.prefix else "")
-    return f"({text})"
+def _ts_term(term: Term, marked: frozenset[str]) -> str:
+    def phrase(words: tuple[str, ...]) -> str:
+        return " <-> ".join(MARK + w if w in marked else w for w in words)
+
+    if term.splits:
+        return "(" + " | ".join(f"({phrase(words)})" for words in term.variants) + ")"
+    if term.prefix:
+        return f"({' <-> '.join(term.words)}:*)"
+    return f"({phrase(term.words)})"
 
 
-def _ts_any(terms: tuple[Term, ...]) -> str:
-    return "(" + " | ".join(_ts_term(t) for t in terms) + ")"
+def _ts_any(terms: tuple[Term, ...], marked: frozenset[str]) -> str:
+    return "(" + " | ".join(_ts_term(t, marked) for t in terms) + ")"
 
 
-def tsquery(parsed: Parsed, *, every: bool, exclude: bool = True) -> str:
-    """Text for to_tsquery('english', ...): the same query as `fts5`."""
+def tsquery(parsed: Parsed, *, every: bool, exclude: bool = True, marked: bool = False) -> str:
+    """Text for to_tsquery('english', ...): the same query as `fts5`.
+
+    `marked`: the query for a text whose `marked_words` are marked (see the module's notes).
+    Not `marked`, a query with such words asks the index for more rows than match: then it
+    leaves out nothing (leaving out more rows than match would lose some).
+    """
+    words = parsed.marked_words if marked else frozenset()
     if every:
-        found = " & ".join(_ts_any(group) for group in parsed.groups)
+        found = " & ".join(_ts_any(group, words) for group in parsed.groups)
     else:
-        found = _ts_any(parsed.terms)
-    if exclude and parsed.excluded:
-        found = f"({found}) & !{_ts_any(parsed.excluded)}"
+        found = _ts_any(parsed.terms, words)
+    if exclude and parsed.excluded and (marked or not parsed.marked_words):
+        found = f"({found}) & !{_ts_any(parsed.excluded, words)}"
     return found

@@ -289,10 +289,23 @@ _PG_SOURCE: dict[ResultKind, tuple[str, str, str]] = {
     ),
 }
 _PG_TABLE = {"p": "problem", "sp": "search_passage", "e": "evidence_item"}
+# The title and body each kind's stored document is made of (revisions 0005 and 0010).
+_PG_TEXT = {"p": ("p.title", "p.statement"), "sp": ("i.title", "sp.body"), "e": ("''", "e.quote")}
 RECENT_ROWS = 20_000
 
 
-def _postgres_window(kind: ResultKind, where: str, match: str) -> str:
+def _marked_document(alias: str) -> str:
+    """A row's document made again from its text with the words of :marked_pattern marked,
+    as `syntax.tsquery(..., marked=True)` asks for them."""
+    title, body = (
+        f"to_tsvector('english', regexp_replace(coalesce({column}, ''), :marked_pattern,"
+        f" '{syntax.MARK}\\1', 'gi'))"
+        for column in _PG_TEXT[alias]
+    )
+    return f"(setweight({title}, 'A') || setweight({body}, 'B'))"
+
+
+def _postgres_window(kind: ResultKind, where: str, match: str, marked: bool = False) -> str:
     """The newest RANK_WINDOW matches of one kind, in two parts read in turn: the matches
     among the table's newest RECENT_ROWS rows, then, only if they are too few, the older ones.
 
@@ -303,9 +316,14 @@ def _postgres_window(kind: ResultKind, where: str, match: str) -> str:
     """
     columns, alias, rows = _PG_SOURCE[kind]
     recent = f"(SELECT max(id) FROM {_PG_TABLE[alias]}) - :recent"
+    found = f"{alias}.search_document @@ to_tsquery('english', :{match})"
+    if marked:
+        # The index finds rows that may match; their text read again tells which do.
+        document = _marked_document(alias)
+        columns = columns.replace(f"{alias}.search_document", document)
+        found += f" AND {document} @@ to_tsquery('english', :{match}_marked)"
     part = (
-        f"SELECT {columns} {rows}{where}"
-        f" AND {alias}.search_document @@ to_tsquery('english', :{match})"
+        f"SELECT {columns} {rows}{where} AND {found}"
         f" AND {alias}.id {{}} {recent} ORDER BY {alias}.id DESC"
     )
     # Without an ORDER BY of its own the union hands over the first part's rows before it
@@ -322,22 +340,25 @@ def _postgres_ranked(
     filters: dict[ResultKind, str],
     query: SearchQuery,
     matches: list[str],
+    marked: bool,
 ) -> tuple[list[_Hit], int]:
     """The newest matches of each kind (a GIN index finds them) for each query of `matches`
     (every word; then some of them), ranked by ts_rank with the exact phrase first, then
-    every word, an interview by its best passage; a page of them and how many."""
+    every word, an interview by its best passage; a page of them and how many. `marked`:
+    the query's splits hold common words, which each row's text is read again for."""
     windows = " UNION ALL ".join(
-        f"({_postgres_window(kind, where, match)})"
+        f"({_postgres_window(kind, where, match, marked)})"
         for match in matches
         for kind, where in filters.items()
     )
+    every = "every_marked" if marked else "every"
     # Every row of a window of `every` holds every word: only the phrase is left to test.
     phrase = "document @@ phraseto_tsquery('english', :phrase)"
     if matches == ["every"]:
         tier = f"CASE WHEN {phrase} THEN 2 ELSE 1 END"
     else:
         tier = (
-            "CASE WHEN NOT document @@ to_tsquery('english', :every) THEN 0"
+            f"CASE WHEN NOT document @@ to_tsquery('english', :{every}) THEN 0"
             f" WHEN {phrase} THEN 2 ELSE 1 END"
         )
     found = (
@@ -446,14 +467,22 @@ def _ranked(
             params["tier0"] = f"({syntax.fts5(parsed, every=False)}) NOT ({all_words})"
             tiers.append(0)
         return _sqlite_ranked(session, params, filters, query, tiers)
+    marked = bool(parsed.marked_words)
     params |= {
         "every": syntax.tsquery(parsed, every=True),
         "some": syntax.tsquery(parsed, every=False),
         "phrase": " ".join(parsed.words),
-        "ranking": syntax.tsquery(parsed, every=every, exclude=False),
+        "ranking": syntax.tsquery(parsed, every=every, exclude=False, marked=marked),
     }
+    if marked:
+        words = "|".join(sorted(parsed.marked_words))  # letters only
+        params |= {
+            "every_marked": syntax.tsquery(parsed, every=True, marked=True),
+            "some_marked": syntax.tsquery(parsed, every=False, marked=True),
+            "marked_pattern": rf"\m({words})\M",
+        }
     return _postgres_ranked(
-        session, params, filters, query, ["every"] if every else ["every", "some"]
+        session, params, filters, query, ["every"] if every else ["every", "some"], marked
     )
 
 

@@ -72,3 +72,36 @@ def test_unknown_headers_get_a_mapping_step_remembered_for_the_next_file(
 
     second = upload(web, data).headers["location"]
     assert "1 rows: 1 good, 0 bad" in soup(web.get(second)).get_text(" ", strip=True)
+
+
+def test_the_preview_shows_what_the_rows_say_about_people_interviews_and_segments(
+    api: Api, web: Web
+) -> None:
+    api.problem(title="Bugs")
+    notes = "We talked about the close, " + "and then about the audit " * 10 + "at the end."
+    header = (
+        "participant,participant_title,organisation,contact,segment,segment_size,"
+        "interview_date,interview_title,interview_notes,quote,problem,signal"
+    )
+    data = csv_of(
+        f'Ada,Controller,Initech,ada@example.com,Enterprise,"1,200",2026-10-01,'
+        f'Close review,"{notes}",The close takes a week,Bugs,stated',
+        "Bob,,,,,,2026-10-02,,,It is fine,Bugs,stated",
+        header=header,
+    )
+    page = soup(web.get(upload(web, data).headers["location"]))
+    table = page.find("table", id="preview-rows")
+    heads = [th.get_text(strip=True) for th in table.select("thead th")]
+    cells = [
+        dict(zip(heads, (td.get_text(strip=True) for td in tr.find_all("td")), strict=True))
+        for tr in table.select("tbody tr")
+    ]
+    ada, bob = cells
+    assert ada["Participant"] == "Ada"
+    assert ada["Title, organisation, contact"] == "Controller · Initech · ada@example.com"
+    assert (ada["Segment"], ada["Segment size"]) == ("Enterprise", "1,200")
+    assert ada["Interview title"] == "Close review"
+    assert ada["Notes"].startswith("We talked about the close, and then")
+    assert ada["Notes"].endswith("...") and len(ada["Notes"]) <= 80
+    none = "\N{EN DASH}"
+    assert [bob[h] for h in heads[2:9]] == [none] * 3 + ["2026-10-02", "interview", none, none]

@@ -2,7 +2,9 @@
 
 from typing import Any
 
-from tests.factories import Api
+from app.enums import Role
+from app.research.models import Participant
+from tests.factories import Api, writing
 from tests.pages import Web, member_browser, soup
 
 
@@ -120,3 +122,61 @@ def test_an_item_edited_after_the_list_was_loaded_is_left_alone_and_said(
         " ".join(notice.split())
     )
     assert api.ok(api.get(f"evidence/{edited['id']}"))["severity"] == 2
+
+
+def test_the_participant_filter_is_a_picker_not_a_list_of_everyone(api: Api, web: Web) -> None:
+    with writing(api.client) as session:
+        ctx = api.context(session, Role.contributor)
+        session.add_all(
+            Participant(workspace_id=ctx.id, created_by=ctx.user_id, name=f"Person {n:04d}")
+            for n in range(1_200)
+        )
+        session.commit()
+    bugs = api.problem(title="Bugs")
+    ana, ben = api.participant(name="Ana Lopez"), api.participant(name="Ben Kahn")
+    api.evidence(bugs["id"], quote="Ana says it crashed", participant_id=ana["id"])
+    api.evidence(bugs["id"], quote="Ben says it crashed", participant_id=ben["id"])
+
+    response = web.get("evidence")
+    page = soup(response)
+    assert len(page.find_all("option")) < 100  # not one per participant (1,200)
+    assert "Person 0007" not in response.text and len(response.content) < 60_000
+    box = page.find(id="participant_id-q")
+    assert box["role"] == "combobox" and box["aria-controls"] == "participant_id-options"
+    assert page.find("select", id="participant_id") is None
+
+    # The picker sends the id of the participant picked: the list keeps their evidence.
+    picked = soup(web.get(f"evidence?participant_id={ana['id']}&participant_id_q=Ana+Lopez"))
+    assert [td.get_text(strip=True) for td in picked.select("td.quote")] == ["Ana says it crashed"]
+    assert picked.find(id="participant_id")["value"] == str(ana["id"])
+    assert picked.find(id="participant_id-q")["value"] == "Ana Lopez"
+    # Pages and bulk edits keep the filter.
+    assert picked.find("input", attrs={"name": "f_participant_id"})["value"] == str(ana["id"])
+
+
+def test_the_participant_filter_works_without_scripts(api: Api, web: Web) -> None:
+    bugs = api.problem(title="Bugs")
+    ana, ben = api.participant(name="Ana Lopez"), api.participant(name="Ben Kahn")
+    api.participant(name="Anabel Ruiz")
+    api.evidence(bugs["id"], quote="Ana says it crashed", participant_id=ana["id"])
+    api.evidence(bugs["id"], quote="Ben says it crashed", participant_id=ben["id"])
+
+    def quotes(query: str) -> list[str]:
+        return [td.get_text(strip=True) for td in soup(web.get(query)).select("td.quote")]
+
+    # Without scripts nobody fills the id: the name typed decides.
+    assert quotes("evidence?participant_id=&participant_id_q=ben") == ["Ben says it crashed"]
+    assert quotes("evidence?participant_id=&participant_id_q=ana+lopez") == ["Ana says it crashed"]
+    # A name typed over the one picked before wins; an empty box is anyone.
+    assert quotes(f"evidence?participant_id={ana['id']}&participant_id_q=Ben+Kahn") == [
+        "Ben says it crashed"
+    ]
+    assert len(quotes(f"evidence?participant_id={ana['id']}&participant_id_q=")) == 2
+    # Several matches, or none: the page says what to type and keeps what was typed.
+    several = web.get("evidence?participant_id=&participant_id_q=ana")
+    assert several.status_code == 422
+    said = soup(several).find(id="participant_id-q")
+    assert said["value"] == "ana" and said["aria-invalid"] == "true"
+    assert "2 participants match “ana” (Ana Lopez, Anabel Ruiz)" in several.text
+    nobody = web.get("evidence?participant_id_q=zed")
+    assert nobody.status_code == 422 and "No participant matches “zed”" in nobody.text

@@ -164,3 +164,47 @@ def test_merge_without_a_choice_says_what_to_do(api: Api, web: Web) -> None:
     page = web.get(f"participants/{keep['id']}/merge?absorb_id=")
     assert page.status_code == 422
     assert "Choose the participant" in page.text
+
+
+def test_the_pickers_work_without_scripts(api: Api, web: Web) -> None:
+    """Without scripts the picker's id stays as the page sent it: the name typed decides."""
+    ana, ben = api.participant(name="Ana Lopez"), api.participant(name="Ben Kahn")
+    api.participant(name="Anabel Ruiz")
+    problem = api.problem()
+    form = {
+        "kind": "interview",
+        "occurred_on": "2026-10-01",
+        "problem_ids": [str(problem["id"])],
+        "notes": "Call about the close",
+    }
+    created = web.post("interviews", form | {"participant_id": "", "participant_id_q": "ben"})
+    assert created.status_code == 303
+    (interview,) = api.ok(api.get("interviews"))["items"]
+    assert interview["participant_id"] == ben["id"]
+
+    # Several people match: the form comes back with the name typed and what to type.
+    refused = web.post("interviews", form | {"participant_id": "", "participant_id_q": "ana"})
+    assert refused.status_code == 422
+    box = soup(refused).find(id="participant_id-q")
+    assert box["value"] == "ana" and box["aria-invalid"] == "true"
+    assert "2 participants match “ana” (Ana Lopez, Anabel Ruiz)" in refused.text
+    assert api.ok(api.get("interviews"))["total"] == 1
+
+    # Editing: the box names someone else, then no one.
+    edit = f"interviews/{interview['id']}/edit"
+    page = soup(web.get(edit))
+    assert page.find(id="participant_id-q")["value"] == "Ben Kahn"
+    values = form | {"version": "1", "participant_id": str(ben["id"])}
+    saved = web.post(edit, values | {"participant_id_q": "Ana Lopez"})
+    assert saved.status_code == 303
+    assert api.ok(api.get(f"interviews/{interview['id']}"))["participant_id"] == ana["id"]
+    values = values | {"version": "2", "participant_id": str(ana["id"])}
+    assert web.post(edit, values | {"participant_id_q": ""}).status_code == 303
+    assert api.ok(api.get(f"interviews/{interview['id']}"))["participant_id"] is None
+
+    # Merging: the name of the one to merge, typed.
+    api.participant(name="ben kahn 2")
+    preview = web.get(f"participants/{ben['id']}/merge?absorb_id=&absorb_id_q=ben+kahn+2")
+    assert preview.status_code == 200 and "ben kahn 2" in preview.text
+    nobody = web.get(f"participants/{ben['id']}/merge?absorb_id=&absorb_id_q=zed")
+    assert nobody.status_code == 422 and "No participant matches “zed”" in nobody.text

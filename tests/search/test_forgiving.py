@@ -2,6 +2,7 @@
 stemming and common words, and scores in the order shown. The suite runs on SQLite and, with
 EVIDENT_TEST_DATABASE_URL, on PostgreSQL: the same cases hold on both."""
 
+import re
 from typing import Any
 
 import pytest
@@ -61,6 +62,60 @@ def test_query_syntax_finds_the_same_rows(
 ) -> None:
     found = search(api, q)
     assert names(quotes, found, every=True) == expected
+
+
+# A word typed as one is found written as two, and only there.
+SPLIT_QUOTES = {
+    "rolling_back": "We kept rolling back the release.",
+    "roll_was_back": "The bread roll was back on the menu.",
+    "log_in": "I could not log in on Monday.",
+    "log_call": "We log every call in the tracker.",
+    "login": "The login page is slow.",
+    "signed_up": "Most of them signed up within a week.",
+    "sign": "A sign on the door said we were up and running.",
+    "us_age": "They told us age does not matter.",
+}
+
+
+@pytest.fixture
+def split_quotes(api: Api) -> dict[str, int]:
+    problem = api.problem(title="Access", statement="")
+    return {name: api.evidence(problem["id"], quote=q)["id"] for name, q in SPLIT_QUOTES.items()}
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("rollback", {"rolling_back"}),  # "roll back" as a phrase, stemmed
+        ("login", {"log_in", "login"}),  # "log in": a common word ends the split
+        ("signup", {"signed_up"}),
+        ("rollback release", {"rolling_back"}),  # every word, one of them split
+        ("login -slow", {"log_in"}),  # left out by another word
+        ("log -login", {"log_call"}),  # a split left out: "log" alone stays
+        ("login OR rollback", {"log_in", "login", "rolling_back"}),
+        ("usage", set()),  # "us age": a split's first part has three letters or more
+        ('"log in"', {"log_in"}),  # a phrase with a common word, on both databases
+        ("loginpage", {"login"}),  # "login page"
+    ],
+)
+def test_a_word_is_found_written_as_two(
+    api: Api, split_quotes: dict[str, int], q: str, expected: set[str]
+) -> None:
+    assert names(split_quotes, search(api, q), every=True) == expected
+
+
+def test_a_split_counts_when_some_of_the_words_are_enough(
+    api: Api, split_quotes: dict[str, int]
+) -> None:
+    found = search(api, "login tracker")
+    assert found["matched"] == "any"
+    assert names(split_quotes, found) == {"log_in", "login", "log_call"}
+
+
+def test_a_split_is_marked_where_it_was_found(api: Api, split_quotes: dict[str, int]) -> None:
+    (hit,) = search(api, "rollback")["items"]
+    marked = re.findall(r"<mark>(.*?)</mark>", hit["snippet_html"])
+    assert " ".join(marked) == "rolling back"
 
 
 def test_us_never_matches_using(api: Api, quotes: dict[str, int]) -> None:

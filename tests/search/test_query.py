@@ -43,3 +43,33 @@ def test_or_joins_its_neighbours_and_a_minus_leaves_out() -> None:
     assert syntax.tsquery(parsed, every=True) == (
         "(((a1) | (b2)) & ((c3)) & ((roll:*)) & ((roll <-> back))) & !((d4) | (e5 <-> f6))"
     )
+
+
+def test_a_plain_word_is_also_looked_for_written_as_two() -> None:
+    assert ("roll", "back") in syntax.splits("rollback")
+    assert syntax.splits("login") == (("log", "in"),)
+    assert ("sign", "up") in syntax.splits("signup")
+    # No split of two letters first, none into two common words, none of a short word.
+    assert syntax.splits("usage") == ()
+    assert ("with", "in") not in syntax.splits("within")
+    assert syntax.splits("logs") == ()
+    # Bounded: a long word is not split at all, a shorter one a dozen ways at most.
+    assert syntax.splits("a" * 16) and len(syntax.splits("a" * 16)) <= 12
+    assert syntax.splits("a" * 17) == ()
+    assert syntax.splits("covid19") == ()
+    # Only words typed plain are split: not phrases, prefixes or hyphenated words.
+    parsed = syntax.parse('login "rollback plan" signup* roll-back -rollback')
+    assert [t.splits for t in parsed.terms] == [(("log", "in"),), (), (), ()]
+    assert parsed.excluded[0].splits == syntax.splits("rollback")
+    assert syntax.fts5(syntax.parse("login"), every=True) == '(("login" OR "log in"))'
+
+
+def test_postgresql_is_asked_for_more_rows_then_for_the_common_words_marked() -> None:
+    parsed = syntax.parse("log -login")
+    assert parsed.marked_words == {"in"}
+    # The index is asked for every "log": leaving out "login | log" would lose rows.
+    assert syntax.tsquery(parsed, every=True) == "((log))"
+    assert syntax.tsquery(parsed, every=True, marked=True) == (
+        f"(((log))) & !(((login) | (log <-> {syntax.MARK}in)))"
+    )
+    assert syntax.parse("rollback").marked_words == frozenset()
