@@ -10,7 +10,6 @@ from fastapi.testclient import TestClient
 from httpx import Response
 from sqlalchemy import Engine
 
-from app.config import Settings
 from app.main import create_app
 from tests.factories import Api
 from tests.pages import HTML, Web
@@ -127,14 +126,21 @@ def _crash() -> Any:
     raise RuntimeError("a bug")
 
 
+@pytest.fixture(scope="module")
+def crashing_app(shared_app: Any) -> Any:
+    """An app of its own, with a route that fails: the shared one stays as it is."""
+    app = create_app(shared_app.state.settings, engine=None)
+    app.add_api_route("/crash", _crash)
+    return app
+
+
 @pytest.mark.parametrize("accept", ["application/json", "text/html"])
 def test_an_unexpected_error_500_carries_them_too(
-    settings: Settings, engine: Engine, accept: str
+    crashing_app: Any, engine: Engine, accept: str
 ) -> None:
     """Starlette's outermost error middleware sends the 500 itself: the headers still come."""
-    app = create_app(settings, engine=engine)  # its own app: the route below is only for this
-    app.add_api_route("/crash", _crash)
-    client = TestClient(app, raise_server_exceptions=False)
+    crashing_app.state.engine = engine
+    client = TestClient(crashing_app, raise_server_exceptions=False)
     response = client.get("/crash", headers={"Accept": accept})
     assert response.status_code == 500
     assert response.headers["content-type"].startswith(accept)
