@@ -56,7 +56,7 @@ from app.scoring.scorecard import (
     ThresholdsInForce,
 )
 from app.scoring.words import (
-    METHOD_NAMES,
+    METHOD_AFTER_BY,
     SIGNAL_DEEDS,
     STRENGTH_WORDS,
     percent,
@@ -446,7 +446,7 @@ def feasibility_score(
             f = f * (1 - c.INVALIDATED_LOSS * strength)
             states[assumption.id] = AssumptionState.invalidated
         words = (
-            f"{outcome.value} by a {METHOD_NAMES[test.method]}"
+            f"{outcome.value} by {METHOD_AFTER_BY[test.method]}"
             f" ({STRENGTH_WORDS.get(strength, 'strength ' + _num(strength))})"
         )
         # The cap holds for as long as a critical assumption stays invalidated.
@@ -545,7 +545,11 @@ def confidence_level(
         f" medium, {c.HIGH_CONFIDENCE_MIN_PARTICIPANTS} for high)",
         f"segments with {c.HIGH_CONFIDENCE_MIN_PER_SEGMENT} or more participants make up"
         f" {_pct(share)} of the base ({_pct(c.HIGH_CONFIDENCE_MIN_BASE_SHARE)} needed for high)",
-        f"{tested} of {_plural(len(critical), 'critical assumption')} tested",
+        (
+            f"{tested} of {_plural(len(critical), 'critical assumption')} tested"
+            if critical
+            else "no assumption is marked critical yet"
+        ),
     ]
     level = _level(
         participants=participants,
@@ -603,7 +607,8 @@ def recommend(
                 f"even the most hopeful reach, {points(reach.upper, thresholds.reach)} %, is"
                 f" below its threshold {points(thresholds.reach)} %: too few have this problem"
             )
-    if level is Confidence.high and pain < thresholds.pain:
+    # Below half the threshold already says it, with the confidence: one reason, not two.
+    if level is Confidence.high and half <= pain < thresholds.pain:
         halts.append(
             f"pain {points(pain, thresholds.pain)} is below its threshold"
             f" {points(thresholds.pain)} with high confidence: many people were asked, and it"

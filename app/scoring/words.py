@@ -68,6 +68,22 @@ METHOD_NAMES: Final = MappingProxyType(
     }
 )
 
+# A method as it reads after "validated by": with its article, and none for data.
+METHOD_AFTER_BY: Final = MappingProxyType(
+    {
+        TestMethod.interview: "an interview",
+        TestMethod.survey: "a survey",
+        TestMethod.prototype: "a prototype",
+        TestMethod.usability_test: "a usability test",
+        TestMethod.technical_spike: "a technical spike",
+        TestMethod.pre_sale: "a pre-sale",
+        TestMethod.letter_of_intent: "a letter of intent",
+        TestMethod.pilot: "a pilot",
+        TestMethod.concierge: "a concierge test",
+        TestMethod.production_data: "production data",
+    }
+)
+
 # How much a test method proves, by its strength (see constants.METHOD_STRENGTHS).
 STRENGTH_WORDS: Final = MappingProxyType(
     {
@@ -165,6 +181,7 @@ def percent(share: float) -> str:
 
 __all__ = [
     "FLAG_NAMES",
+    "METHOD_AFTER_BY",
     "METHOD_NAMES",
     "OPERATOR_WORDS",
     "PARK_MEANING",

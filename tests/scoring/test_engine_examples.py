@@ -439,6 +439,24 @@ def test_invalidated_test_removes_a_share(method: TestMethod, strength: float) -
     assert card.feasibility.value == pytest.approx(50 * (1 - 0.6 * strength))
 
 
+@pytest.mark.parametrize(
+    ("method", "words"),
+    [
+        (TestMethod.interview, "validated by an interview"),
+        (TestMethod.pilot, "validated by a pilot"),
+        (TestMethod.production_data, "validated by production data"),
+    ],
+)
+def test_a_test_reads_with_its_article(method: TestMethod, words: str) -> None:
+    card = compute_scorecard(
+        scoring_input(
+            assumptions=(assumption(1, "We can parse their ledgers"),),
+            tests=(concluded(1, 1, method, TestOutcome.validated),),
+        )
+    )
+    assert words in card.feasibility.contributions[1].label
+
+
 def test_feasibility_applies_tests_in_the_order_they_concluded() -> None:
     tests = (
         concluded(1, 1, TestMethod.pilot, TestOutcome.validated, day=20),
@@ -578,6 +596,35 @@ def test_halt_when_pain_is_under_half_its_threshold_at_medium_confidence() -> No
     assert card.confidence.level is Confidence.medium
     assert card.recommendation.value is Recommendation.halt
     assert "below half its threshold" in card.recommendation.reasons[0]
+
+
+def test_pain_under_half_at_high_confidence_is_one_reason_not_two() -> None:
+    # twelve people who state mild pain but rank it low: pain 20, under half of 60
+    evidence = tuple(
+        e
+        for i in range(1, 13)
+        for e in (item(i, Signal.stated, severity=1), item(i, Signal.not_a_priority))
+    )
+    card = compute_scorecard(scoring_input(evidence=evidence))
+    assert card.pain.value < 60 / 2
+    assert card.confidence.level is Confidence.high
+    assert card.recommendation.value is Recommendation.halt
+    assert [r for r in card.recommendation.reasons if r.startswith("pain")] == [
+        f"pain {card.pain.value:.0f} is below half its threshold (30), with high confidence:"
+        " enough people were asked to say it hurts too little"
+    ]
+
+
+def test_confidence_says_when_no_assumption_is_critical() -> None:
+    card = compute_scorecard(scoring_input(evidence=payers(range(1, 6))))
+    assert card.confidence.reasons[-1] == "no assumption is marked critical yet"
+    card = compute_scorecard(
+        scoring_input(
+            evidence=payers(range(1, 6)),
+            assumptions=(assumption(1, "IT will approve SSO", critical=True),),
+        )
+    )
+    assert card.confidence.reasons[-1] == "0 of 1 critical assumption tested"
 
 
 def test_halt_when_even_the_reach_upper_bound_is_short() -> None:
