@@ -6,6 +6,11 @@ explicit ids, so links between them need no round trip to the database.
 
 At scale 1: 2,000 problems, 20,000 participants in 8 segments, 50,000 interviews covering 1-3
 problems each, 250,000 evidence items and 5,000 assumption tests, then every stored scorecard.
+
+The rows go in as the driver's bulk loads (COPY on PostgreSQL, executemany on SQLite) with the
+indexes set aside until the end; the scorecards are computed by the scoring engine from the
+generated rows, in a second process while the rows are inserted, and stored as the app's own
+refresh would store them (tests/test_bench.py checks both).
 """
 
 import hashlib
