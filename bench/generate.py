@@ -72,7 +72,6 @@ ANCHOR = datetime(2026, 11, 1, tzinfo=UTC)
 SPAN_DAYS = 730
 WORKSPACE_SLUG = "bench"
 BENCH_EMAIL = "bench@example.com"
-BATCH = 20_000
 
 SEGMENTS = [  # name, accounts in it, share of participants we talked to
     ("Enterprise", 400, 0.12),
@@ -568,7 +567,7 @@ def cache_key(seed: int, scale: float) -> str:
 
 def insert_rows(engine: Engine, rows: dict[str, list[dict[str, Any]]]) -> None:
     """Bulk-insert every table in one transaction: COPY on PostgreSQL, the driver's
-    executemany in large batches on SQLite."""
+    executemany on SQLite."""
     with engine.connect() as conn:
         if engine.dialect.name == "sqlite":
             _sqlite_build_settings(conn)
@@ -767,7 +766,8 @@ def scoring_inputs(
 ) -> dict[int, si.ScoringInput]:
     """Every problem's scoring input, made from the generated rows rather than read back: what
     the app's loader (app.scorecards.repository.load_inputs) reads from these rows once stored,
-    in the same order (by id)."""
+    each kind of row by id (the loader takes them as the database gives them; the engine does
+    not depend on their order)."""
     workspace = rows["workspace"][0]
     base = si.Thresholds(
         pain=workspace["pain_threshold"],
