@@ -52,14 +52,23 @@ class Signal(StrEnum):
 
     @property
     def stance(self) -> Stance:
-        if self in (Signal.no_action, Signal.not_a_priority, Signal.not_experienced):
-            return Stance.contradicts
-        return Stance.supports
+        return _STANCES[self]
 
     @property
     def is_behavioural(self) -> bool:
         """People who hurt act: pay, switch, build a workaround, search."""
-        return self in (Signal.paid, Signal.switched, Signal.workaround, Signal.searching)
+        return self in _BEHAVIOURAL
+
+
+# Looked up for every evidence item of every scorecard: a dict is far cheaper than comparing
+# the signal with each member in turn.
+_STANCES = {
+    signal: Stance.contradicts
+    if signal in (Signal.no_action, Signal.not_a_priority, Signal.not_experienced)
+    else Stance.supports
+    for signal in Signal
+}
+_BEHAVIOURAL = frozenset({Signal.paid, Signal.switched, Signal.workaround, Signal.searching})
 
 
 class Frequency(StrEnum):

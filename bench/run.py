@@ -389,10 +389,10 @@ def print_report(
             f"[bold]{label}[/] data (seed {built.seed}, scale {built.scale:g}): {rows}\n"
             f"  built in {built.generate_seconds:.1f} s generating rows + "
             f"{built.insert_seconds:.1f} s inserting + "
-            f"{built.refresh_seconds:.1f} s storing every scorecard (store.refresh) = "
+            f"{built.refresh_seconds:.1f} s storing every scorecard = "
             f"{built.generate_seconds + built.insert_seconds + built.refresh_seconds:.1f} s "
-            f"({built.cpu_seconds:.1f} s of this process's CPU; the rest is the database "
-            "server's or the machine's other work)"
+            f"({built.cpu_seconds:.1f} s of CPU in this process and in the one computing the "
+            "scorecards while the rows are inserted; the database server's not included)"
         )
     console.print(
         f"Scorecard subject: problem {subjects.busy_problem} "

@@ -106,16 +106,22 @@ def headlines(card: Scorecard) -> dict[str, Any]:
     }
 
 
+def card_values(card: Scorecard, trend: list[dict[str, Any]] | None) -> dict[str, Any]:
+    """The columns of a problem's stored card, but its ids; `trend` is the stored trend, None
+    when the problem has no card yet."""
+    return headlines(card) | {
+        "computed_at": card.as_of,
+        "data": card.model_dump(mode="json"),
+        "trend": _extended(trend or [], HistoryPoint.of(card).model_dump(mode="json")),
+    }
+
+
 def _store(
     session: Session, workspace_id: int, card: Scorecard, trend: list[dict[str, Any]] | None
 ) -> None:
     """Write a problem's card in place, without reading the old one (tens of kB of JSON) first;
     `trend` is the stored trend, None when the problem has no card yet."""
-    values: dict[str, Any] = headlines(card) | {
-        "computed_at": card.as_of,
-        "data": card.model_dump(mode="json"),
-        "trend": _extended(trend or [], HistoryPoint.of(card).model_dump(mode="json")),
-    }
+    values = card_values(card, trend)
     if trend is None:
         session.add(
             ProblemScorecard(problem_id=card.problem_id, workspace_id=workspace_id, **values)
