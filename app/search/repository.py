@@ -23,7 +23,10 @@ matches of each kind (SQLite: of the phrase, then as many of the scattered words
 in bounded time, exactly as a full ranking whenever fewer entries match. The window is as wide
 as TOTAL_CAP, so a full window always reads "1,000+". On PostgreSQL (see `_postgres_window`)
 the GIN index finds a window's matches among recent rows first; whether a quote's problem and
-interview are live is checked for the window's rows only.
+interview are live is checked for the window's rows only, against the few deleted ones. There
+ts_rank reads each document again, so only the newest RANKED_ROWS of a window are ranked; the
+rest are counted and shown after the ranked rows of their tier (the phrase, every word, some
+words), newest first.
 """
 
 import re
@@ -42,6 +45,7 @@ ResultKind = Literal["problem", "interview", "evidence"]
 MARK_START, MARK_END = "\x02", "\x03"
 FEW = 20  # fewer matches of every word: show those of some of the words
 RANK_WINDOW = 1_000  # at least TOTAL_CAP: a full window reads "1,000+"
+RANKED_ROWS = 200  # PostgreSQL: the newest rows of each window that are ranked
 TOTAL_CAP = 1_000  # totals above it read "1,000+"
 
 
@@ -290,7 +294,13 @@ _PG_SOURCE: dict[ResultKind, tuple[str, str, str]] = {
 }
 _PG_TABLE = {"p": "problem", "sp": "search_passage", "e": "evidence_item"}
 # The title and body each kind's stored document is made of (revisions 0005 and 0010).
-_PG_TEXT = {"p": ("p.title", "p.statement"), "sp": ("i.title", "sp.body"), "e": ("''", "e.quote")}
+# The interview's title is looked up for the rows read again only (a join would hash every
+# interview of the workspace first).
+_PG_TEXT = {
+    "p": ("p.title", "p.statement"),
+    "sp": ("(SELECT ti.title FROM interview ti WHERE ti.id = sp.interview_id)", "sp.body"),
+    "e": ("''", "e.quote"),
+}
 RECENT_ROWS = 20_000
 
 
@@ -305,7 +315,9 @@ def _marked_document(alias: str) -> str:
     return f"(setweight({title}, 'A') || setweight({body}, 'B'))"
 
 
-def _postgres_window(kind: ResultKind, where: str, match: str, marked: bool = False) -> str:
+def _postgres_window(
+    kind: ResultKind, where: str, match: str, marked: bool = False, sure: bool = False
+) -> str:
     """The newest RANK_WINDOW matches of one kind, in two parts read in turn: the matches
     among the table's newest RECENT_ROWS rows, then, only if they are too few, the older ones.
 
@@ -318,19 +330,25 @@ def _postgres_window(kind: ResultKind, where: str, match: str, marked: bool = Fa
     recent = f"(SELECT max(id) FROM {_PG_TABLE[alias]}) - :recent"
     found = f"{alias}.search_document @@ to_tsquery('english', :{match})"
     if marked:
-        # The index finds rows that may match; their text read again tells which do.
-        document = _marked_document(alias)
-        columns = columns.replace(f"{alias}.search_document", document)
-        found += f" AND {document} @@ to_tsquery('english', :{match}_marked)"
+        # The index finds rows that may match; a row holding the words without the common
+        # ones (`syntax.tsquery_sure`, when there is such a query) does, and only the others
+        # are read again (OR stops at its first true side).
+        reread = f"{_marked_document(alias)} @@ to_tsquery('english', :{match}_marked)"
+        if sure:
+            stored = f"{alias}.search_document @@ to_tsquery('english', :{match}_sure)"
+            reread = f"({stored} OR {reread})"
+        found += f" AND {reread}"
     part = (
         f"SELECT {columns} {rows}{where} AND {found}"
         f" AND {alias}.id {{}} {recent} ORDER BY {alias}.id DESC"
     )
     # Without an ORDER BY of its own the union hands over the first part's rows before it
     # even starts the second one, which the window's LIMIT then never needs.
+    # `newest`: the row's place in the window, for ranking only the first RANKED_ROWS.
     return (
-        f"SELECT {_PG_COLUMNS} FROM (({part.format('>')}) UNION ALL ({part.format('<=')}))"
-        f" AS matches ({_PG_COLUMNS}) LIMIT :window"
+        f"SELECT {_PG_COLUMNS}, row_number() OVER () AS newest FROM"
+        f" (SELECT {_PG_COLUMNS} FROM (({part.format('>')}) UNION ALL ({part.format('<=')}))"
+        f" AS matches ({_PG_COLUMNS}) LIMIT :window) AS window_rows"
     )
 
 
@@ -345,32 +363,42 @@ def _postgres_ranked(
     """The newest matches of each kind (a GIN index finds them) for each query of `matches`
     (every word; then some of them), ranked by ts_rank with the exact phrase first, then
     every word, an interview by its best passage; a page of them and how many. `marked`:
-    the query's splits hold common words, which each row's text is read again for."""
+    the query's splits hold common words, which a row's text is read again for unless its
+    stored document already settles it. Relevance is that of the stored documents, ranked
+    for the newest RANKED_ROWS of each window (the others count 0)."""
     windows = " UNION ALL ".join(
-        f"({_postgres_window(kind, where, match, marked)})"
+        f"({_postgres_window(kind, where, match, marked, f'{match}_sure' in params)})"
         for match in matches
         for kind, where in filters.items()
     )
-    every = "every_marked" if marked else "every"
     # Every row of a window of `every` holds every word: only the phrase is left to test.
     phrase = "document @@ phraseto_tsquery('english', :phrase)"
     if matches == ["every"]:
         tier = f"CASE WHEN {phrase} THEN 2 ELSE 1 END"
     else:
-        tier = (
-            f"CASE WHEN NOT document @@ to_tsquery('english', :{every}) THEN 0"
-            f" WHEN {phrase} THEN 2 ELSE 1 END"
-        )
+        # Relaxed, fewer than FEW rows hold every word, so all of them are in the window of
+        # `every` too, with their tier; a row of `some` that holds them only with a common word
+        # (the stored document cannot tell) is counted once, at its best (`best` below).
+        if not marked:
+            every = "document @@ to_tsquery('english', :every)"
+        elif "every_sure" in params:
+            every = "document @@ to_tsquery('english', :every_sure)"
+        else:
+            every = "false"
+        tier = f"CASE WHEN NOT {every} THEN 0 WHEN {phrase} THEN 2 ELSE 1 END"
     found = (
         f"WITH hits AS ({windows}),"
         f" ranked AS (SELECT kind, id, passage, {tier} AS tier,"
-        " ts_rank(document, to_tsquery('english', :ranking)) AS relevance FROM hits"
-        # Scalar subqueries: one index look-up per row of the windows, never a hash of the
-        # workspace's interviews (which the planner would pick for EXISTS).
-        " WHERE (problem_id IS NULL OR (SELECT ep.deleted_at IS NULL FROM problem ep"
-        " WHERE ep.id = hits.problem_id))"
-        " AND (interview_id IS NULL OR (SELECT ei.deleted_at IS NULL FROM interview ei"
-        " WHERE ei.id = hits.interview_id))),"
+        " CASE WHEN newest <= :ranked"
+        " THEN ts_rank(document, to_tsquery('english', :ranking)) ELSE 0 END AS relevance"
+        " FROM hits"
+        # Checked against the few deleted problems and interviews (a partial index holds
+        # them, revision 0016), hashed once: a look-up of each row's problem and interview
+        # cost a third of the search.
+        " WHERE (problem_id IS NULL OR problem_id NOT IN"
+        " (SELECT ep.id FROM problem ep WHERE ep.deleted_at IS NOT NULL))"
+        " AND (interview_id IS NULL OR interview_id NOT IN"
+        " (SELECT ei.id FROM interview ei WHERE ei.deleted_at IS NOT NULL))),"
         f" scored AS (SELECT kind, id, passage, tier, {_score('tier', 'relevance')} AS score"
         " FROM ranked),"
         " best AS (SELECT DISTINCT ON (kind, id) kind, id, passage, score, tier FROM scored"
@@ -410,6 +438,7 @@ def search(session: Session, *, workspace_id: int, query: SearchQuery) -> Search
         "limit": query.limit,
         "offset": query.offset,
         "window": RANK_WINDOW,
+        "ranked": RANKED_ROWS,
         "recent": RECENT_ROWS,
         "problem_id": query.problem_id,
         "segment_id": query.segment_id,
@@ -472,7 +501,8 @@ def _ranked(
         "every": syntax.tsquery(parsed, every=True),
         "some": syntax.tsquery(parsed, every=False),
         "phrase": " ".join(parsed.words),
-        "ranking": syntax.tsquery(parsed, every=every, exclude=False, marked=marked),
+        # Ranked on the stored documents: a common word of a split adds nothing to relevance.
+        "ranking": syntax.tsquery(parsed, every=every, exclude=False),
     }
     if marked:
         words = "|".join(sorted(parsed.marked_words))  # letters only
@@ -481,6 +511,10 @@ def _ranked(
             "some_marked": syntax.tsquery(parsed, every=False, marked=True),
             "marked_pattern": rf"\m({words})\M",
         }
+        for match in ("every", "some"):
+            sure = syntax.tsquery_sure(parsed, every=match == "every")
+            if sure is not None:
+                params[f"{match}_sure"] = sure
     return _postgres_ranked(
         session, params, filters, query, ["every"] if every else ["every", "some"], marked
     )

@@ -183,3 +183,18 @@ def test_a_transcript_is_searched_to_its_last_line_and_the_hit_opens_it_there(ap
         f"/w/acme/interviews/{interview['id']}?q=walrus+invoices"
         "#:~:text=the%20end%20the-,walrus%20invoices"
     )
+
+
+def test_matches_past_the_ranked_rows_follow_in_their_tier(api: Api, monkeypatch: Any) -> None:
+    from app.search import repository
+
+    monkeypatch.setattr(repository, "RANKED_ROWS", 1)
+    problem = api.problem(title="Ledgers", statement="")
+    scattered = api.evidence(problem["id"], quote="Close the ledger; then at month end, rest.")
+    exact = [api.evidence(problem["id"], quote=f"Month end close, take {n}.") for n in range(3)]
+
+    found = api.ok(api.get("search", params={"q": "month end close", "kind": "evidence"}))
+    # Every match is shown and counted, the phrase first, whatever was ranked.
+    assert (found["total"], found["total_is_exact"], found["has_more"]) == (4, True, False)
+    assert {h["id"] for h in found["items"][:3]} == {e["id"] for e in exact}
+    assert found["items"][3]["id"] == scattered["id"]
