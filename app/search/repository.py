@@ -366,6 +366,11 @@ def _postgres_ranked(
     the query's splits hold common words, which a row's text is read again for unless its
     stored document already settles it. Relevance is that of the stored documents, ranked
     for the newest RANKED_ROWS of each window (the others count 0)."""
+    # The driver prepares a statement it has run a few times, and PostgreSQL may then plan it
+    # once for any words: with the words unknown, its plan read every match and parsed the
+    # query again for each row (a search took half as long again). Planned for its words,
+    # for the rest of this transaction.
+    session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
     windows = " UNION ALL ".join(
         f"({_postgres_window(kind, where, match, marked, f'{match}_sure' in params)})"
         for match in matches
