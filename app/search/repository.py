@@ -265,6 +265,9 @@ def _sqlite_ranked(
     return found, int(rows[0]["total"]) if rows else 0
 
 
+# Each kind as a number, in the order of their names (ties fall as they did when the kind
+# was its name); sorting numbers, not words, took a sixth off a search.
+_PG_KIND: dict[int, ResultKind] = {1: "evidence", 2: "interview", 3: "problem"}
 # What each kind's window reads on PostgreSQL: its columns, its table and rows (before the
 # filters). Rows are newest first by id (a passage's id grows each time notes are written).
 # Whether an evidence item's problem and interview are live is checked after the window, for
@@ -274,19 +277,18 @@ def _sqlite_ranked(
 _PG_COLUMNS = "kind, id, passage, document, problem_id, interview_id"
 _PG_SOURCE: dict[ResultKind, tuple[str, str, str]] = {
     "problem": (
-        "'problem', p.id, NULL::integer, p.search_document, NULL::integer, NULL::integer",
+        "3, p.id, NULL::integer, p.search_document, NULL::integer, NULL::integer",
         "p",
         "FROM problem p WHERE p.workspace_id = :ws AND p.deleted_at IS NULL",
     ),
     "interview": (
-        "'interview', sp.interview_id, sp.ordinal, sp.search_document, NULL::integer,"
-        " sp.interview_id",
+        "2, sp.interview_id, sp.ordinal, sp.search_document, NULL::integer, sp.interview_id",
         "sp",
         "FROM search_passage sp LEFT JOIN interview i ON i.id = sp.interview_id"
         " WHERE sp.workspace_id = :ws",
     ),
     "evidence": (
-        "'evidence', e.id, NULL::integer, e.search_document, e.problem_id, e.interview_id",
+        "1, e.id, NULL::integer, e.search_document, e.problem_id, e.interview_id",
         "e",
         "FROM evidence_item e LEFT JOIN interview ei ON ei.id = e.interview_id"
         " WHERE e.workspace_id = :ws AND e.deleted_at IS NULL",
@@ -418,7 +420,7 @@ def _postgres_ranked(
         total = _run(session, f"{found} SELECT count(*) AS total FROM best", params)
         return [], int(total[0]["total"])
     hits = [
-        _Hit(row["kind"], row["id"], float(row["score"]), row["tier"], row["passage"])
+        _Hit(_PG_KIND[row["kind"]], row["id"], float(row["score"]), row["tier"], row["passage"])
         for row in rows
     ]
     return hits, int(rows[0]["total"]) if rows else 0
