@@ -26,7 +26,8 @@ the GIN index finds a window's matches among recent rows first; whether a quote'
 interview are live is checked for the window's rows only, against the few deleted ones. There
 ts_rank reads each document again, so only the newest RANKED_ROWS of a window are ranked; the
 rest are counted and shown after the ranked rows of their tier (the phrase, every word, some
-words), newest first.
+words), newest first. A PostgreSQL window holds passages (many may be one interview's) and rows
+found dead after it is cut, so a full one makes its total a floor ("232+").
 """
 
 import re
@@ -361,7 +362,7 @@ def _postgres_ranked(
     query: SearchQuery,
     matches: list[str],
     marked: bool,
-) -> tuple[list[_Hit], int]:
+) -> tuple[list[_Hit], int, bool]:
     """The newest matches of each kind (a GIN index finds them) for each query of `matches`
     (every word; then some of them), ranked by ts_rank with the exact phrase first, then
     every word, an interview by its best passage; a page of them and how many. `marked`:
@@ -395,35 +396,41 @@ def _postgres_ranked(
         tier = f"CASE WHEN NOT {every} THEN 0 WHEN {phrase} THEN 2 ELSE 1 END"
     found = (
         f"WITH hits AS ({windows}),"
-        f" ranked AS (SELECT kind, id, passage, {tier} AS tier,"
+        f" ranked AS (SELECT kind, id, passage, newest, {tier} AS tier,"
         " CASE WHEN newest <= :ranked"
-        " THEN ts_rank(document, to_tsquery('english', :ranking)) ELSE 0 END AS relevance"
-        " FROM hits"
+        " THEN ts_rank(document, to_tsquery('english', :ranking)) ELSE 0 END AS relevance,"
         # Checked against the few deleted problems and interviews (a partial index holds
         # them, revision 0016), hashed once: a look-up of each row's problem and interview
         # cost a third of the search.
-        " WHERE (problem_id IS NULL OR problem_id NOT IN"
+        " (problem_id IS NULL OR problem_id NOT IN"
         " (SELECT ep.id FROM problem ep WHERE ep.deleted_at IS NOT NULL))"
         " AND (interview_id IS NULL OR interview_id NOT IN"
-        " (SELECT ei.id FROM interview ei WHERE ei.deleted_at IS NOT NULL))),"
+        " (SELECT ei.id FROM interview ei WHERE ei.deleted_at IS NOT NULL)) AS live"
+        " FROM hits),"
         f" scored AS (SELECT kind, id, passage, tier, {_score('tier', 'relevance')} AS score"
-        " FROM ranked),"
+        " FROM ranked WHERE live),"
         " best AS (SELECT DISTINCT ON (kind, id) kind, id, passage, score, tier FROM scored"
         " ORDER BY kind, id, score DESC, passage)"
     )
+    # A full window may leave matches out: of a long interview's passages, or past rows of a
+    # deleted problem or interview. Then its total is a floor, not the count.
+    total = (
+        "(SELECT count(*) FROM best) AS total,"
+        " coalesce((SELECT max(newest) FROM ranked), 0) >= :window AS full"
+    )
     sql = (
-        f"{found} SELECT kind, id, passage, score, tier, (SELECT count(*) FROM best) AS total"
+        f"{found} SELECT kind, id, passage, score, tier, {total}"
         " FROM best ORDER BY score DESC, tier DESC, kind, id DESC LIMIT :limit OFFSET :offset"
     )
     rows = _run(session, sql, params)
     if not rows and query.offset:
-        total = _run(session, f"{found} SELECT count(*) AS total FROM best", params)
-        return [], int(total[0]["total"])
+        row = _run(session, f"{found} SELECT {total}", params)[0]
+        return [], int(row["total"]), bool(row["full"])
     hits = [
         _Hit(_PG_KIND[row["kind"]], row["id"], float(row["score"]), row["tier"], row["passage"])
         for row in rows
     ]
-    return hits, int(rows[0]["total"]) if rows else 0
+    return hits, int(rows[0]["total"]) if rows else 0, bool(rows and rows[0]["full"])
 
 
 # ---- the search ------------------------------------------------------------------------------
@@ -455,11 +462,11 @@ def search(session: Session, *, workspace_id: int, query: SearchQuery) -> Search
         "date_to": query.date_to,
     }
     matched: Literal["all", "any"] = "all"
-    hits, count = _ranked(session, dialect, parsed, params, filters, query, every=True)
+    hits, count, full = _ranked(session, dialect, parsed, params, filters, query, every=True)
     if count < FEW and parsed.can_relax:
         relaxed = _ranked(session, dialect, parsed, params, filters, query, every=False)
         if relaxed[1] > count:
-            (hits, count), matched = relaxed, "any"
+            (hits, count, full), matched = relaxed, "any"
     shown = _shown(session, workspace_id, hits)
     marked = _marked(session, dialect, hits, parsed)
     rows = []
@@ -480,7 +487,8 @@ def search(session: Session, *, workspace_id: int, query: SearchQuery) -> Search
             )
         )
     has_more = query.offset + len(rows) < count
-    return SearchPage(rows, min(count, TOTAL_CAP), count < TOTAL_CAP, has_more, matched)
+    exact = count < TOTAL_CAP and not full
+    return SearchPage(rows, min(count, TOTAL_CAP), exact, has_more, matched)
 
 
 def _ranked(
@@ -492,8 +500,9 @@ def _ranked(
     query: SearchQuery,
     *,
     every: bool,
-) -> tuple[list[_Hit], int]:
-    """A page of the matches of every word (or, not `every`, of some of them) and how many."""
+) -> tuple[list[_Hit], int, bool]:
+    """A page of the matches of every word (or, not `every`, of some of them), how many, and
+    whether a full window may have left more out (the count is then a floor)."""
     if dialect == "sqlite":
         all_words, phrase = syntax.fts5(parsed, every=True), syntax.fts5_phrase(parsed)
         params["tier2"] = f"({phrase}) AND ({all_words})"
@@ -502,7 +511,8 @@ def _ranked(
         if not every:
             params["tier0"] = f"({syntax.fts5(parsed, every=False)}) NOT ({all_words})"
             tiers.append(0)
-        return _sqlite_ranked(session, params, filters, query, tiers)
+        found, count = _sqlite_ranked(session, params, filters, query, tiers)
+        return found, count, False  # a window holds live entries only: full means 1,000+
     marked = bool(parsed.marked_words)
     params |= {
         "every": syntax.tsquery(parsed, every=True),
