@@ -401,7 +401,9 @@ def print_report(
         "except search (< 50 ms)."
     )
     missed = [r for r in results if r.passed is False and r.database == "SQLite"]
-    if missed:
+    if not any(r.database == "SQLite" for r in results):
+        console.print("SQLite not measured (--only-postgres).")
+    elif missed:
         names = ", ".join(r.name for r in missed)
         console.print(f"[bold red]{len(missed)} target(s) missed on SQLite: {names}[/]")
     else:
@@ -417,6 +419,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rebuild", action="store_true", help="regenerate even when cached")
     parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES_URL)
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--only-postgres", action="store_true", help="skip every SQLite benchmark")
     parser.add_argument("--no-import", action="store_true", help="skip the CSV import timing")
     parser.add_argument(
         "--no-servers", action="store_true", help="skip the exports and the served benchmarks"
@@ -432,42 +435,53 @@ def main(argv: list[str] | None = None) -> int:
     served: list[Load] = []
     figures = Figures(args.scale)
 
-    with console.status("SQLite: preparing the workspace (cached after the first run)"):
-        path, builds["SQLite"] = sqlite_database(args.seed, args.scale, rebuild=args.rebuild)
-    engine = make_engine(f"sqlite:///{path}")
-    with console.status("SQLite: measuring"):
-        found, subjects = asyncio.run(
-            run_database("SQLite", engine, args.seed, requests=args.requests, warmup=args.warmup)
-        )
-    loads.append(f"SQLite measured at {machine_load()}")
-    results += found
-    engine.dispose()
-    if not args.no_import:
-        with console.status("SQLite: importing a CSV of 100,000 highlights (about a minute)"):
-            timings = measure_csv_import(CACHE, rows=100_000)
-            created = measure_csv_import(CACHE, rows=100_000, create_problems=True)["import"]
-        for label, (wall, cpu) in timings.items():
-            name = "CSV import, 100,000 rows (once)" if label == "import" else "CSV re-run (once)"
-            results.append(Result(name, "SQLite", [wall], [cpu]))
-        name = "CSV import, 100,000 rows, creating its 20 problems (once)"
-        results.append(Result(name, "SQLite", [created[0]], [created[1]]))
-        with console.status("SQLite: reading and storing a 1 MB .vtt transcript"):
-            walls, cpus = measure_transcript_upload(CACHE)
-        results.append(Result("transcript upload, 1 MB .vtt", "SQLite", walls, cpus))
-        with console.status("SQLite: searching 1,000 interviews of 50 KB transcripts"):
-            walls, cpus = measure_search_over_transcripts(CACHE, SEARCHES)
-        results.append(Result(SEARCH_50KB, "SQLite", walls, cpus))
-
-    if not args.no_servers:
-        sqlite_url = f"sqlite:///{path}"
-        with console.status("SQLite: exports and the import back, each in its own process"):
-            exports["SQLite"] = measure_exports(sqlite_url, CACHE / "exports")
-        writes = interview_request(lambda i: interview_payload(subjects, i), WORKSPACE_SLUG)
-        with console.status("SQLite: serving with 1 and 2 workers, then 16 writers at once"):
-            served += measure_workers(sqlite_url, CACHE / "serve")
-            served.append(
-                measure_writers(sqlite_url, CACHE / "serve", writes, bearer_token(args.seed))
+    if args.only_postgres and args.no_postgres:
+        raise SystemExit("--only-postgres and --no-postgres leave nothing to measure.")
+    subjects: Subjects | None = None
+    if not args.only_postgres:
+        with console.status("SQLite: preparing the workspace (cached after the first run)"):
+            path, builds["SQLite"] = sqlite_database(args.seed, args.scale, rebuild=args.rebuild)
+        engine = make_engine(f"sqlite:///{path}")
+        with console.status("SQLite: measuring"):
+            found, sqlite_subjects = asyncio.run(
+                run_database(
+                    "SQLite", engine, args.seed, requests=args.requests, warmup=args.warmup
+                )
             )
+        subjects = sqlite_subjects
+        loads.append(f"SQLite measured at {machine_load()}")
+        results += found
+        engine.dispose()
+        if not args.no_import:
+            with console.status("SQLite: importing a CSV of 100,000 highlights (about a minute)"):
+                timings = measure_csv_import(CACHE, rows=100_000)
+                created = measure_csv_import(CACHE, rows=100_000, create_problems=True)["import"]
+            for label, (wall, cpu) in timings.items():
+                name = (
+                    "CSV import, 100,000 rows (once)" if label == "import" else "CSV re-run (once)"
+                )
+                results.append(Result(name, "SQLite", [wall], [cpu]))
+            name = "CSV import, 100,000 rows, creating its 20 problems (once)"
+            results.append(Result(name, "SQLite", [created[0]], [created[1]]))
+            with console.status("SQLite: reading and storing a 1 MB .vtt transcript"):
+                walls, cpus = measure_transcript_upload(CACHE)
+            results.append(Result("transcript upload, 1 MB .vtt", "SQLite", walls, cpus))
+            with console.status("SQLite: searching 1,000 interviews of 50 KB transcripts"):
+                walls, cpus = measure_search_over_transcripts(CACHE, SEARCHES)
+            results.append(Result(SEARCH_50KB, "SQLite", walls, cpus))
+
+        if not args.no_servers:
+            sqlite_url = f"sqlite:///{path}"
+            with console.status("SQLite: exports and the import back, each in its own process"):
+                exports["SQLite"] = measure_exports(sqlite_url, CACHE / "exports")
+            writes = interview_request(
+                lambda i: interview_payload(sqlite_subjects, i), WORKSPACE_SLUG
+            )
+            with console.status("SQLite: serving with 1 and 2 workers, then 16 writers at once"):
+                served += measure_workers(sqlite_url, CACHE / "serve")
+                served.append(
+                    measure_writers(sqlite_url, CACHE / "serve", writes, bearer_token(args.seed))
+                )
 
     url = args.postgres_url
     if args.no_postgres:
@@ -481,20 +495,24 @@ def main(argv: list[str] | None = None) -> int:
             )
         engine = make_engine(url)
         with console.status("PostgreSQL: measuring"):
-            found, _ = asyncio.run(
+            found, measured = asyncio.run(
                 run_database(
                     "PostgreSQL", engine, args.seed, requests=args.requests, warmup=args.warmup
                 )
             )
+        subjects = subjects or measured
+        picked = measured
         loads.append(f"PostgreSQL measured at {machine_load()}")
         results += found
         engine.dispose()
         if not args.no_servers:
             with console.status("PostgreSQL: the JSON export, then two app processes"):
                 exports["PostgreSQL"] = measure_exports(url, CACHE / "exports", with_import=False)
-                writes = interview_request(lambda i: interview_payload(subjects, i), WORKSPACE_SLUG)
+                writes = interview_request(lambda i: interview_payload(picked, i), WORKSPACE_SLUG)
                 served += measure_two_hosts(url, CACHE / "serve", writes, bearer_token(args.seed))
 
+    if subjects is None:
+        return 1  # only PostgreSQL was asked for, and it could not be reached
     print_report(results, builds, subjects, args.requests, loads, figures)
     bare = {r.database: r.median for r in results if r.name == BARE}
     print_scale(console, figures, exports, served, bare)

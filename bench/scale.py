@@ -41,8 +41,12 @@ class Figures:
         return f"x{ratio:.2f}"
 
     def save(self) -> None:
+        """Keep this run's figures, and the last ones of what it did not measure (a run with
+        --only-postgres leaves SQLite's as they were)."""
         CACHE.mkdir(parents=True, exist_ok=True)
-        _figures_path(self.scale).write_text(json.dumps(self.now, indent=1))
+        path = _figures_path(self.scale)
+        kept = json.loads(path.read_text()) if path.exists() else {}
+        path.write_text(json.dumps(kept | self.now, indent=1))
 
 
 def ratio(value: float, bare: float | None) -> str:

@@ -232,3 +232,36 @@ def tsquery(parsed: Parsed, *, every: bool, exclude: bool = True, marked: bool =
     if exclude and parsed.excluded and (marked or not parsed.marked_words):
         found = f"({found}) & !{_ts_any(parsed.excluded, words)}"
     return found
+
+
+def tsquery_sure(parsed: Parsed, *, every: bool) -> str | None:
+    """Text for to_tsquery('english', ...) that a stored document matches only when its text
+    matches the marked query (`tsquery(..., marked=True)`): the splits and phrases holding a
+    common word left out. A row it finds needs no second reading. None when nothing is left to
+    ask, or when a left-out term holds a common word (only the text can tell it is absent)."""
+    words = parsed.marked_words
+
+    def holds_marked(variant: tuple[str, ...]) -> bool:
+        return len(variant) > 1 and any(word in words for word in variant)
+
+    def sure(term: Term) -> str | None:
+        if term.prefix:
+            return _ts_term(term, frozenset())
+        kept = [v for v in term.variants if not holds_marked(v)]
+        if not kept:
+            return None
+        return "(" + " | ".join(f"({' <-> '.join(v)})" for v in kept) + ")"
+
+    def any_of(terms: tuple[Term, ...]) -> str | None:
+        found = [text for text in map(sure, terms) if text is not None]
+        return "(" + " | ".join(found) + ")" if found else None
+
+    if any(holds_marked(v) for term in parsed.excluded if not term.prefix for v in term.variants):
+        return None
+    parts = [any_of(group) for group in parsed.groups] if every else [any_of(parsed.terms)]
+    if not parts or any(part is None for part in parts):
+        return None
+    found = " & ".join(part for part in parts if part is not None)
+    if parsed.excluded:
+        found = f"({found}) & !{_ts_any(parsed.excluded, frozenset())}"
+    return found

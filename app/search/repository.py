@@ -23,7 +23,11 @@ matches of each kind (SQLite: of the phrase, then as many of the scattered words
 in bounded time, exactly as a full ranking whenever fewer entries match. The window is as wide
 as TOTAL_CAP, so a full window always reads "1,000+". On PostgreSQL (see `_postgres_window`)
 the GIN index finds a window's matches among recent rows first; whether a quote's problem and
-interview are live is checked for the window's rows only.
+interview are live is checked for the window's rows only, against the few deleted ones. There
+ts_rank reads each document again, so only the newest RANKED_ROWS of a window are ranked; the
+rest are counted and shown after the ranked rows of their tier (the phrase, every word, some
+words), newest first. A PostgreSQL window holds passages (many may be one interview's) and rows
+found dead after it is cut, so a full one makes its total a floor ("232+").
 """
 
 import re
@@ -42,6 +46,7 @@ ResultKind = Literal["problem", "interview", "evidence"]
 MARK_START, MARK_END = "\x02", "\x03"
 FEW = 20  # fewer matches of every word: show those of some of the words
 RANK_WINDOW = 1_000  # at least TOTAL_CAP: a full window reads "1,000+"
+RANKED_ROWS = 200  # PostgreSQL: the newest rows of each window that are ranked
 TOTAL_CAP = 1_000  # totals above it read "1,000+"
 
 
@@ -261,6 +266,9 @@ def _sqlite_ranked(
     return found, int(rows[0]["total"]) if rows else 0
 
 
+# Each kind as a number, in the order of their names (ties fall as they did when the kind
+# was its name); sorting numbers, not words, took a sixth off a search.
+_PG_KIND: dict[int, ResultKind] = {1: "evidence", 2: "interview", 3: "problem"}
 # What each kind's window reads on PostgreSQL: its columns, its table and rows (before the
 # filters). Rows are newest first by id (a passage's id grows each time notes are written).
 # Whether an evidence item's problem and interview are live is checked after the window, for
@@ -270,19 +278,18 @@ def _sqlite_ranked(
 _PG_COLUMNS = "kind, id, passage, document, problem_id, interview_id"
 _PG_SOURCE: dict[ResultKind, tuple[str, str, str]] = {
     "problem": (
-        "'problem', p.id, NULL::integer, p.search_document, NULL::integer, NULL::integer",
+        "3, p.id, NULL::integer, p.search_document, NULL::integer, NULL::integer",
         "p",
         "FROM problem p WHERE p.workspace_id = :ws AND p.deleted_at IS NULL",
     ),
     "interview": (
-        "'interview', sp.interview_id, sp.ordinal, sp.search_document, NULL::integer,"
-        " sp.interview_id",
+        "2, sp.interview_id, sp.ordinal, sp.search_document, NULL::integer, sp.interview_id",
         "sp",
         "FROM search_passage sp LEFT JOIN interview i ON i.id = sp.interview_id"
         " WHERE sp.workspace_id = :ws",
     ),
     "evidence": (
-        "'evidence', e.id, NULL::integer, e.search_document, e.problem_id, e.interview_id",
+        "1, e.id, NULL::integer, e.search_document, e.problem_id, e.interview_id",
         "e",
         "FROM evidence_item e LEFT JOIN interview ei ON ei.id = e.interview_id"
         " WHERE e.workspace_id = :ws AND e.deleted_at IS NULL",
@@ -290,7 +297,13 @@ _PG_SOURCE: dict[ResultKind, tuple[str, str, str]] = {
 }
 _PG_TABLE = {"p": "problem", "sp": "search_passage", "e": "evidence_item"}
 # The title and body each kind's stored document is made of (revisions 0005 and 0010).
-_PG_TEXT = {"p": ("p.title", "p.statement"), "sp": ("i.title", "sp.body"), "e": ("''", "e.quote")}
+# The interview's title is looked up for the rows read again only (a join would hash every
+# interview of the workspace first).
+_PG_TEXT = {
+    "p": ("p.title", "p.statement"),
+    "sp": ("(SELECT ti.title FROM interview ti WHERE ti.id = sp.interview_id)", "sp.body"),
+    "e": ("''", "e.quote"),
+}
 RECENT_ROWS = 20_000
 
 
@@ -305,32 +318,50 @@ def _marked_document(alias: str) -> str:
     return f"(setweight({title}, 'A') || setweight({body}, 'B'))"
 
 
-def _postgres_window(kind: ResultKind, where: str, match: str, marked: bool = False) -> str:
+def _postgres_window(
+    kind: ResultKind, where: str, match: str, marked: bool = False, sure: bool = False
+) -> str:
     """The newest RANK_WINDOW matches of one kind, in two parts read in turn: the matches
     among the table's newest RECENT_ROWS rows, then, only if they are too few, the older ones.
 
-    The GIN index finds both; for the first, PostgreSQL intersects it with the primary key's
-    range, so a common word costs the reading of its matches among recent rows only. Asked for
-    the newest matches at once, it read every match (20,000 for "we pay a contractor" at the
-    benchmark's scale) to keep a thousand.
+    The first part reads the recent rows newest first by the primary key and tests each one
+    (`ts_match_vq` is `@@` out of the index's reach), so it stops at the window's last match
+    and never reads more than RECENT_ROWS rows. Left to choose, PostgreSQL took the GIN index
+    there whenever it guessed a phrase rare (it guesses from each word alone): 62,000 quotes
+    of "half a day every week" at scale 3 read and sorted to keep a thousand, 115 ms. The GIN
+    index finds the second part, whose words are rare when it runs at all.
     """
     columns, alias, rows = _PG_SOURCE[kind]
     recent = f"(SELECT max(id) FROM {_PG_TABLE[alias]}) - :recent"
-    found = f"{alias}.search_document @@ to_tsquery('english', :{match})"
-    if marked:
-        # The index finds rows that may match; their text read again tells which do.
-        document = _marked_document(alias)
-        columns = columns.replace(f"{alias}.search_document", document)
-        found += f" AND {document} @@ to_tsquery('english', :{match}_marked)"
-    part = (
-        f"SELECT {columns} {rows}{where} AND {found}"
-        f" AND {alias}.id {{}} {recent} ORDER BY {alias}.id DESC"
-    )
+
+    def matching(query: str, indexed: bool) -> str:
+        tsquery = f"to_tsquery('english', :{query})"
+        if indexed:
+            return f"{alias}.search_document @@ {tsquery}"
+        return f"ts_match_vq({alias}.search_document, {tsquery})"
+
+    def part(indexed: bool) -> str:
+        found = matching(match, indexed)
+        if marked:
+            # The index finds rows that may match; a row holding the words without the common
+            # ones (`syntax.tsquery_sure`, when there is such a query) does, and only the
+            # others are read again (OR stops at its first true side).
+            reread = f"{_marked_document(alias)} @@ to_tsquery('english', :{match}_marked)"
+            if sure:
+                reread = f"({matching(f'{match}_sure', indexed)} OR {reread})"
+            found += f" AND {reread}"
+        # The older rows are told by their id alone (`+ 0` keeps the primary key out of it:
+        # ANDed with the GIN index, its bitmap of every older row cost 34 ms at scale 3).
+        ids = f"{alias}.id + 0 <= {recent}" if indexed else f"{alias}.id > {recent}"
+        return f"SELECT {columns} {rows}{where} AND {found} AND {ids} ORDER BY {alias}.id DESC"
+
     # Without an ORDER BY of its own the union hands over the first part's rows before it
     # even starts the second one, which the window's LIMIT then never needs.
+    # `newest`: the row's place in the window, for ranking only the first RANKED_ROWS.
     return (
-        f"SELECT {_PG_COLUMNS} FROM (({part.format('>')}) UNION ALL ({part.format('<=')}))"
-        f" AS matches ({_PG_COLUMNS}) LIMIT :window"
+        f"SELECT {_PG_COLUMNS}, row_number() OVER () AS newest FROM"
+        f" (SELECT {_PG_COLUMNS} FROM (({part(False)}) UNION ALL ({part(True)}))"
+        f" AS matches ({_PG_COLUMNS}) LIMIT :window) AS window_rows"
     )
 
 
@@ -341,54 +372,75 @@ def _postgres_ranked(
     query: SearchQuery,
     matches: list[str],
     marked: bool,
-) -> tuple[list[_Hit], int]:
+) -> tuple[list[_Hit], int, bool]:
     """The newest matches of each kind (a GIN index finds them) for each query of `matches`
     (every word; then some of them), ranked by ts_rank with the exact phrase first, then
     every word, an interview by its best passage; a page of them and how many. `marked`:
-    the query's splits hold common words, which each row's text is read again for."""
+    the query's splits hold common words, which a row's text is read again for unless its
+    stored document already settles it. Relevance is that of the stored documents, ranked
+    for the newest RANKED_ROWS of each window (the others count 0)."""
+    # The driver prepares a statement it has run a few times, and PostgreSQL may then plan it
+    # once for any words: with the words unknown, its plan read every match and parsed the
+    # query again for each row (a search took half as long again). Planned for its words,
+    # for the rest of this transaction.
+    session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
     windows = " UNION ALL ".join(
-        f"({_postgres_window(kind, where, match, marked)})"
+        f"({_postgres_window(kind, where, match, marked, f'{match}_sure' in params)})"
         for match in matches
         for kind, where in filters.items()
     )
-    every = "every_marked" if marked else "every"
     # Every row of a window of `every` holds every word: only the phrase is left to test.
     phrase = "document @@ phraseto_tsquery('english', :phrase)"
     if matches == ["every"]:
         tier = f"CASE WHEN {phrase} THEN 2 ELSE 1 END"
     else:
-        tier = (
-            f"CASE WHEN NOT document @@ to_tsquery('english', :{every}) THEN 0"
-            f" WHEN {phrase} THEN 2 ELSE 1 END"
-        )
+        # Relaxed, fewer than FEW rows hold every word, so all of them are in the window of
+        # `every` too, with their tier; a row of `some` that holds them only with a common word
+        # (the stored document cannot tell) is counted once, at its best (`best` below).
+        if not marked:
+            every = "document @@ to_tsquery('english', :every)"
+        elif "every_sure" in params:
+            every = "document @@ to_tsquery('english', :every_sure)"
+        else:
+            every = "false"
+        tier = f"CASE WHEN NOT {every} THEN 0 WHEN {phrase} THEN 2 ELSE 1 END"
     found = (
         f"WITH hits AS ({windows}),"
-        f" ranked AS (SELECT kind, id, passage, {tier} AS tier,"
-        " ts_rank(document, to_tsquery('english', :ranking)) AS relevance FROM hits"
-        # Scalar subqueries: one index look-up per row of the windows, never a hash of the
-        # workspace's interviews (which the planner would pick for EXISTS).
-        " WHERE (problem_id IS NULL OR (SELECT ep.deleted_at IS NULL FROM problem ep"
-        " WHERE ep.id = hits.problem_id))"
-        " AND (interview_id IS NULL OR (SELECT ei.deleted_at IS NULL FROM interview ei"
-        " WHERE ei.id = hits.interview_id))),"
+        f" ranked AS (SELECT kind, id, passage, newest, {tier} AS tier,"
+        " CASE WHEN newest <= :ranked"
+        " THEN ts_rank(document, to_tsquery('english', :ranking)) ELSE 0 END AS relevance,"
+        # Checked against the few deleted problems and interviews (a partial index holds
+        # them, revision 0016), hashed once: a look-up of each row's problem and interview
+        # cost a third of the search.
+        " (problem_id IS NULL OR problem_id NOT IN"
+        " (SELECT ep.id FROM problem ep WHERE ep.deleted_at IS NOT NULL))"
+        " AND (interview_id IS NULL OR interview_id NOT IN"
+        " (SELECT ei.id FROM interview ei WHERE ei.deleted_at IS NOT NULL)) AS live"
+        " FROM hits),"
         f" scored AS (SELECT kind, id, passage, tier, {_score('tier', 'relevance')} AS score"
-        " FROM ranked),"
+        " FROM ranked WHERE live),"
         " best AS (SELECT DISTINCT ON (kind, id) kind, id, passage, score, tier FROM scored"
         " ORDER BY kind, id, score DESC, passage)"
     )
+    # A full window may leave matches out: of a long interview's passages, or past rows of a
+    # deleted problem or interview. Then its total is a floor, not the count.
+    total = (
+        "(SELECT count(*) FROM best) AS total,"
+        " coalesce((SELECT max(newest) FROM ranked), 0) >= :window AS full"
+    )
     sql = (
-        f"{found} SELECT kind, id, passage, score, tier, (SELECT count(*) FROM best) AS total"
+        f"{found} SELECT kind, id, passage, score, tier, {total}"
         " FROM best ORDER BY score DESC, tier DESC, kind, id DESC LIMIT :limit OFFSET :offset"
     )
     rows = _run(session, sql, params)
     if not rows and query.offset:
-        total = _run(session, f"{found} SELECT count(*) AS total FROM best", params)
-        return [], int(total[0]["total"])
+        row = _run(session, f"{found} SELECT {total}", params)[0]
+        return [], int(row["total"]), bool(row["full"])
     hits = [
-        _Hit(row["kind"], row["id"], float(row["score"]), row["tier"], row["passage"])
+        _Hit(_PG_KIND[row["kind"]], row["id"], float(row["score"]), row["tier"], row["passage"])
         for row in rows
     ]
-    return hits, int(rows[0]["total"]) if rows else 0
+    return hits, int(rows[0]["total"]) if rows else 0, bool(rows and rows[0]["full"])
 
 
 # ---- the search ------------------------------------------------------------------------------
@@ -410,6 +462,7 @@ def search(session: Session, *, workspace_id: int, query: SearchQuery) -> Search
         "limit": query.limit,
         "offset": query.offset,
         "window": RANK_WINDOW,
+        "ranked": RANKED_ROWS,
         "recent": RECENT_ROWS,
         "problem_id": query.problem_id,
         "segment_id": query.segment_id,
@@ -419,11 +472,11 @@ def search(session: Session, *, workspace_id: int, query: SearchQuery) -> Search
         "date_to": query.date_to,
     }
     matched: Literal["all", "any"] = "all"
-    hits, count = _ranked(session, dialect, parsed, params, filters, query, every=True)
+    hits, count, full = _ranked(session, dialect, parsed, params, filters, query, every=True)
     if count < FEW and parsed.can_relax:
         relaxed = _ranked(session, dialect, parsed, params, filters, query, every=False)
         if relaxed[1] > count:
-            (hits, count), matched = relaxed, "any"
+            (hits, count, full), matched = relaxed, "any"
     shown = _shown(session, workspace_id, hits)
     marked = _marked(session, dialect, hits, parsed)
     rows = []
@@ -444,7 +497,8 @@ def search(session: Session, *, workspace_id: int, query: SearchQuery) -> Search
             )
         )
     has_more = query.offset + len(rows) < count
-    return SearchPage(rows, min(count, TOTAL_CAP), count < TOTAL_CAP, has_more, matched)
+    exact = count < TOTAL_CAP and not full
+    return SearchPage(rows, min(count, TOTAL_CAP), exact, has_more, matched)
 
 
 def _ranked(
@@ -456,8 +510,9 @@ def _ranked(
     query: SearchQuery,
     *,
     every: bool,
-) -> tuple[list[_Hit], int]:
-    """A page of the matches of every word (or, not `every`, of some of them) and how many."""
+) -> tuple[list[_Hit], int, bool]:
+    """A page of the matches of every word (or, not `every`, of some of them), how many, and
+    whether a full window may have left more out (the count is then a floor)."""
     if dialect == "sqlite":
         all_words, phrase = syntax.fts5(parsed, every=True), syntax.fts5_phrase(parsed)
         params["tier2"] = f"({phrase}) AND ({all_words})"
@@ -466,13 +521,15 @@ def _ranked(
         if not every:
             params["tier0"] = f"({syntax.fts5(parsed, every=False)}) NOT ({all_words})"
             tiers.append(0)
-        return _sqlite_ranked(session, params, filters, query, tiers)
+        found, count = _sqlite_ranked(session, params, filters, query, tiers)
+        return found, count, False  # a window holds live entries only: full means 1,000+
     marked = bool(parsed.marked_words)
     params |= {
         "every": syntax.tsquery(parsed, every=True),
         "some": syntax.tsquery(parsed, every=False),
         "phrase": " ".join(parsed.words),
-        "ranking": syntax.tsquery(parsed, every=every, exclude=False, marked=marked),
+        # Ranked on the stored documents: a common word of a split adds nothing to relevance.
+        "ranking": syntax.tsquery(parsed, every=every, exclude=False),
     }
     if marked:
         words = "|".join(sorted(parsed.marked_words))  # letters only
@@ -481,6 +538,10 @@ def _ranked(
             "some_marked": syntax.tsquery(parsed, every=False, marked=True),
             "marked_pattern": rf"\m({words})\M",
         }
+        for match in ("every", "some"):
+            sure = syntax.tsquery_sure(parsed, every=match == "every")
+            if sure is not None:
+                params[f"{match}_sure"] = sure
     return _postgres_ranked(
         session, params, filters, query, ["every"] if every else ["every", "some"], marked
     )

@@ -183,3 +183,55 @@ def test_a_transcript_is_searched_to_its_last_line_and_the_hit_opens_it_there(ap
         f"/w/acme/interviews/{interview['id']}?q=walrus+invoices"
         "#:~:text=the%20end%20the-,walrus%20invoices"
     )
+
+
+def test_matches_past_the_ranked_rows_follow_in_their_tier(api: Api, monkeypatch: Any) -> None:
+    from app.search import repository
+
+    monkeypatch.setattr(repository, "RANKED_ROWS", 1)
+    problem = api.problem(title="Ledgers", statement="")
+    scattered = api.evidence(problem["id"], quote="Close the ledger; then at month end, rest.")
+    exact = [api.evidence(problem["id"], quote=f"Month end close, take {n}.") for n in range(3)]
+
+    found = api.ok(api.get("search", params={"q": "month end close", "kind": "evidence"}))
+    # Every match is shown and counted, the phrase first, whatever was ranked.
+    assert (found["total"], found["total_is_exact"], found["has_more"]) == (4, True, False)
+    assert {h["id"] for h in found["items"][:3]} == {e["id"] for e in exact}
+    assert found["items"][3]["id"] == scattered["id"]
+
+
+def test_a_full_window_counts_at_least_what_it_found(api: Api, monkeypatch: Any) -> None:
+    from app.search import repository
+
+    monkeypatch.setattr(repository, "RANK_WINDOW", 2)
+    monkeypatch.setattr(repository, "TOTAL_CAP", 2)
+    api.interview(notes="The walrus ledger came up once.")
+    # On PostgreSQL the newest interview's passages fill the window on their own.
+    lines = [
+        f"Line {n}: the walrus ledger again, and more words to fill it out." for n in range(80)
+    ]
+    newest = api.interview(notes="\n".join(lines))
+
+    found = api.ok(api.get("search", params={"q": "walrus", "kind": "interview"}))
+    assert newest["id"] in {h["id"] for h in found["items"]}
+    assert found["total_is_exact"] is False  # more may lie past the window (the older one)
+    assert found["total"] <= 2
+
+
+def test_rows_of_deleted_problems_in_a_full_window_leave_the_total_open(
+    api: Api, monkeypatch: Any
+) -> None:
+    from app.search import repository
+
+    monkeypatch.setattr(repository, "RANK_WINDOW", 3)
+    monkeypatch.setattr(repository, "TOTAL_CAP", 3)
+    kept = api.problem(title="Kept", statement="")
+    items = [api.evidence(kept["id"], quote=f"Audit log number {n}.") for n in range(3)]
+    gone = api.problem(title="Gone", statement="")
+    api.evidence(gone["id"], quote="Audit log of a problem since deleted.")
+    api.ok(api.delete(f"problems/{gone['id']}"))
+
+    found = api.ok(api.get("search", params={"q": "audit", "kind": "evidence"}))
+    assert {h["id"] for h in found["items"]} <= {e["id"] for e in items}
+    assert len(found["items"]) >= 2
+    assert found["total_is_exact"] is False  # a third live quote lies past the window

@@ -73,3 +73,23 @@ def test_postgresql_is_asked_for_more_rows_then_for_the_common_words_marked() ->
         f"(((log))) & !(((login) | (log <-> {syntax.MARK}in)))"
     )
     assert syntax.parse("rollback").marked_words == frozenset()
+
+
+def test_postgresql_trusts_its_index_for_the_forms_without_a_common_word() -> None:
+    # "contract or" needs the text read again; "contractor" and the other splits do not.
+    parsed = syntax.parse("pay contractor")
+    assert parsed.marked_words == {"or"}
+    sure = syntax.tsquery_sure(parsed, every=True)
+    assert sure is not None and sure.startswith("(((pay))) & (((contractor) | (con <-> tractor)")
+    assert "<-> or" not in sure and syntax.MARK not in sure
+    assert syntax.tsquery_sure(parsed, every=False) == (
+        "(((pay)) | ((contractor) | (con <-> tractor) | (cont <-> ractor)"
+        " | (contr <-> actor) | (contra <-> ctor) | (contrac <-> tor)))"
+    )
+    # Nothing is sure when a term's only form holds a common word, or when one is left out.
+    assert syntax.tsquery_sure(syntax.parse('"log in" memo'), every=True) is None
+    assert syntax.tsquery_sure(syntax.parse('"log in" OR memo'), every=True) == "(((memo)))"
+    assert syntax.tsquery_sure(syntax.parse("memo -login"), every=True) is None
+    assert syntax.tsquery_sure(syntax.parse("login -memo"), every=True) == (
+        "((((login)))) & !((memo))"
+    )
