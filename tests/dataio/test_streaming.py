@@ -44,9 +44,9 @@ def test_the_export_holds_one_chunk_of_rows_at_a_time(api: Api, engine: Engine) 
 
 
 def test_a_streamed_export_comes_back_whole_through_the_streamed_import(
-    api: Api, engine: Engine, monkeypatch: pytest.MonkeyPatch
+    demo: Api, engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    seeded(api, engine)
+    api = seeded(demo)
     # Small pieces both ways: rows, numbers and strings cut across the reader's chunks.
     monkeypatch.setattr(export, "CHUNK_ROWS", 3)
     monkeypatch.setattr(export, "BATCH_ROWS", 7)
