@@ -13,9 +13,12 @@ from sqlmodel import select as select_rows
 from app.db import DomainRow
 from app.errors import Conflict, InvalidInput, NotFound
 from app.kit.audit import Actor, AuditEvent, record_change, snapshot
+from app.kit.duplicates import Suggestion, likely_duplicates
 from app.kit.rows import entity_name, get_row, restore, soft_delete
 
 MERGE, UNMERGE = "merge", "unmerge"
+# Names read at most per workspace when looking for duplicates.
+DUPLICATE_SCAN_MAX = 20_000
 
 
 @dataclass(frozen=True)
@@ -130,3 +133,15 @@ def undo(
         session, ctx, UNMERGE, absorbed, before=None, after={"merge": event.id, "from": kept.id}
     )
     return kept, absorbed
+
+
+def duplicate_suggestions(
+    session: Session, model: type[DomainRow], name: Any, *, workspace_id: int
+) -> list[Suggestion]:
+    """Live rows of a workspace whose `name` column reads like another's."""
+    rows = session.exec(
+        select_rows(model.id, name)
+        .where(model.workspace_id == workspace_id, col(model.deleted_at).is_(None))
+        .limit(DUPLICATE_SCAN_MAX)
+    ).all()
+    return likely_duplicates((row_id or 0, text) for row_id, text in rows)

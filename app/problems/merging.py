@@ -3,22 +3,19 @@ evidence, assumptions, tests, decisions and tags. Decisions keep their frozen sc
 memos as they were; only the problem they belong to changes."""
 
 from pydantic import BaseModel, Field
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from app.db import touch_problems
 from app.decisions.models import Decision
 from app.experiments.models import Assumption, AssumptionTest
 from app.kit import merging
 from app.kit.audit import AuditEvent
-from app.kit.duplicates import Suggestion, likely_duplicates
-from app.kit.merging import Link
+from app.kit.duplicates import Suggestion
+from app.kit.merging import Link, duplicate_suggestions
 from app.kit.rows import get_for_update, get_row
 from app.problems.models import Problem, ProblemTag
 from app.research.models import EvidenceItem, InterviewProblem
 from app.workspaces.deps import WorkspaceContext
-
-DUPLICATE_SCAN_MAX = 20_000
-
 
 LINKS = (
     Link(
@@ -54,12 +51,7 @@ class ProblemMergeReport(ProblemMergePreview):
 
 def suggestions(session: Session, ctx: WorkspaceContext) -> list[Suggestion]:
     """Live problems whose titles look like the same problem's."""
-    rows = session.exec(
-        select(Problem.id, Problem.title)
-        .where(Problem.workspace_id == ctx.id, col(Problem.deleted_at).is_(None))
-        .limit(DUPLICATE_SCAN_MAX)
-    ).all()
-    return likely_duplicates((row_id or 0, title) for row_id, title in rows)
+    return duplicate_suggestions(session, Problem, Problem.title, workspace_id=ctx.id)
 
 
 def _brief(problem: Problem) -> ProblemBrief:

@@ -15,8 +15,8 @@ from app.db import touch_problems
 from app.errors import InvalidInput
 from app.kit import merging
 from app.kit.audit import AuditEvent
-from app.kit.duplicates import Suggestion, likely_duplicates
-from app.kit.merging import Link
+from app.kit.duplicates import Suggestion
+from app.kit.merging import Link, duplicate_suggestions
 from app.kit.rows import get_for_update, get_row, scoped
 from app.problems.models import Problem
 from app.research.models import (
@@ -32,7 +32,6 @@ from app.validation import Id, whole_number
 from app.workspaces.deps import WorkspaceContext
 
 PICKER_MATCHES = 12
-DUPLICATE_SCAN_MAX = 20_000
 
 
 class PeopleSort(StrEnum):
@@ -234,12 +233,7 @@ class MergeReport(MergePreview):
 
 def suggestions(session: Session, ctx: WorkspaceContext) -> list[Suggestion]:
     """Participants whose names look like the same person's."""
-    rows = session.exec(
-        select(Participant.id, Participant.name)
-        .where(Participant.workspace_id == ctx.id, col(Participant.deleted_at).is_(None))
-        .limit(DUPLICATE_SCAN_MAX)
-    ).all()
-    return likely_duplicates((row_id or 0, name) for row_id, name in rows)
+    return duplicate_suggestions(session, Participant, Participant.name, workspace_id=ctx.id)
 
 
 def _pair(
