@@ -104,6 +104,9 @@ def test_a_stale_edit_of_a_card_shows_both_versions_in_words_and_can_be_saved(
     # What was typed stays in the form, now against the saved version.
     assert page.find(id="threshold")["value"] == "0.6"
     assert page.find(id="method").find("option", selected=True)["value"] == "letter_of_intent"
+    # The card's assumption still shows, though its disabled select sent nothing.
+    assumption = form.find(id="assumption_id").find("option", selected=True)
+    assert page.find(id="assumption_id").find("option", selected=True) == assumption
     assert page.find("input", attrs={"name": "version"})["value"] == str(int(version) + 1)
     assert page.find("button", string="Save my version") is not None
     assert page.find("a", string="Take theirs")["href"] == f"/w/acme/tests/{test_id}/edit"
